@@ -21,7 +21,7 @@ def resolve(table: Mapping[str, str], name: str, kind: str) -> Any:
     """Import and return the object registered as ``name`` in ``table``.
 
     Args:
-        table: name -> ``"module:attr"``.
+        table: name -> ``"module:attr"`` (or ``"module"`` for the module itself).
         name: a key of ``table`` or a dotted path ``"pkg.module:attr"``.
         kind: what the table holds, for the error message ("benchmark", "backend", ...).
 
@@ -36,13 +36,15 @@ def resolve(table: Mapping[str, str], name: str, kind: str) -> Any:
                 f"unknown {kind} {name!r}; known: {known} (or a dotted path 'my_pkg.module:Attr')"
             )
         target = name
-    module_name, _, attr = target.partition(":")
+    module_name, _, attr = target.partition(":")  # no ':' in a table entry = the module itself
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if target is name:
             raise XlingError(f"cannot import {kind} {name!r}: {exc}") from exc
         raise
+    if not attr:
+        return module
     try:
         return getattr(module, attr)
     except AttributeError as exc:

@@ -1,0 +1,133 @@
+"""The ``xling`` command: a thin verb layer (parse -> call one library function -> print).
+
+Stage: on top of everything. User errors (``XlingError``) print one line and exit 1 without a
+traceback; unexpected errors keep theirs (without locals).
+Try:  xling --help
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xling.schema import XlingError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Controlled studies of cross-lingual reasoning generalization in LLM post-training.",
+)
+
+
+def _mount_optional() -> None:
+    """Mount the sub-apps of later stages (each lives next to its library code)."""
+    try:
+        from xling.cli_train import export_app, train_app
+    except ImportError as exc:  # only while the training stage is absent from a checkout
+        logging.getLogger(__name__).debug("train commands unavailable: %s", exc)
+        return
+    app.add_typer(train_app, name="train")
+    app.add_typer(export_app, name="export")
+
+
+@app.command(
+    "eval",
+    epilog="Example: xling eval --model ./runs/tiny-model --benchmark mgsm --langs all --limit 20",
+)
+def eval_command(
+    model: Annotated[str, typer.Option(help="Local path or hub id (or served model name).")],
+    benchmark: Annotated[str, typer.Option(help="Benchmark name, e.g. mgsm, gsm8k, sandbox.")] = "mgsm",
+    langs: Annotated[str, typer.Option(help="'all' or comma-separated ISO 639-1 codes.")] = "all",
+    limit: Annotated[int | None, typer.Option(help="First N items per language.")] = None,
+    n: Annotated[int, typer.Option(help="Samples per question.")] = 1,
+    temperature: Annotated[float, typer.Option(help="0 = greedy.")] = 0.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
+    max_new_tokens: Annotated[int, typer.Option(help="Completion length cap (tokens).")] = 512,
+    backend: Annotated[str, typer.Option(help="hf | openai | vllm.")] = "hf",
+    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency.")] = "standard",
+    chat_template: Annotated[bool, typer.Option(help="Wrap prompts in the chat template.")] = False,
+    source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
+    batch_size: Annotated[int, typer.Option(help="hf backend batch size.")] = 16,
+    base_url: Annotated[str | None, typer.Option(help="openai backend server URL.")] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    out: Annotated[Path, typer.Option(help="Run directory; rerunning skips finished work.")] = Path("runs/eval"),
+) -> None:
+    """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
+    from xling.generate import SamplingParams
+    from xling.report.tables import format_markdown, load_run, reference_table
+    from xling.study.evaluate import EvalConfig, run_eval
+
+    sampling = SamplingParams(n=n, temperature=temperature, top_p=top_p,
+                              max_new_tokens=max_new_tokens, seed=seed)
+    cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
+                     prompt_style=prompt_style, chat_template=chat_template, sampling=sampling)
+    kwargs = {"batch_size": batch_size} if backend == "hf" else {}
+    if base_url:
+        kwargs["base_url"] = base_url
+    run_eval(cfg, langs, out, backend_kwargs=kwargs)
+    header, rows, notes = reference_table([load_run(out, benchmark, name=model)])
+    typer.echo(format_markdown(header, rows, notes))
+    typer.echo(f"\nper-sample rows: {out / 'eval' / (benchmark + '.parquet')}")
+
+
+@app.command("report", epilog="Example: xling report runs/sft runs/grpo --base runs/base")
+def report_command(
+    runs: Annotated[list[Path], typer.Argument(help="Run directories (each with metrics.json).")],
+    base: Annotated[Path | None, typer.Option(help="Base-model run; adds the Gen column.")] = None,
+    benchmark: Annotated[str, typer.Option(help="Which benchmark's table.")] = "mgsm",
+    format: Annotated[str, typer.Option(help="md | csv.")] = "md",
+) -> None:
+    """Print the reference table: one row per run, a column per language, Avg, and Gen vs --base."""
+    from xling.report.tables import format_csv, format_markdown, load_run, reference_table
+
+    if format not in ("md", "csv"):
+        raise XlingError(f"unknown format {format!r}; known: md, csv")
+    results = [load_run(path, benchmark) for path in runs]
+    base_result = load_run(base, benchmark) if base is not None else None
+    header, rows, notes = reference_table(results, base_result)
+    typer.echo(format_markdown(header, rows, notes) if format == "md" else format_csv(header, rows))
+
+
+@app.command("tiny", epilog="Example: xling tiny --out runs/tiny-model")
+def tiny_command(
+    out: Annotated[Path, typer.Option(help="Where to save the model and tokenizer.")] = Path("runs/tiny-model"),
+    seed: Annotated[int, typer.Option(help="Initialisation seed.")] = 0,
+) -> None:
+    """Build a tiny, untrained Qwen2-architecture model with a locally trained tokenizer."""
+    from xling.tiny import build_tiny_model, default_corpus
+
+    path = build_tiny_model(out, default_corpus(), seed=seed)
+    typer.echo(str(path))
+
+
+def main() -> None:
+    """Console entry point: run the app, turning user errors into one line and exit code 1."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    _mount_optional()
+    try:
+        app(standalone_mode=False)
+    except XlingError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        raise SystemExit(130) from None
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Benchmark loaders, one module each (see ``xling.data.BENCHMARKS``)."""

@@ -1,0 +1,69 @@
+"""MGSM (Shi et al., 2022, arXiv 2210.03057): 250 grade-school problems x 11 languages.
+
+Stage: data. Gives Examples with parallel_id = problem index (line i is the same problem in every
+language); scored by scoring.math. Source: a folder of ``mgsm_<lang>.tsv`` files (default: the
+staged copy of google-research/url-nlp @ 452a21a, CC BY 4.0) or the hub dataset
+``juletxara/mgsm`` (needs internet and the ``datasets`` package). Version 1.
+Try:  xling eval --model ./tiny --benchmark mgsm --langs de --limit 5
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xling.data.io import read_tsv
+from xling.languages import get_language
+from xling.schema import Example, XlingError
+
+SCORER = "math"
+LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te")
+HUB_ID = "juletxara/mgsm"
+
+
+def _gold(raw: str) -> str:
+    # 4 golds carry a thousands comma in every language (e.g. '114,200'); the value is the integer.
+    return raw.strip().replace(",", "")
+
+
+def _from_dir(folder: Path, lang: str) -> list[tuple[str, str]]:
+    return [(q, a) for q, a in read_tsv(folder / f"mgsm_{lang}.tsv", n_columns=2)]
+
+
+def _from_hub(hub_id: str, lang: str) -> list[tuple[str, str]]:
+    from datasets import load_dataset
+
+    ds = load_dataset(hub_id, lang, split="test")
+    return [(row["question"], str(row["answer_number"])) for row in ds]
+
+
+def load(langs: list[str], source: str | None = None, limit: int | None = None) -> list[Example]:
+    """Load MGSM test problems for ``langs`` (all must be in ``LANGS``).
+
+    Args:
+        source: a folder with ``mgsm_<lang>.tsv``, a hub id, or None (staged copy, else hub).
+        limit: keep the first N problems per language (the same N problems in every language).
+    """
+    for lang in langs:
+        get_language(lang)
+        if lang not in LANGS:
+            raise XlingError(f"MGSM has no language {lang!r}; it has: {', '.join(LANGS)}")
+    folder: Path | None = None
+    if source is None:
+        from xling.data import find_shared_data
+
+        try:
+            folder = find_shared_data() / "mgsm"
+        except XlingError:
+            source = HUB_ID
+    elif Path(source).is_dir():
+        folder = Path(source)
+    examples: list[Example] = []
+    for lang in langs:
+        rows = _from_dir(folder, lang) if folder is not None else _from_hub(str(source), lang)
+        for i, (question, answer) in enumerate(rows[:limit]):
+            examples.append(Example(
+                id=f"mgsm-{lang}-{i}", parallel_id=f"mgsm-{i}", lang=lang,
+                question=question, answer=_gold(answer), source="mgsm",
+            ))
+    return examples
+

@@ -1,0 +1,211 @@
+"""Stage 5: metrics over verdict tables — accuracy with CI, Avg, Gen, MTI, language rates, bootstrap.
+
+Pure functions (numpy only); every formula lives here exactly once and the report, the study
+runner and the tests import it. Accuracies are fractions in [0, 1]; reports print percentages.
+Formulas are those of ../shared/REFERENCE_STUDIES.md.
+
+>>> round(gen_score({"en": 0.8, "de": 0.5}, {"en": 0.6, "de": 0.0}), 4)
+0.5
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xling.schema import XlingError
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """An accuracy with its sample size and 95% Wilson interval."""
+
+    value: float
+    """Fraction in [0, 1]."""
+    n: int
+    ci95: tuple[float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "n": self.n, "ci95": list(self.ci95)}
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for k successes out of n (Wilson, 1927).
+
+    >>> tuple(round(x, 3) for x in wilson_interval(5, 10))
+    (0.237, 0.763)
+    """
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    # k = 0 and k = n have exact bounds 0 and 1; rounding would leave 0.9999999999999999.
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+def accuracy(correct: Sequence[bool]) -> Accuracy:
+    """Fraction of True with a Wilson 95% interval; an empty sequence gives NaN with n = 0."""
+    n = len(correct)
+    k = sum(bool(c) for c in correct)
+    return Accuracy(k / n if n else math.nan, n, wilson_interval(k, n))
+
+
+def average(acc: Mapping[str, float], langs: Iterable[str] | None = None) -> float:
+    """Avg: the unweighted mean accuracy over ``langs`` (default: all keys).
+
+    Raises:
+        XlingError: a requested language has no accuracy (never average over fewer silently).
+    """
+    langs = list(acc) if langs is None else list(langs)
+    missing = [lang for lang in langs if lang not in acc or math.isnan(acc[lang])]
+    if missing:
+        raise XlingError(f"no accuracy for {', '.join(missing)}; cannot average over {langs}")
+    if not langs:
+        raise XlingError("cannot average over zero languages")
+    return sum(acc[lang] for lang in langs) / len(langs)
+
+
+@dataclass(frozen=True)
+class GenResult:
+    """Gen with its parts: per-language normalised gains and the languages skipped (no room)."""
+
+    value: float
+    per_lang: dict[str, float]
+    skipped: tuple[str, ...]
+
+
+def gen_details(acc: Mapping[str, float], base_acc: Mapping[str, float]) -> GenResult:
+    """Gen (study A): mean over l of (Acc(M,l) − Acc(Base,l)) / (1 − Acc(Base,l)).
+
+    Languages are those of ``acc``; each must have a base accuracy. A language where the base
+    is already at 1.0 has no room to improve and is skipped (listed in ``skipped``).
+
+    Raises:
+        XlingError: a language without a base accuracy, or no language with room.
+    """
+    missing = [lang for lang in acc if lang not in base_acc]
+    if missing:
+        raise XlingError(f"base run has no accuracy for {', '.join(missing)}")
+    per_lang: dict[str, float] = {}
+    skipped: list[str] = []
+    for lang, value in acc.items():
+        room = 1.0 - base_acc[lang]
+        if room <= 1e-12:
+            skipped.append(lang)
+            continue
+        per_lang[lang] = (value - base_acc[lang]) / room
+    if not per_lang:
+        raise XlingError("Gen undefined: the base is at 100% in every language")
+    return GenResult(sum(per_lang.values()) / len(per_lang), per_lang, tuple(skipped))
+
+
+def gen_score(acc: Mapping[str, float], base_acc: Mapping[str, float]) -> float:
+    """Gen as a fraction (reports multiply by 100); see ``gen_details`` for the skipped languages.
+
+    >>> gen_score({"en": 1.0}, {"en": 0.5})
+    1.0
+    """
+    return gen_details(acc, base_acc).value
+
+
+def mti(acc_post: Mapping[str, float], acc_init: Mapping[str, float], source: str = "en") -> float:
+    """Multilingual Transferability Index (study B) — PROVISIONAL formula.
+
+    ``mean over l != source of (post(l) − init(l)) / (post(source) − init(source))``: the gain on
+    the other languages relative to the gain on the training language. The published formula is
+    not yet confirmed (REFERENCE_STUDIES.md); ``source`` is a parameter for that reason.
+
+    Raises:
+        XlingError: the source-language gain is 0 (MTI undefined; never divided by), or a
+            language lacks an initial accuracy.
+    """
+    if source not in acc_post or source not in acc_init:
+        raise XlingError(f"MTI needs the source language {source!r} in both runs")
+    gain_src = acc_post[source] - acc_init[source]
+    if abs(gain_src) < 1e-12:
+        raise XlingError(f"MTI undefined: no gain on the source language {source!r}")
+    targets = [lang for lang in acc_post if lang != source]
+    missing = [lang for lang in targets if lang not in acc_init]
+    if missing or not targets:
+        raise XlingError(f"MTI needs initial accuracies for {', '.join(missing) or 'targets'}")
+    return sum((acc_post[t] - acc_init[t]) / gain_src for t in targets) / len(targets)
+
+
+def consistency_rate(response_langs: Sequence[str | None], question_langs: Sequence[str]) -> float:
+    """Share of responses whose detected language equals the question's (None counts as no)."""
+    if len(response_langs) != len(question_langs):
+        raise ValueError("response_langs and question_langs differ in length")
+    if not response_langs:
+        return math.nan
+    same = sum(r == q for r, q in zip(response_langs, question_langs, strict=True))
+    return same / len(response_langs)
+
+
+def off_target_rate(response_langs: Sequence[str | None], question_langs: Sequence[str]) -> float:
+    """Study B's off-target rate: share of responses NOT in the question's language."""
+    return 1.0 - consistency_rate(response_langs, question_langs)
+
+
+def paired_bootstrap(
+    x: Sequence[float],
+    y: Sequence[float],
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    statistic: Callable[[Any, Any], float] | None = None,
+) -> tuple[float, float, float]:
+    """Paired bootstrap of ``statistic(x, y)`` (default: mean(x) − mean(y)) over items.
+
+    ``x[i]`` and ``y[i]`` are the scores of the same item (e.g. the same parallel question) under
+    two runs; items are resampled with replacement, keeping pairs together.
+
+    Returns:
+        (observed, lo, hi): the statistic and its 95% percentile interval.
+    """
+    import numpy as np
+
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if xa.shape != ya.shape or xa.ndim != 1 or len(xa) == 0:
+        raise XlingError(f"paired bootstrap needs two equal-length score lists, got {xa.shape}, {ya.shape}")
+    stat = statistic or (lambda a, b: float(a.mean() - b.mean()))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(xa), size=(n_boot, len(xa)))
+    boots = np.array([stat(xa[i], ya[i]) for i in idx])
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return float(stat(xa, ya)), float(lo), float(hi)
+
+
+def summarize_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per-language metrics from per-sample eval rows (the ``eval/<benchmark>.parquet`` rows).
+
+    Each row needs ``lang``, ``correct``, ``reason``, ``finish_reason`` and ``response_lang``.
+    Returns lang -> {acc: Accuracy dict, no_answer, truncated, errors, timeouts (counts),
+    consistency (fraction)}. metrics.json is exactly this, so it is recomputable from the rows.
+    """
+    by_lang: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_lang[row["lang"]].append(row)
+    out: dict[str, dict[str, Any]] = {}
+    for lang, items in by_lang.items():
+        out[lang] = {
+            "acc": accuracy([bool(r["correct"]) for r in items]).to_dict(),
+            "no_answer": sum(r["extracted"] is None for r in items),
+            "truncated": sum(r["finish_reason"] == "length" for r in items),
+            "errors": sum(r["finish_reason"] == "error" for r in items),
+            "timeouts": sum(r["reason"] == "timeout" for r in items),
+            "consistency": consistency_rate([r["response_lang"] for r in items], [lang] * len(items)),
+        }
+    return out
+
+
+def acc_by_lang(summary: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """lang -> accuracy fraction, from a ``summarize_rows`` result."""
+    return {lang: float(m["acc"]["value"]) for lang, m in summary.items()}
+

@@ -1,0 +1,1 @@
+"""Stage 6: the papers' tables, plots and a self-contained HTML/Markdown report."""

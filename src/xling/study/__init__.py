@@ -1,0 +1,1 @@
+"""The grid that runs everything, resumably: run-directory layout, evaluation, study specs."""
