@@ -105,6 +105,68 @@ def tiny_command(
     typer.echo(str(path))
 
 
+study_app = typer.Typer(no_args_is_help=True, help="Run, inspect and report a study file.")
+app.add_typer(study_app, name="study")
+
+
+@study_app.command("run", epilog="Example: xling study run studies/study_a_main.yaml")
+def study_run_command(
+    file: Annotated[Path, typer.Argument(help="Study YAML file.")],
+    report: Annotated[bool, typer.Option(help="Write the report when the cells are done.")] = True,
+) -> None:
+    """Run every cell without a finished result (kill it any time; rerun resumes)."""
+    from xling.study.runner import run_study
+    from xling.study.spec import load_spec
+
+    study = load_spec(file)
+    statuses = run_study(study)
+    typer.echo(_status_table(statuses))
+    if report:
+        from xling.report.study import write_study_report
+
+        md, page = write_study_report(study)
+        typer.echo(f"report: {page}")
+
+
+@study_app.command("status")
+def study_status_command(file: Annotated[Path, typer.Argument(help="Study YAML file.")]) -> None:
+    """Show which cells are done, running, failed or pending."""
+    from xling.study.runner import study_status
+    from xling.study.spec import load_spec
+
+    typer.echo(_status_table(study_status(load_spec(file))))
+
+
+@study_app.command("report")
+def study_report_command(file: Annotated[Path, typer.Argument(help="Study YAML file.")]) -> None:
+    """Write report.md and report.html from the finished cells."""
+    from xling.report.study import write_study_report
+    from xling.study.spec import load_spec
+
+    md, page = write_study_report(load_spec(file))
+    typer.echo(f"report: {page}\nmarkdown: {md}")
+
+
+def _status_table(statuses) -> str:
+    width = max(len(s.label) for s in statuses)
+    return "\n".join(f"{s.label:<{width}}  {s.state:<8} {s.path}  {s.detail}".rstrip()
+                     for s in statuses)
+
+
+@app.command("demo", epilog="Example: xling demo --out runs/demo")
+def demo_command(
+    out: Annotated[Path, typer.Option(help="Run directory of the demo study.")] = Path("runs/demo"),
+    quick: Annotated[bool, typer.Option(help="Smaller model and data (about a minute).")] = False,
+    train_langs: Annotated[str, typer.Option(help="Training languages, one cell each (e.g. en,zh,de).")] = "de",
+) -> None:
+    """The sandbox study on CPU: base vs SFT vs GRPO, trained in one language, evaluated in ten."""
+    from xling.study.demo import run_demo
+
+    md, page = run_demo(out, quick=quick, train_langs=train_langs)
+    typer.echo(md.read_text(encoding="utf-8"))
+    typer.echo(f"\nreport: {page}")
+
+
 def main() -> None:
     """Console entry point: run the app, turning user errors into one line and exit code 1."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",

@@ -209,3 +209,63 @@ def acc_by_lang(summary: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     """lang -> accuracy fraction, from a ``summarize_rows`` result."""
     return {lang: float(m["acc"]["value"]) for lang, m in summary.items()}
 
+
+
+def correctness_matrix(
+    rows: Iterable[Mapping[str, Any]], langs: Sequence[str], pids: Sequence[str] | None = None
+) -> tuple[list[str], Any]:
+    """Pivot eval rows into a [n_questions, n_langs] array of mean correctness over samples.
+
+    Only parallel questions present in every language are kept (pass ``pids`` to align several
+    runs on the same questions). Returns (parallel ids, array).
+    """
+    import numpy as np
+
+    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for row in rows:
+        cells[(row["parallel_id"], row["lang"])].append(float(bool(row["correct"])))
+    if pids is None:
+        found = {pid for pid, _ in cells}
+        pids = sorted(p for p in found if all((p, lang) in cells for lang in langs))
+    missing = [(p, lang) for p in pids for lang in langs if (p, lang) not in cells]
+    if missing:
+        raise XlingError(f"no result for question {missing[0][0]} in {missing[0][1]}")
+    mat = np.array([[sum(cells[(p, lang)]) / len(cells[(p, lang)]) for lang in langs] for p in pids])
+    return list(pids), mat.reshape(len(pids), len(langs))
+
+
+def bootstrap_gen(
+    model: Any, base: Any, other: Any | None = None, *, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """Gen of ``model`` against ``base`` (or Gen(model) − Gen(other)) with a paired 95% interval.
+
+    Arguments are [n_questions, n_langs] correctness arrays over the same parallel questions
+    (``correctness_matrix``); questions are resampled jointly across languages and runs. A
+    language where the resampled base is at 100% is skipped inside ``gen_score``, as in Gen.
+    """
+    import numpy as np
+
+    def gen_of(m: Any, b: Any) -> float:
+        langs = [str(j) for j in range(m.shape[1])]
+        return gen_score(dict(zip(langs, m.mean(0), strict=True)),
+                         dict(zip(langs, b.mean(0), strict=True)))
+
+    def stat(idx: Any) -> float:
+        value = gen_of(model[idx], base[idx])
+        return value - gen_of(other[idx], base[idx]) if other is not None else value
+
+    model, base = np.asarray(model, dtype=float), np.asarray(base, dtype=float)
+    if other is not None:
+        other = np.asarray(other, dtype=float)
+    n = len(model)
+    if n == 0 or model.shape != base.shape or (other is not None and other.shape != model.shape):
+        raise XlingError("bootstrap_gen needs non-empty arrays of one shape [questions, langs]")
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(n_boot):
+        try:
+            boots.append(stat(rng.integers(0, n, size=n)))
+        except XlingError:  # a resample where the base is at 100% everywhere: Gen undefined
+            continue
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return float(stat(np.arange(n))), float(lo), float(hi)

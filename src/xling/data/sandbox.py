@@ -1,0 +1,317 @@
+"""The sandbox: multilingual arithmetic word problems, parallel across languages by construction.
+
+Stage: data. Gives ``Example``s (source ``"sandbox"``) in the ten study languages, each with a
+short step-by-step solution in that language ending in ``\\boxed{answer}``, and the
+English-heavy pretraining corpus of the tiny sandbox model (DESIGN.md, "The embedded default").
+A problem is drawn once (numbers, operations, story template) and then rendered in every
+language from template ``k`` (``sandbox_templates.py``), so translations share everything but
+the words. Equations use ASCII digits in every language, so arithmetic is shared.
+
+Splits. ``"pretrain"``, ``"train"`` and ``"eval"`` share no problem, by construction: a problem's
+canonical key is its arithmetic (``problem_key``: start value, then op:operand per step; the
+story template is deliberately left out, so the same sum in other words is the same problem).
+``blake2b(key) % 10`` assigns the key to exactly one split (0-5 pretrain, 6-7 train, 8-9 eval);
+a split's draws whose key belongs elsewhere are rejected. Each split draws from its own seeded
+stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique while the split
+still has unused keys; repeats are allowed, with a warning, once it has none (the default
+config has 690 one-step keys in all, 138 of them eval, and 25,080 two-step keys, so large
+eval sets lean towards two-step problems once the one-step ones run out).
+
+Try:  python -c "from xling.data import sandbox as s; e = s.generate_problems(1, \\
+          s.SandboxConfig(), langs=['de'])[0]; print(e.question); print(e.solution)"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xling.data.sandbox_templates import LANG_TEXTS, N_STORIES, STORIES
+from xling.languages import STUDY_LANGS, parse_langs
+from xling.schema import Example, XlingError
+
+log = logging.getLogger(__name__)
+
+OPS: tuple[str, ...] = ("add", "sub", "mul")
+"""Operations the generator knows."""
+SPLITS: dict[str, frozenset[int]] = {
+    "pretrain": frozenset(range(6)),
+    "train": frozenset({6, 7}),
+    "eval": frozenset({8, 9}),
+}
+"""Split -> buckets of ``blake2b(problem_key) % 10`` it owns (disjoint, covering 0-9)."""
+DEFAULT_PRETRAIN_MIX: dict[str, float] = {
+    "en": 0.50, "zh": 0.08, "de": 0.08, "es": 0.08, "fr": 0.07,
+    "ja": 0.06, "ru": 0.06, "th": 0.03, "sw": 0.02, "bn": 0.02,
+}
+"""English-heavy language shares of the sandbox pretraining corpus (sum 1), ordered roughly by
+how well-resourced each language is in real pretraining data."""
+_MAX_DRAWS = 10_000  # rejection-sampling budget for one problem before giving up
+_UNIQUE_TRIES = 50  # redraws to find an unused key before accepting a repeat
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """What kind of problems to draw."""
+
+    seed: int = 0
+    """Seeds every random choice (with the split name)."""
+    min_steps: int = 1
+    """Fewest arithmetic operations per problem."""
+    max_steps: int = 2
+    """Most arithmetic operations per problem."""
+    max_value: int = 20
+    """Start value and add/sub operands are drawn from [1, max_value]."""
+    ops: tuple[str, ...] = OPS
+    """Allowed operations, a subset of OPS."""
+    max_result: int = 100
+    """Every intermediate and final result lies in [0, max_result] (0 only as the final one)."""
+    max_factor: int = 5
+    """Multipliers are drawn from [2, min(max_factor, max_value)]: a small times table keeps
+    the problems learnable for the tiny sandbox model."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.ops, str) or not isinstance(self.ops, Sequence):
+            raise XlingError(f"ops must be a tuple of operation names, got {self.ops!r}")
+        object.__setattr__(self, "ops", tuple(self.ops))
+        for name in ("seed", "min_steps", "max_steps", "max_value", "max_result", "max_factor"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise XlingError(f"SandboxConfig.{name} must be an integer, got {value!r}")
+        if not 1 <= self.min_steps <= self.max_steps <= 8:
+            raise XlingError(
+                f"need 1 <= min_steps <= max_steps <= 8, got {self.min_steps}, {self.max_steps}"
+            )
+        if not 1 <= self.max_value <= self.max_result <= 10_000:
+            raise XlingError(
+                f"need 1 <= max_value <= max_result <= 10000, got {self.max_value}, "
+                f"{self.max_result}"
+            )
+        unknown = [op for op in self.ops if op not in OPS]
+        if not self.ops or unknown or len(set(self.ops)) != len(self.ops):
+            raise XlingError(
+                f"ops must be distinct names from {', '.join(OPS)}; got {self.ops!r}"
+            )
+        if "mul" in self.ops and min(self.max_value, self.max_factor) < 2:
+            raise XlingError("ops with 'mul' need max_value >= 2 and max_factor >= 2 "
+                             "(multipliers start at 2)")
+
+
+@dataclass(frozen=True)
+class _Problem:
+    ops: tuple[str, ...]
+    operands: tuple[int, ...]  # start value, then one operand per op
+    story: int
+
+    @property
+    def key(self) -> str:
+        return problem_key(self.ops, self.operands)
+
+
+def problem_key(ops: Sequence[str], operands: Sequence[int]) -> str:
+    """Canonical key of a problem's arithmetic (template-free), e.g. ``"3|add:4|sub:2"``.
+
+    >>> problem_key(["add", "sub"], [3, 4, 2])
+    '3|add:4|sub:2'
+    """
+    if len(operands) != len(ops) + 1:
+        raise XlingError(f"need len(operands) == len(ops) + 1, got {operands!r}, {ops!r}")
+    steps = (f"{op}:{b}" for op, b in zip(ops, operands[1:], strict=True))
+    return "|".join([str(operands[0]), *steps])
+
+
+def split_of(key: str) -> str:
+    """The one split that owns a problem key (see the module docstring)."""
+    bucket = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % 10
+    return next(split for split, buckets in SPLITS.items() if bucket in buckets)
+
+
+def evaluate(ops: Sequence[str], operands: Sequence[int]) -> list[int]:
+    """Values after each step, left to right: ``evaluate(["add", "mul"], [3, 4, 2]) == [7, 14]``.
+
+    >>> evaluate(["add", "mul"], [3, 4, 2])
+    [7, 14]
+    """
+    x, out = operands[0], []
+    for op, b in zip(ops, operands[1:], strict=True):
+        x = x + b if op == "add" else x - b if op == "sub" else x * b
+        out.append(x)
+    return out
+
+
+def _draw_once(rng: random.Random, cfg: SandboxConfig) -> _Problem | None:
+    """One attempt: None when the chain runs out of feasible operations."""
+    n_steps = rng.randint(cfg.min_steps, cfg.max_steps)
+    story = rng.randrange(N_STORIES)
+    x = rng.randint(1, cfg.max_value)
+    ops, operands = [], [x]
+    for i in range(n_steps):
+        last = i == n_steps - 1
+        feasible = [
+            op for op in cfg.ops
+            if (op == "add" and x + 1 <= cfg.max_result)
+            or (op == "sub" and x >= (1 if last else 2))
+            or (op == "mul" and 1 <= x <= cfg.max_result // 2)
+        ]
+        if not feasible:
+            return None
+        op = rng.choice(feasible)
+        if op == "add":
+            b = rng.randint(1, min(cfg.max_value, cfg.max_result - x))
+            x += b
+        elif op == "sub":
+            b = rng.randint(1, min(cfg.max_value, x if last else x - 1))
+            x -= b
+        else:
+            b = rng.randint(2, min(cfg.max_value, cfg.max_factor, cfg.max_result // x))
+            x *= b
+        ops.append(op)
+        operands.append(b)
+    return _Problem(tuple(ops), tuple(operands), story)
+
+
+def _draw(rng: random.Random, cfg: SandboxConfig, split: str) -> _Problem:
+    """Rejection-sample a problem whose key belongs to ``split``."""
+    for _ in range(_MAX_DRAWS):
+        problem = _draw_once(rng, cfg)
+        if problem is not None and split_of(problem.key) == split:
+            return problem
+    raise XlingError(f"could not draw a {split!r} problem with {cfg}; loosen the config")
+
+
+def _render(problem: _Problem, lang: str) -> tuple[str, str]:
+    """(question, solution) of one problem in one language."""
+    text, story = LANG_TEXTS[lang], STORIES[lang][problem.story]
+    forms = story.get("noun", ())
+
+    def noun(n: int, accusative: bool = False) -> str:
+        if not forms:
+            return ""
+        form = text.plural(n, forms[:3] if len(forms) > 2 else forms)
+        return forms[3] if accusative and len(forms) > 3 and form == forms[0] else form
+
+    a = problem.operands[0]
+    names = {"N": story["N"], "Ng": story.get("Ng", story["N"])}
+    intro = story["intro"].format(a=a, An=noun(a), **names)
+    sentences, lines, x = [intro], [intro], a
+    for i, (op, b) in enumerate(zip(problem.ops, problem.operands[1:], strict=True)):
+        y = evaluate([op], [x, b])[0]
+        connector = text.connectors[min(i, len(text.connectors) - 1)]
+        times = text.plural(b, text.times) if text.times else ""
+        sentences.append(story[op].format(C=connector, b=b, Bn=noun(b, True), Tb=times, **names))
+        lines.append(text.steps[op].format(x=x, b=b, y=y))
+        x = y
+    sentences.append(story["question"].format(**names))
+    lines.append(text.answer.format(y=x))
+    return text.joiner.join(sentences), text.joiner.join(lines)
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise XlingError(f"unknown sandbox split {split!r}; known: {', '.join(SPLITS)}")
+
+
+def _check_langs(langs: Sequence[str] | str) -> list[str]:
+    codes = parse_langs(langs)
+    missing = [lang for lang in codes if lang not in STORIES]
+    if missing:
+        raise XlingError(
+            f"the sandbox has no templates for {', '.join(missing)}; has: {', '.join(STORIES)}"
+        )
+    return codes
+
+
+def generate_problems(
+    n: int, cfg: SandboxConfig, split: str = "train", langs: Sequence[str] = STUDY_LANGS
+) -> list[Example]:
+    """Draw ``n`` problems from ``split`` and render each in every language of ``langs``.
+
+    Returns ``n * len(langs)`` Examples, problem-major (all languages of problem 0, then 1, ...),
+    with ``id = f"sandbox-{split}-{i}-{lang}"``, ``parallel_id = f"sandbox-{split}-{i}"`` and
+    ``meta = {"ops": [...], "operands": [start, *operands], "template": k, "key": ...}``.
+
+    >>> ex = generate_problems(1, SandboxConfig(seed=1), "eval", langs=["en", "de"])
+    >>> [e.id for e in ex], ex[0].answer == ex[1].answer
+    (['sandbox-eval-0-en', 'sandbox-eval-0-de'], True)
+    """
+    if not isinstance(n, int) or n < 0:
+        raise XlingError(f"n must be a non-negative integer, got {n!r}")
+    _check_split(split)
+    codes = _check_langs(langs)
+    rng = random.Random(f"xling-sandbox:{cfg.seed}:{split}")
+    seen: set[str] = set()
+    examples: list[Example] = []
+    repeats = 0
+    for i in range(n):
+        for _ in range(_UNIQUE_TRIES):
+            problem = _draw(rng, cfg, split)
+            if problem.key not in seen:
+                break
+        else:
+            repeats += 1
+        seen.add(problem.key)
+        answer = str(evaluate(problem.ops, problem.operands)[-1])
+        for lang in codes:
+            question, solution = _render(problem, lang)
+            meta = {"ops": list(problem.ops), "operands": list(problem.operands),
+                    "template": problem.story, "key": problem.key}
+            examples.append(Example(
+                id=f"sandbox-{split}-{i}-{lang}", parallel_id=f"sandbox-{split}-{i}", lang=lang,
+                question=question, answer=answer, solution=solution, source="sandbox",
+                meta=meta,
+            ))
+    if repeats:
+        log.warning("sandbox %s split: %d of %d problems repeat an earlier one (config too "
+                    "small for unique problems)", split, repeats, n)
+    return examples
+
+
+def pretrain_counts(total: int, mix: dict[str, float] | None = None) -> dict[str, int]:
+    """Split ``total`` texts over languages by ``mix`` (largest remainder; sums to ``total``).
+
+    >>> pretrain_counts(1000)["en"], sum(pretrain_counts(1000).values())
+    (500, 1000)
+    """
+    mix = DEFAULT_PRETRAIN_MIX if mix is None else mix
+    if total < 0 or not mix or any(share < 0 for share in mix.values()):
+        raise XlingError(f"need total >= 0 and non-negative shares, got {total}, {mix}")
+    norm = sum(mix.values())
+    if norm <= 0:
+        raise XlingError(f"pretraining mix shares sum to {norm}; need a positive sum")
+    exact = {lang: total * share / norm for lang, share in mix.items()}
+    counts = {lang: int(v) for lang, v in exact.items()}
+    order = sorted(exact, key=lambda lang: (counts[lang] - exact[lang], list(mix).index(lang)))
+    for lang in order[: total - sum(counts.values())]:
+        counts[lang] += 1
+    return counts
+
+
+def pretraining_corpus(
+    n_per_lang: dict[str, int], cfg: SandboxConfig, seed: int | None = None
+) -> list[str]:
+    """Texts ``"question\\nsolution"`` from the pretrain split, ``n_per_lang[lang]`` per language.
+
+    Each language draws its own problems (stream ``(seed, "pretrain", lang)``), so the corpus
+    is not a parallel one; repeats are allowed. The texts come back shuffled (seeded).
+    ``seed`` defaults to ``cfg.seed``. Use ``pretrain_counts(total)`` for the default mix.
+
+    >>> texts = pretraining_corpus({"en": 3, "bn": 1}, SandboxConfig())
+    >>> len(texts), all(t.endswith("}") for t in texts)
+    (4, True)
+    """
+    seed = cfg.seed if seed is None else seed
+    codes = _check_langs(list(n_per_lang)) if n_per_lang else []
+    texts: list[str] = []
+    for lang in codes:
+        count = n_per_lang[lang]
+        if not isinstance(count, int) or count < 0:
+            raise XlingError(f"n_per_lang[{lang!r}] must be a non-negative integer, got {count!r}")
+        rng = random.Random(f"xling-sandbox:{seed}:pretrain:{lang}")
+        for _ in range(count):
+            question, solution = _render(_draw(rng, cfg, "pretrain"), lang)
+            texts.append(f"{question}\n{solution}")
+    random.Random(f"xling-sandbox:{seed}:pretrain-shuffle").shuffle(texts)
+    return texts

@@ -1,0 +1,108 @@
+"""Generation backends: prompts in, sampled completions (``Generation``) out.
+
+Stage: generate. One seam, ``Generator.generate(prompts, params)``, used by evaluation, RFT,
+probes and translation, so every stage that samples works with every backend. Backends:
+``hf`` (transformers, default, CPU or GPU), ``vllm`` (optional extra), ``openai`` (any
+OpenAI-compatible server, e.g. ``python -m xling.generate.server`` or ``vllm serve``).
+Importing this package loads no torch; a backend's module is imported when it is chosen.
+
+Try:
+    >>> SamplingParams(n=4, temperature=0.7).max_new_tokens
+    512
+    >>> get_generator("vlm", "m")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    xling.schema.XlingError: unknown backend 'vlm'; known: hf, openai, vllm ...
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from xling.registry import resolve
+from xling.schema import Generation, XlingError
+
+log = logging.getLogger(__name__)
+
+BACKENDS: dict[str, str] = {
+    "hf": "xling.generate.hf:HFGenerator",
+    "vllm": "xling.generate.vllm:VLLMGenerator",
+    "openai": "xling.generate.openai:OpenAIGenerator",
+}
+"""Backend name -> ``"module:Class"``; a dotted path ``"pkg.mod:Class"`` also works."""
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample; the whole truth (backends ignore a checkpoint's own sampling defaults)."""
+
+    n: int = 1
+    """Samples per prompt."""
+    temperature: float = 0.0
+    """0 = greedy (then the n samples are identical)."""
+    top_p: float = 1.0
+    """Nucleus mass in (0, 1]; 1 = off. No top-k is applied by any backend."""
+    max_new_tokens: int = 512
+    """Cap on completion tokens; a sample cut here has ``finish_reason='length'``."""
+    seed: int = 0
+    """Same seed, prompts and batch size -> same samples (exactly so on CPU)."""
+    stop: tuple[str, ...] = ()
+    """Text is cut before the first occurrence of any of these (``finish_reason='stop'``)."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.n, int) or self.n < 1:
+            raise XlingError(f"n must be an integer >= 1, got {self.n!r}")
+        if self.temperature < 0:
+            raise XlingError(f"temperature must be >= 0 (0 = greedy), got {self.temperature!r}")
+        if not 0 < self.top_p <= 1:
+            raise XlingError(f"top_p must be in (0, 1], got {self.top_p!r}")
+        if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 1:
+            raise XlingError(f"max_new_tokens must be an integer >= 1, got {self.max_new_tokens!r}")
+        if isinstance(self.stop, str):
+            object.__setattr__(self, "stop", (self.stop,))
+        object.__setattr__(self, "stop", tuple(self.stop))
+        if any(not s for s in self.stop):
+            raise XlingError("stop strings must be non-empty")
+
+    @property
+    def greedy(self) -> bool:
+        """True when temperature is 0."""
+        return self.temperature == 0
+
+
+class Generator(Protocol):
+    """A backend: one ``Generation`` list per prompt, each of length ``params.n``."""
+
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+        """Sample ``params.n`` completions for each prompt, in prompt order."""
+        ...
+
+
+def get_generator(backend: str, model: str, **kwargs) -> Generator:
+    """Build the backend registered as ``backend`` for ``model`` (local path, hub id, server name).
+
+    Args:
+        backend: a key of ``BACKENDS`` or a dotted path ``"pkg.module:Class"``.
+        model: passed to the backend's constructor.
+        **kwargs: backend options (e.g. ``batch_size`` for hf, ``base_url`` for openai).
+
+    Raises:
+        XlingError: unknown backend (the message lists the known ones) or a model that
+            cannot be loaded.
+    """
+    cls = resolve(BACKENDS, backend, "backend")
+    return cls(model, **kwargs)
+
+
+def truncate_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
+    """Cut ``text`` before the earliest stop string; return (text, whether one was found).
+
+    >>> truncate_at_stop("a=1\\n\\nb=2", ("\\n\\n",))
+    ('a=1', True)
+    """
+    cut = min((i for i in (text.find(s) for s in stop) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+__all__ = ["BACKENDS", "Generator", "SamplingParams", "get_generator", "truncate_at_stop"]

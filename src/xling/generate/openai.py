@@ -1,0 +1,212 @@
+"""The OpenAI-compatible backend: any server speaking /v1/completions or /v1/chat/completions.
+
+Stage: generate. Works with ``vllm serve``, TGI, SGLang, the OpenAI API and xling's own
+``python -m xling.generate.server``. Standard library only (urllib + threads): one request per
+sample (n=1, seed = params.seed + sample index) so every sample gets exact token counts and its
+own retry; at most ``max_concurrency`` requests in flight; 429, 5xx and connection errors are
+retried ``max_retries`` times with exponential backoff. A sample that still fails is recorded
+as ``Generation(finish_reason="error", error=...)``; if every request fails (or the server is
+unreachable) an ``XlingError`` names the URL. The API key is read from the environment and
+never appears in a log line or an error message.
+
+Try:  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 xling eval --backend openai --model tiny ...
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import random
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from xling.generate import SamplingParams, truncate_at_stop
+from xling.progress import progress
+from xling.schema import Generation, XlingError
+
+log = logging.getLogger(__name__)
+
+FATAL_STATUS = {401, 403, 404}
+"""Answers that no other request will get past (bad key, wrong URL or model): stop at once."""
+
+
+class RequestFailed(Exception):
+    """One request failed after its retries; ``fatal`` = every other request would fail too."""
+
+    def __init__(self, message: str, fatal: bool) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class OpenAIGenerator:
+    """Sample from an OpenAI-compatible HTTP server.
+
+    Args:
+        model: the model name the server knows (the request's ``model`` field).
+        base_url: up to and including ``/v1``; default ``$OPENAI_BASE_URL`` or
+            ``http://localhost:8000/v1``.
+        api_key_env: environment variable holding the key (sent as a Bearer token; none if
+            unset, as local servers need none).
+        chat: use /chat/completions with the prompt as a user message (the server applies its
+            chat template); otherwise /completions with the raw prompt.
+        chat_template: same as ``chat`` (the name the hf and vllm backends use, so callers can
+            pass one option to any backend).
+        system_prompt: system message prepended in chat mode.
+        max_concurrency: requests in flight at once.
+        max_retries: retries per request after the first attempt (429, 5xx, connection errors).
+        timeout_s: per-request timeout in seconds.
+        backoff_s: first retry delay in seconds; doubles per retry (capped at 60 s), jittered.
+        progress: show a bar over requests (only on a TTY).
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        chat: bool = False,
+        chat_template: bool = False,
+        system_prompt: str | None = None,
+        max_concurrency: int = 8,
+        max_retries: int = 3,
+        timeout_s: float = 120,
+        backoff_s: float = 1.0,
+        progress: bool = True,
+    ) -> None:
+        if max_concurrency < 1 or max_retries < 0 or timeout_s <= 0:
+            raise XlingError("need max_concurrency >= 1, max_retries >= 0 and timeout_s > 0")
+        url = base_url or os.environ.get("OPENAI_BASE_URL") or "http://localhost:8000/v1"
+        self.model = model
+        self.base_url = url.rstrip("/")
+        self.chat = chat or chat_template
+        self.system_prompt = system_prompt
+        self.max_concurrency = max_concurrency
+        self.max_retries = max_retries
+        self.timeout_s = timeout_s
+        self.backoff_s = backoff_s
+        self.show_progress = progress
+        self._api_key = os.environ.get(api_key_env) or None
+
+    @property
+    def endpoint(self) -> str:
+        """The URL every request goes to."""
+        return f"{self.base_url}/{'chat/completions' if self.chat else 'completions'}"
+
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+        """Sample ``params.n`` completions per prompt; outer list in prompt order.
+
+        Raises:
+            XlingError: the server is unreachable, refuses every request, or rejects the
+                key/URL/model (401, 403, 404).
+        """
+        per_prompt = 1 if params.greedy else params.n
+        jobs = [(i, j) for i in range(len(prompts)) for j in range(per_prompt)]
+        results: dict[tuple[int, int], Generation] = {}
+        if jobs:  # the first request alone: an unreachable server fails fast, not N times
+            results[jobs[0]] = self._sample(prompts[0], params, params.seed, raise_fatal=True)
+        with ThreadPoolExecutor(self.max_concurrency) as pool:
+            futures = {pool.submit(self._sample, prompts[i], params, params.seed + j): (i, j)
+                       for i, j in jobs[1:]}
+            for fut in progress(as_completed(futures), "generate", len(futures),
+                                enabled=self.show_progress):
+                results[futures[fut]] = fut.result()
+        errors = [g.error for g in results.values() if g.finish_reason == "error"]
+        if errors and len(errors) == len(jobs):
+            raise XlingError(f"every request to {self.endpoint} failed; first error: {errors[0]}")
+        if errors:
+            log.warning("%d of %d requests to %s failed (recorded as finish_reason='error')",
+                        len(errors), len(jobs), self.endpoint)
+        return [[results[i, j if not params.greedy else 0] for j in range(params.n)]
+                for i in range(len(prompts))]
+
+    def _sample(
+        self, prompt: str, params: SamplingParams, seed: int, raise_fatal: bool = False
+    ) -> Generation:
+        """One request (n=1); a failure becomes an 'error' Generation unless fatal and asked."""
+        body: dict[str, Any] = {
+            "model": self.model, "n": 1, "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature, "top_p": params.top_p, "seed": seed,
+        }
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if self.chat:
+            system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+            body["messages"] = [*system, {"role": "user", "content": prompt}]
+        else:
+            body["prompt"] = prompt
+        try:
+            data = self._post(body)
+            choice = data["choices"][0]
+            text = choice["message"]["content"] if self.chat else choice["text"]
+            usage = data.get("usage") or {}
+        except RequestFailed as exc:
+            if exc.fatal and raise_fatal:
+                raise XlingError(str(exc)) from None
+            return Generation("", 0, 0, "error", error=str(exc))
+        except (KeyError, IndexError, TypeError) as exc:
+            return Generation("", 0, 0, "error", error=f"malformed response: missing {exc}")
+        text, hit = truncate_at_stop(text or "", params.stop)
+        finish = "length" if choice.get("finish_reason") == "length" and not hit else "stop"
+        return Generation(text, int(usage.get("prompt_tokens", 0)),
+                          int(usage.get("completion_tokens", 0)), finish)
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST with retries; raise RequestFailed with a key-free message."""
+        url, data = self.endpoint, json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        for attempt in range(self.max_retries + 1):
+            request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+            delay = None
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
+                    return json.loads(resp.read())
+            except urllib.error.HTTPError as exc:
+                message = f"HTTP {exc.code} from {url}: {_detail(exc)}"
+                retry, fatal = exc.code == 429 or exc.code >= 500, exc.code in FATAL_STATUS
+                delay = _retry_after(exc)
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                reason = getattr(exc, "reason", None) or exc
+                message = f"cannot reach {url}: {type(exc).__name__}: {reason}"
+                retry = fatal = True
+            except ValueError as exc:
+                message, retry, fatal = f"invalid JSON from {url}: {exc}", False, False
+            message = self._redact(message)
+            if not retry or attempt == self.max_retries:
+                raise RequestFailed(message, fatal)
+            delay = delay or min(self.backoff_s * 2**attempt, 60.0) * random.uniform(0.5, 1.0)
+            log.warning("%s; retry %d/%d in %.1fs", message, attempt + 1, self.max_retries, delay)
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def _detail(exc: urllib.error.HTTPError) -> str:
+    """The server's error message (JSON ``error.message`` if present), at most 300 chars."""
+    try:
+        raw = exc.read().decode("utf-8", "replace")
+    except OSError:
+        raw = ""
+    try:
+        err = json.loads(raw).get("error", raw)
+        raw = err.get("message", str(err)) if isinstance(err, dict) else str(err)
+    except (ValueError, AttributeError):
+        pass
+    return (raw.strip() or str(exc.reason))[:300]
+
+
+def _retry_after(exc: urllib.error.HTTPError) -> float | None:
+    """Seconds from a numeric Retry-After header, capped at 60."""
+    try:
+        return min(float(exc.headers.get("Retry-After", "")), 60.0)
+    except (TypeError, ValueError):
+        return None

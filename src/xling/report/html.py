@@ -1,0 +1,118 @@
+"""Render report sections as Markdown and as one self-contained HTML file, with provenance.
+
+Stage: report. The HTML embeds its images (base64 PNG) and styles, so it can be mailed or
+attached to a paper's supplement as one file. Provenance: xling version, git commit, package
+versions, hardware, the study spec, and hashes of the data files the benchmarks read.
+Try:  xling study report studies/sandbox.yaml
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib.metadata
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from xling import __version__
+from xling.data.io import atomic_write_text
+
+PACKAGES = ("torch", "transformers", "trl", "datasets", "math-verify", "langid", "sacrebleu",
+            "numpy", "scipy", "scikit-learn")
+
+
+def provenance(data_files: list[Path] | None = None) -> dict[str, Any]:
+    """Versions, commit, hardware and data hashes for the report's provenance block."""
+    repo = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown (not a git checkout)"
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    hardware = {"platform": platform.platform(), "python": platform.python_version(),
+                "cpus": os.cpu_count()}
+    try:
+        import torch
+
+        hardware["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    except ImportError:
+        hardware["gpu"] = "unknown"
+    hashes = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+              for p in (data_files or []) if p.is_file()}
+    return {"xling": __version__, "git_commit": commit, "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "packages": versions, "hardware": hardware, "data_files": hashes}
+
+
+def _md_to_html(md: str) -> str:
+    """The small Markdown subset the sections use: pipe tables, bullets, paragraphs, _em_, **b**."""
+    import re
+
+    def inline(text: str) -> str:
+        text = html.escape(text)
+        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+        text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"<em>\1</em>", text)
+        return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+    out: list[str] = []
+    blocks = md.strip().split("\n\n")
+    for block in blocks:
+        lines = block.strip().splitlines()
+        if not lines:
+            continue
+        if lines[0].startswith("|"):
+            rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines
+                    if not set(line.replace("|", "").strip()) <= {"-"}]
+            head, body = rows[0], rows[1:]
+            out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in head)
+                       + "</tr></thead><tbody>" + "".join(
+                           "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in body)
+                       + "</tbody></table>")
+        elif all(line.startswith("- ") for line in lines):
+            out.append("<ul>" + "".join(f"<li>{inline(line[2:])}</li>" for line in lines) + "</ul>")
+        else:
+            out.append("<p>" + "<br>".join(inline(line) for line in lines) + "</p>")
+    return "\n".join(out)
+
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
+th:first-child,td:first-child{text-align:left}thead{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}
+pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em}"""
+
+
+def write_report(title: str, intro: str, sections: list, spec_text: str, prov: dict[str, Any],
+                 out: Path) -> tuple[Path, Path]:
+    """Write ``out/report.md`` and ``out/report.html``; returns both paths."""
+    import json
+
+    out.mkdir(parents=True, exist_ok=True)
+    md = [f"# {title}", "", intro, ""]
+    body = [f"<h1>{html.escape(title)}</h1>", _md_to_html(intro)]
+    for s in sections:
+        md += [f"## {s.title}", "", s.markdown, ""]
+        body += [f"<h2>{html.escape(s.title)}</h2>", _md_to_html(s.markdown)]
+        for img in s.images:
+            md += [f"![{s.title}]({Path(img).name})", ""]
+            data = base64.b64encode(Path(img).read_bytes()).decode("ascii")
+            body.append(f'<img alt="{html.escape(s.title)}" src="data:image/png;base64,{data}">')
+    prov_text = json.dumps(prov, indent=2, ensure_ascii=False)
+    md += ["## Study spec", "", "```yaml", spec_text.rstrip(), "```", "",
+           "## Provenance", "", "```json", prov_text, "```", ""]
+    body += ["<h2>Study spec</h2>", f"<pre>{html.escape(spec_text)}</pre>",
+             "<h2>Provenance</h2>", f"<pre>{html.escape(prov_text)}</pre>"]
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}"
+            f"</title><style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+    md_path = atomic_write_text(out / "report.md", "\n".join(md))
+    html_path = atomic_write_text(out / "report.html", page)
+    return md_path, html_path

@@ -1,0 +1,257 @@
+"""Gather a finished (or partly finished) study into report sections: tables, claims, plots.
+
+Stage: report (composes metrics, scaling, study). Every number is computed here from the cells'
+``eval/*.parquet`` rows and ``probes.json`` — nothing is typed in. Claims about differences
+(RL vs SFT, a model vs the base) carry paired bootstrap intervals over parallel questions and
+are marked as holding at 95% or not. ``xling.report.html`` renders the sections.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xling.data.io import read_parquet
+from xling.metrics import bootstrap_gen, correctness_matrix, mti, paired_bootstrap
+from xling.report.tables import RunResult, format_markdown, load_run, reference_table
+from xling.schema import XlingError
+from xling.study.grid import Cell
+from xling.study.runner import cell_results
+from xling.study.spec import StudySpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Section:
+    title: str
+    markdown: str
+    images: list[Path] = field(default_factory=list)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.1f}"
+
+
+def _ci(value: float, lo: float, hi: float) -> str:
+    return f"{_pct(value)} [{_pct(lo)}, {_pct(hi)}]"
+
+
+def _holds(lo: float, hi: float) -> str:
+    return "yes" if lo > 0 or hi < 0 else "no"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _matrices(cells: list[Cell], bench: str, langs: list[str]) -> dict[str, Any]:
+    rows = {c.label: read_parquet(c.run.eval_file(bench)) for c in cells}
+    pid_sets = [set(correctness_matrix(r, langs)[0]) for r in rows.values()]
+    pids = sorted(set.intersection(*pid_sets)) if pid_sets else []
+    return {label: correctness_matrix(r, langs, pids)[1] for label, r in rows.items()}
+
+
+def build_sections(study: StudySpec, out: Path) -> list[Section]:
+    """All report sections of ``study`` (plots are written under ``out``)."""
+    from xling.report.plots import plot_drift_scatter, plot_gains
+
+    done = cell_results(study)
+    if not done:
+        return [Section("No results yet", "No cell of this study has finished; run `xling study run`.")]
+    cells = [c for c, _ in done]
+    base_cell = next((c for c in cells if c.spec.paradigm == "base"), None)
+    trained = [c for c in cells if c.spec.paradigm != "base"]
+    sections: list[Section] = []
+    for bench in study.eval.benchmarks:
+        have = [c for c in cells if c.run.eval_file(bench).is_file()]
+        if not have:
+            continue
+        runs = {c.label: load_run(c.run.root, bench, name=c.label) for c in have}
+        langs = list(next(iter(runs.values())).acc)
+        missing = [lang for lang in study.eval.langs if lang not in langs]
+        base = runs.get(base_cell.label) if base_cell in have else None
+        header, rows, notes = reference_table(list(runs.values()), base, langs)
+        md = format_markdown(header, rows, notes)
+        if missing:
+            md += f"\n\n_{bench} has no {', '.join(missing)}: n/a, not averaged._"
+        sections.append(Section(f"{bench}: accuracy (%) per language, Avg, Gen", md))
+        if base is not None:
+            sections += _comparisons(study, bench, have, base_cell, runs, langs, out)
+            gains = plot_gains([runs[c.label] for c in have if c is not base_cell], base, langs,
+                               out / f"gains-{bench}.png") if len(have) > 1 else None
+            if gains:
+                sections.append(Section(f"{bench}: per-language gains over the base", "", [gains]))
+        sections.append(_consistency(runs, langs, bench))
+        sections.append(_outcomes(have, bench))
+    sections += _probe_sections(done, out, plot_drift_scatter)
+    if study.scaling is not None and trained:
+        sections.append(_scaling(study, [c for c in trained if c.spec.design == "parallel"], out))
+    return sections
+
+
+def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Section]:
+    mats = _matrices(have, bench, langs)
+    base_m = mats[base_cell.label]
+    rows = []
+    for c in have:
+        if c is base_cell:
+            continue
+        m = mats[c.label]
+        gen, glo, ghi = bootstrap_gen(m, base_m, seed=c.spec.seed)
+        avg, alo, ahi = paired_bootstrap(m.mean(1), base_m.mean(1), seed=c.spec.seed)
+        src = c.spec.train_langs[0] if len(c.spec.train_langs) == 1 else None
+        try:
+            mti_value = _pct(mti(runs[c.label].acc, runs[base_cell.label].acc, source=src)) if src else "n/a"
+        except XlingError as exc:  # MTI undefined (no gain on the source language): say so
+            mti_value = f"undefined ({exc})"[:60]
+        off = 1 - sum(runs[c.label].consistency.values()) / len(langs)
+        rows.append([c.label, _ci(avg, alo, ahi), _holds(alo, ahi), _ci(gen, glo, ghi),
+                     _holds(glo, ghi), mti_value, _pct(off)])
+    md = _table(["model", "Avg gain over base [95% CI]", "holds", "Gen [95% CI]", "holds",
+                 "MTI (provisional)", "off-target %"], rows)
+    md += ("\n\n_Intervals: paired bootstrap over parallel questions (2,000 resamples). "
+           "'holds' = the 95% interval excludes 0. MTI uses the training language as source._")
+    sections = [Section(f"{bench}: gains over the base, with intervals", md)]
+    # Paradigm comparisons on the same training languages (e.g. GRPO(de) vs SFT(de)).
+    pairs = []
+    for a in have:
+        for b in have:
+            if (a is not b and a.spec.train_langs == b.spec.train_langs and a.spec.seed == b.spec.seed
+                    and a.spec.paradigm == "grpo" and b.spec.paradigm in ("sft", "rft")):
+                pairs.append((a, b))
+    if pairs:
+        lines = []
+        for a, b in pairs:
+            d, lo, hi = bootstrap_gen(mats[a.label], base_m, mats[b.label], seed=a.spec.seed)
+            verdict = ("RL beat SFT in cross-lingual Gen" if lo > 0 else
+                       "SFT beat RL in cross-lingual Gen" if hi < 0 else
+                       "no significant difference in Gen between RL and SFT")
+            lines.append(f"- **{a.label} vs {b.label}**: Gen difference {_ci(d, lo, hi)} points "
+                         f"→ {verdict} at 95% in this run.")
+        sections.insert(0, Section(f"{bench}: does RL beat SFT?", "\n".join(lines)))
+    return sections
+
+
+def _consistency(runs: dict[str, RunResult], langs: list[str], bench: str) -> Section:
+    rows = [[name, *(_pct(r.consistency[lang]) for lang in langs),
+             _pct(sum(r.consistency[lang] for lang in langs) / len(langs))] for name, r in runs.items()]
+    md = _table(["model", *langs, "mean"], rows)
+    md += "\n\n_Share of responses whose dominant language is the question's (study A's consistency)._"
+    return Section(f"{bench}: language consistency of responses (%)", md)
+
+
+def _outcomes(cells: list[Cell], bench: str) -> Section:
+    rows = []
+    for c in cells:
+        metrics = c.run.read_metrics()["benchmarks"][bench]["langs"]
+        total = sum(m["acc"]["n"] for m in metrics.values())
+        counts = {k: sum(m[k] for m in metrics.values()) for k in ("no_answer", "truncated", "timeouts", "errors")}
+        rows.append([c.label, str(total), *(str(counts[k]) for k in counts)])
+    md = _table(["model", "samples", "no answer", "truncated", "scoring timeouts", "generation errors"], rows)
+    return Section(f"{bench}: recorded failures (counts)", md)
+
+
+def _probe_sections(done, out: Path, plot_drift_scatter) -> list[Section]:
+    import numpy as np
+
+    probes = {c.label: json.loads((c.run.root / "probes.json").read_text(encoding="utf-8"))
+              for c, _ in done if (c.run.root / "probes.json").is_file()}
+    if not probes:
+        return []
+    sections = []
+    for name, title, fmt in (("perplexity", "question perplexity", "{:.3f}"),
+                             ("similarity", "self-BLEU of sampled responses", "{:.3f}")):
+        have = {label: p[name] for label, p in probes.items() if name in p}
+        if have:
+            langs = list(next(iter(have.values())))
+            rows = [[label, *(fmt.format(v[lang]) for lang in langs)] for label, v in have.items()]
+            sections.append(Section(f"Probe: {title} per language", _table(["model", *langs], rows)))
+    drift = {label: p["drift"] for label, p in probes.items() if "drift" in p}
+    if drift:
+        keys = list(next(iter(drift.values())))
+        rows = [[label, *(f"{v[k]:.4g}" for k in keys)] for label, v in drift.items()]
+        coords = {}
+        for c, _ in done:
+            npz = c.run.root / "drift.npz"
+            if npz.is_file():
+                data = np.load(npz)
+                coords[c.label] = (data["coords"], data["langs"])
+        images = [plot_drift_scatter(coords, out / "drift.png")] if coords else []
+        md = _table(["model", *keys], rows) + (
+            "\n\n_Study A: smaller, more concentrated drift went with better generalization._")
+        sections.append(Section("Probe: hidden-state drift from the base (PCA)", md, images))
+    return sections
+
+
+def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
+    from xling.scaling import first_parallel_leap, fit_power_law, monolingual_generalization_gap, plot_scaling
+    bench = study.eval.benchmarks[0]
+    ns, ys = [], []
+    for c in sorted(cells, key=lambda c: len(c.spec.train_langs)):
+        run = load_run(c.run.root, bench)
+        targets = [lang for lang in run.acc
+                   if study.scaling.target == "all" or lang not in c.spec.train_langs]
+        if not targets:
+            continue
+        ns.append(len(c.spec.train_langs))
+        ys.append(sum(run.acc[lang] for lang in targets) / len(targets))
+    rows = [[str(n), _pct(y)] for n, y in zip(ns, ys, strict=True)]
+    md = _table(["N parallel languages", f"accuracy on {study.scaling.target} languages (%)"], rows)
+    try:
+        fit = fit_power_law(ns, ys)
+        md += (f"\n\nPower law on N ≥ 2: y = {fit.a:.3f} · N^{fit.b:.3f} "
+               f"(se a {fit.a_se:.3f}, se b {fit.b_se:.3f}, R² {fit.r2:.3f}, {fit.n_points} points). "
+               f"First-Parallel Leap {_pct(first_parallel_leap(ns, ys))} pp; "
+               f"Monolingual Generalization Gap {_pct(monolingual_generalization_gap(ns, ys, fit))} pp.")
+        images = [plot_scaling(ns, ys, fit, out / "scaling.png")]
+    except XlingError as exc:
+        md += f"\n\n_No power-law fit: {exc}._"
+        images = []
+    return Section("Parallel scaling (study B)", md, images)
+
+
+
+def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path, Path]:
+    """Build ``report.md`` and ``report.html`` for ``study`` in its run directory (or ``out``)."""
+    import hashlib
+
+    import yaml
+
+    from xling.report.html import provenance, write_report
+    from xling.study.runner import study_status
+
+    out = Path(out or study.out_dir)
+    sections = build_sections(study, out)
+    states = study_status(study)
+    done = sum(s.state == "done" for s in states)
+    intro = (f"Base model: `{study.base_model}`. Cells finished: {done} of {len(states)}. "
+             f"Benchmarks: {', '.join(study.eval.benchmarks)}; languages: {', '.join(study.eval.langs)}. "
+             "Accuracies are percentages; every number below was computed from this run's per-sample rows.")
+    unfinished = [f"{s.label} ({s.state})" for s in states if s.state != "done"]
+    if unfinished:
+        intro += "\n\n_Not finished (not in the tables): " + ", ".join(unfinished) + "._"
+    spec_text = (Path(study.source_file).read_text(encoding="utf-8")
+                 if study.source_file and Path(study.source_file).is_file()
+                 else yaml.safe_dump({"name": study.name, "base_model": study.base_model}))
+    data_files: list[Path] = []
+    if "mgsm" in study.eval.benchmarks and study.eval.source is None:
+        from xling.data import find_shared_data
+
+        try:
+            data_files = [find_shared_data() / "mgsm" / f"mgsm_{lang}.tsv" for lang in study.eval.langs]
+        except XlingError:
+            data_files = []
+    prov = provenance(data_files)
+    for c, _ in cell_results(study):
+        for bench in study.eval.benchmarks:
+            path = c.run.eval_file(bench)
+            if path.is_file():
+                prov.setdefault("eval_files", {})[f"{c.label}/{bench}"] = hashlib.sha256(
+                    path.read_bytes()).hexdigest()[:16]
+    return write_report(f"xling study: {study.name}", intro, sections, spec_text, prov, out)

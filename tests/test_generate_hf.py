@@ -1,0 +1,151 @@
+"""The hf backend on the tiny model: shapes, determinism, limits, stop strings, chat, order.
+
+Run: pytest tests/test_generate_hf.py -v
+"""
+
+from __future__ import annotations
+
+import doctest
+import sys
+
+import pytest
+
+import xling.generate
+import xling.progress
+from xling.generate import SamplingParams, get_generator
+from xling.schema import Generation, XlingError
+
+PROMPTS = [
+    "Janet's ducks lay 16 eggs per day. How much does she make?",
+    "珍妮特的鸭子每天下 16 颗蛋。",
+    "Утки Джанет несут 16 яиц в день.",
+    "2+2=",
+    "เป็ดของเจเน็ตวางไข่วันละ 16 ฟอง ทุกเช้าเธอกินไข่ 3 ฟอง",
+]
+
+
+@pytest.fixture(scope="module")
+def gen(tiny_model):
+    return get_generator("hf", str(tiny_model), batch_size=2, progress=False)
+
+
+def greedy(max_new_tokens: int = 16, **kw) -> SamplingParams:
+    return SamplingParams(max_new_tokens=max_new_tokens, **kw)
+
+
+def test_importing_generate_loads_no_torch():
+    import subprocess
+
+    code = "import xling.generate, sys; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_doctests():
+    assert doctest.testmod(xling.generate).failed == 0
+    assert doctest.testmod(xling.progress).failed == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 0}, "n must be"), ({"temperature": -0.1}, "temperature"), ({"top_p": 0.0}, "top_p"),
+    ({"top_p": 1.5}, "top_p"), ({"max_new_tokens": 0}, "max_new_tokens"), ({"stop": ("",)}, "stop"),
+])
+def test_sampling_params_validate(kwargs, message):
+    with pytest.raises(XlingError, match=message):
+        SamplingParams(**kwargs)
+
+
+def test_unknown_backend_lists_known():
+    with pytest.raises(XlingError, match="unknown backend 'vlm'; known: hf, openai, vllm"):
+        get_generator("vlm", "x")
+
+
+def test_vllm_backend_without_vllm_says_how_to_install():
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vllm is installed")
+    with pytest.raises(XlingError, match=r"pip install 'xling\[vllm\]'"):
+        get_generator("vllm", "x")
+
+
+def test_shapes_prompts_by_n(gen):
+    out = gen.generate(PROMPTS, SamplingParams(n=3, temperature=1.0, max_new_tokens=8))
+    assert len(out) == len(PROMPTS) and all(len(samples) == 3 for samples in out)
+    assert all(isinstance(g, Generation) and g.prompt_tokens > 0 for s in out for g in s)
+    assert gen.generate([], greedy()) == []
+
+
+def test_greedy_is_deterministic_and_n_copies(gen):
+    a = gen.generate(PROMPTS, greedy(n=2))
+    assert a == gen.generate(PROMPTS, greedy(n=2))
+    assert all(s[0] == s[1] for s in a)
+    assert len({s[0].text for s in a}) > 1  # outputs depend on the prompt
+
+
+def test_seeded_sampling_repeats_and_seeds_differ(gen):
+    params = SamplingParams(n=2, temperature=1.0, max_new_tokens=12, seed=7)
+    a = gen.generate(PROMPTS, params)
+    assert a == gen.generate(PROMPTS, params)
+    b = gen.generate(PROMPTS, SamplingParams(n=2, temperature=1.0, max_new_tokens=12, seed=8))
+    assert [g.text for s in a for g in s] != [g.text for s in b for g in s]
+    assert any(s[0].text != s[1].text for s in a)  # samples of one prompt differ
+
+
+def test_max_new_tokens_gives_length(gen):
+    out = gen.generate(PROMPTS, greedy(max_new_tokens=5))
+    for (g,) in out:
+        assert g.finish_reason == "length" and g.completion_tokens == 5
+
+
+def test_prompt_tokens_counted(gen):
+    (g,), = gen.generate([PROMPTS[0]], greedy(max_new_tokens=2))
+    assert g.prompt_tokens == len(gen.tokenizer(PROMPTS[0])["input_ids"])
+
+
+def test_stop_string_truncates(gen):
+    full = gen.generate(PROMPTS, greedy(max_new_tokens=24))
+    (g,) = full[0]
+    stop = g.text[len(g.text) // 2 :][:2]
+    assert stop.strip() and len(g.text) > 4
+    (cut,), *_ = gen.generate(PROMPTS, greedy(max_new_tokens=24, stop=(stop,)))
+    assert cut.text == g.text[: g.text.index(stop)]
+    assert cut.finish_reason == "stop" and cut.completion_tokens <= g.completion_tokens
+
+
+def test_order_restored_after_length_sorting(gen):
+    forward = gen.generate(PROMPTS, greedy())
+    backward = gen.generate(PROMPTS[::-1], greedy())
+    assert forward == backward[::-1]
+    singles = [gen.generate([p], greedy())[0] for p in PROMPTS]
+    assert forward == singles  # left padding does not change greedy outputs
+
+
+def test_chat_template_path(tiny_model, gen):
+    chat = get_generator("hf", str(tiny_model), chat_template=True, system_prompt="Be brief.",
+                         progress=False)
+    (g,), = chat.generate([PROMPTS[3]], greedy())
+    expected = gen.tokenizer.apply_chat_template(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": PROMPTS[3]}],
+        tokenize=False, add_generation_prompt=True)
+    assert g.prompt_tokens == len(gen.tokenizer(expected)["input_ids"])
+    (raw,), = gen.generate([expected], greedy())
+    assert g.text == raw.text
+
+
+def test_chat_template_missing_is_an_error(tiny_model, tmp_path):
+    import shutil
+
+    copy = shutil.copytree(tiny_model, tmp_path / "no_template")
+    (copy / "chat_template.jinja").unlink()
+    with pytest.raises(XlingError, match="no chat template"):
+        get_generator("hf", str(copy), chat_template=True, progress=False)
+
+
+def test_missing_model_path_is_a_clear_error(tmp_path):
+    with pytest.raises(XlingError, match="model path not found"):
+        get_generator("hf", str(tmp_path / "nope"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(XlingError, match="cannot load model"):
+        get_generator("hf", str(tmp_path / "empty"))
+    with pytest.raises(XlingError, match="unknown dtype"):
+        get_generator("hf", str(tmp_path / "empty"), dtype="float33")

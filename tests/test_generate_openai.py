@@ -1,0 +1,188 @@
+"""The openai backend against real local HTTP servers: xling's own server over the tiny model
+(conformance with the hf backend) and a scripted faulty server (retries, recorded errors, keys).
+
+Run: pytest tests/test_generate_openai.py -v
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from xling.generate import SamplingParams, get_generator
+from xling.generate.hf import HFGenerator
+from xling.generate.server import serve
+from xling.schema import XlingError
+
+PROMPTS = ["Janet's ducks lay 16 eggs.", "珍妮特的鸭子每天下 16 颗蛋。", "2+2=", "Утки Джанет"]
+SECRET = "sk-test-SECRET-0123456789"
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_model):
+    return HFGenerator(tiny_model, batch_size=4, progress=False)
+
+
+@pytest.fixture(scope="module")
+def base_url(hf):
+    server, thread = serve(hf, model_name="tiny")
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def client(url: str, **kw) -> object:
+    return get_generator("openai", "tiny", base_url=url, progress=False, **kw)
+
+
+def test_greedy_matches_hf_backend(hf, base_url):
+    params = SamplingParams(n=2, max_new_tokens=12)
+    assert client(base_url).generate(PROMPTS, params) == hf.generate(PROMPTS, params)
+
+
+def test_stop_and_length_match_hf_backend(hf, base_url):
+    (ref,), *_ = hf.generate(PROMPTS, SamplingParams(max_new_tokens=16))
+    stop = ref.text[6:8]
+    params = SamplingParams(max_new_tokens=16, stop=(stop,))
+    got = client(base_url).generate(PROMPTS, params)
+    assert got == hf.generate(PROMPTS, params)
+    assert got[0][0].finish_reason == "stop" and got[0][0].text == ref.text[: ref.text.index(stop)]
+    assert any(s[0].finish_reason == "length" and s[0].completion_tokens == 16 for s in got)
+
+
+def test_seeded_samples_match_hf_per_sample_seed(hf, base_url):
+    params = SamplingParams(n=3, temperature=1.0, max_new_tokens=8, seed=5)
+    got = client(base_url, max_concurrency=3).generate(PROMPTS[:2], params)
+    assert got == client(base_url).generate(PROMPTS[:2], params)
+    for prompt, samples in zip(PROMPTS[:2], got, strict=True):
+        for j, g in enumerate(samples):  # sample j is requested with seed + j
+            (ref,), = hf.generate([prompt], SamplingParams(temperature=1.0, max_new_tokens=8,
+                                                           seed=5 + j))
+            assert g == ref
+
+
+def test_chat_endpoint_matches_hf_chat(hf, base_url):
+    params = SamplingParams(max_new_tokens=10)
+    got = client(base_url, chat=True, system_prompt="Be brief.").generate(PROMPTS[:2], params)
+    convs = [[{"role": "system", "content": "Be brief."}, {"role": "user", "content": p}]
+             for p in PROMPTS[:2]]
+    assert got == hf.generate_chat(convs, params)
+    same = client(base_url, chat_template=True, system_prompt="Be brief.")  # hf's option name
+    assert same.generate(PROMPTS[:2], params) == got
+
+
+def test_server_routes_and_bad_requests(base_url):
+    with urllib.request.urlopen(f"{base_url}/models") as resp:
+        assert json.load(resp)["data"][0]["id"] == "tiny"
+    body = {"prompt": ["a", "b"], "n": 2, "max_tokens": 3, "temperature": 0}
+    req = urllib.request.Request(f"{base_url}/completions", data=json.dumps(body).encode())
+    with urllib.request.urlopen(req) as resp:
+        data = json.load(resp)
+    assert [c["index"] for c in data["choices"]] == [0, 1, 2, 3]
+    assert data["usage"]["completion_tokens"] == 12
+    for path, payload, code in [("/completions", {"prompt": "a", "n": 0}, 400),
+                                ("/chat/completions", {"messages": "hi"}, 400),
+                                ("/nope", {}, 404)]:
+        req = urllib.request.Request(base_url + path, data=json.dumps(payload).encode())
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(req)
+        assert info.value.code == code
+
+
+def test_server_refuses_non_loopback_host(hf):
+    with pytest.raises(XlingError, match="loopback"):
+        serve(hf, host="0.0.0.0")
+
+
+def test_closed_port_raises_with_url():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    with pytest.raises(XlingError, match=f"127.0.0.1:{port}/v1/completions"):
+        client(url, max_retries=1, backoff_s=0.01).generate(PROMPTS, SamplingParams())
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """FAIL -> 500 always; FLAKY -> 503 once; RATE -> 429 once; BAD -> 400; ECHO -> 500 or 401
+    echoing the Authorization header; anything else -> 'ok:<prompt>'."""
+
+    attempts: dict[str, int] = {}
+    auth_seen: list[str] = []
+
+    def do_POST(self):  # noqa: N802
+        prompt = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["prompt"]
+        n = self.attempts[prompt] = self.attempts.get(prompt, 0) + 1
+        self.auth_seen.append(self.headers.get("Authorization", ""))
+        auth = self.headers.get("Authorization", "")
+        if prompt.startswith("FAIL") or (prompt == "FLAKY" and n == 1):
+            return self._send(503 if prompt == "FLAKY" else 500, {"error": {"message": "boom"}})
+        if prompt == "RATE" and n == 1:
+            return self._send(429, {"error": {"message": "slow down"}}, {"Retry-After": "0"})
+        if prompt == "BAD":
+            return self._send(400, {"error": {"message": "bad prompt"}})
+        if prompt.startswith("ECHO"):
+            code = 401 if prompt == "ECHO-401" else 500
+            return self._send(code, {"error": {"message": f"rejected key {auth}"}})
+        self._send(200, {"choices": [{"text": f"ok:{prompt}", "finish_reason": "length"}],
+                         "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
+
+    def _send(self, code, payload, headers=None):
+        data = json.dumps(payload).encode()
+        self.send_response(code)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    monkeypatch.setenv("XLING_TEST_KEY", SECRET)
+    Scripted.attempts, Scripted.auth_seen = {}, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield client(f"http://127.0.0.1:{server.server_address[1]}/v1", api_key_env="XLING_TEST_KEY",
+                 max_retries=2, backoff_s=0.01)
+    server.shutdown()
+    server.server_close()
+
+
+def test_failures_are_recorded_and_retried(scripted):
+    out = scripted.generate(["a", "FAIL", "FLAKY", "RATE", "BAD"], SamplingParams(max_new_tokens=4))
+    ok, fail, flaky, rate, bad = (samples[0] for samples in out)
+    assert ok.text == "ok:a" and ok.finish_reason == "length" and ok.completion_tokens == 4
+    assert fail.finish_reason == "error" and "HTTP 500" in fail.error and "boom" in fail.error
+    assert flaky.text == "ok:FLAKY" and rate.text == "ok:RATE"
+    assert bad.finish_reason == "error" and "HTTP 400" in bad.error
+    assert Scripted.attempts == {"a": 1, "FAIL": 3, "FLAKY": 2, "RATE": 2, "BAD": 1}
+    assert set(Scripted.auth_seen) == {f"Bearer {SECRET}"}
+
+
+def test_every_request_failing_raises(scripted):
+    with pytest.raises(XlingError, match=r"every request to http://127\.0\.0\.1:\d+/v1/completions"):
+        scripted.generate(["FAIL-1", "FAIL-2"], SamplingParams(n=2, temperature=1.0))
+
+
+def test_api_key_never_in_errors_or_logs(scripted, caplog):
+    caplog.set_level(logging.DEBUG)
+    out = scripted.generate(["a", "ECHO-500"], SamplingParams())
+    assert out[1][0].finish_reason == "error" and "rejected key Bearer ***" in out[1][0].error
+    with pytest.raises(XlingError) as info:
+        scripted.generate(["ECHO-401", "a"], SamplingParams())
+    assert "HTTP 401" in str(info.value)
+    assert SECRET not in str(info.value) and SECRET not in out[1][0].error
+    assert SECRET not in caplog.text and "retry" in caplog.text
