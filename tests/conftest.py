@@ -35,3 +35,14 @@ def tiny_model(tmp_path_factory, shared_data) -> Path:
     from xling.tiny import build_tiny_model, default_corpus
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny_model"), default_corpus(shared_data))
+
+
+@pytest.fixture(scope="session")
+def sandbox_base() -> Path:
+    """The shipped sandbox base model (the default recipe; see scripts/build_sandbox_base.py)."""
+    from xling.study.sandbox import ASSET, SandboxRecipe, _asset_matches
+
+    if not _asset_matches(SandboxRecipe()):
+        pytest.fail("the shipped sandbox base does not match the default recipe; "
+                    "run scripts/build_sandbox_base.py")
+    return ASSET

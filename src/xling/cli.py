@@ -171,6 +171,13 @@ def main() -> None:
     """Console entry point: run the app, turning user errors into one line and exit code 1."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    if not sys.stderr.isatty():
+        # Dependencies' own bars (weights loading, dataset maps) flood logs; ours stay.
+        import os
+
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     _mount_optional()
     try:
         app(standalone_mode=False)

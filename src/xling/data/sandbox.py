@@ -63,13 +63,13 @@ class SandboxConfig:
     """Fewest arithmetic operations per problem."""
     max_steps: int = 2
     """Most arithmetic operations per problem."""
-    max_value: int = 20
+    max_value: int = 15
     """Start value and add/sub operands are drawn from [1, max_value]."""
     ops: tuple[str, ...] = OPS
     """Allowed operations, a subset of OPS."""
-    max_result: int = 100
+    max_result: int = 60
     """Every intermediate and final result lies in [0, max_result] (0 only as the final one)."""
-    max_factor: int = 5
+    max_factor: int = 4
     """Multipliers are drawn from [2, min(max_factor, max_value)]: a small times table keeps
     the problems learnable for the tiny sandbox model."""
 

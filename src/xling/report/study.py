@@ -108,8 +108,8 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         src = c.spec.train_langs[0] if len(c.spec.train_langs) == 1 else None
         try:
             mti_value = _pct(mti(runs[c.label].acc, runs[base_cell.label].acc, source=src)) if src else "n/a"
-        except XlingError as exc:  # MTI undefined (no gain on the source language): say so
-            mti_value = f"undefined ({exc})"[:60]
+        except XlingError:  # no gain on the source language: MTI is undefined, say so
+            mti_value = f"undefined (no gain in {src})"
         off = 1 - sum(runs[c.label].consistency.values()) / len(langs)
         rows.append([c.label, _ci(avg, alo, ahi), _holds(alo, ahi), _ci(gen, glo, ghi),
                      _holds(glo, ghi), mti_value, _pct(off)])

@@ -37,7 +37,6 @@ DEMO_STUDY: dict[str, Any] = {
 """The demo grid. Sizes are chosen to finish within the README's stated time on 2 CPU cores."""
 
 QUICK_OVERRIDES: dict[str, Any] = {
-    "sandbox": {"preset": "quick"},
     "pool": {"name": "sandbox", "n": 128, "design": "single"},
     "eval": {"benchmarks": ["sandbox"], "langs": "all", "limit": 40, "max_new_tokens": 80,
              "batch_size": 64},

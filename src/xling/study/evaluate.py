@@ -44,6 +44,14 @@ class EvalConfig:
     chat_template: bool = False
     sampling: SamplingParams = field(default_factory=SamplingParams)
 
+    def __post_init__(self) -> None:
+        from xling.languages import PROMPT_STYLES
+
+        if self.limit is not None and self.limit < 1:
+            raise XlingError(f"--limit must be >= 1, got {self.limit}")
+        if self.prompt_style not in PROMPT_STYLES:
+            raise XlingError(f"unknown prompt style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
+
     def fingerprint(self) -> dict[str, Any]:
         return {**asdict(self), "sampling": asdict(self.sampling)}
 

@@ -61,6 +61,7 @@ def run_pretrain(model: str | Path, texts: list[str], cfg: PretrainConfig, out: 
         AutoModelForCausalLM,
         AutoTokenizer,
         DataCollatorForLanguageModeling,
+        PrinterCallback,
         Trainer,
         TrainerCallback,
         TrainingArguments,
@@ -103,6 +104,7 @@ def run_pretrain(model: str | Path, texts: list[str], cfg: PretrainConfig, out: 
     trainer = Trainer(model=lm, args=args, train_dataset=data,
                       data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
                       callbacks=[_Log()])
+    trainer.remove_callback(PrinterCallback)  # prints raw dicts to stdout; _Log logs instead
     trainer.train()
     out.mkdir(parents=True, exist_ok=True)
     trainer.model.save_pretrained(out)
