@@ -2,7 +2,7 @@
 
 import pytest
 
-from xling.data.io import read_jsonl, read_tsv, write_json, write_jsonl, write_parquet, read_parquet
+from xling.data.io import read_jsonl, read_parquet, read_tsv, write_json, write_jsonl, write_parquet
 from xling.schema import XlingError
 
 

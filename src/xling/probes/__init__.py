@@ -4,6 +4,7 @@ Stage: probes (after train; reads checkpoints and sampled generations, feeds rep
 - ``perplexity``: mean question perplexity per language under a model (study A: German highest).
 - ``similarity``: self-BLEU between k sampled responses to one question (exploration).
 - ``drift``: final-layer hidden-state drift base -> trained, h_diff = h_trained - h_base, PCA.
+- ``composition``: the mean share of each language in the responses, per question language.
 Each probe module has a ``run(...)`` entry, listed in ``PROBES`` (resolve with
 ``xling.registry.resolve(PROBES, name, "probe")``). This package file holds only the table and
 two small helpers the model-based probes share; torch/transformers are imported inside them.
@@ -19,6 +20,7 @@ PROBES: dict[str, str] = {
     "perplexity": "xling.probes.perplexity:run",
     "similarity": "xling.probes.similarity:run",
     "drift": "xling.probes.drift:run",
+    "composition": "xling.probes.composition:run",
 }
 
 

@@ -4,6 +4,7 @@ Stage: study (composes data, generate, probes). On the evaluation questions of t
 first benchmark (``PROBE_QUESTIONS`` per language, parallel across languages):
 - perplexity: mean question perplexity per language under the cell's model;
 - similarity: self-BLEU of ``PROBE_SAMPLES`` responses sampled at temperature 1.0 per question;
+- composition: mean language shares of the evaluation responses, per question language;
 - drift: final-layer hidden-state drift from the base model (trained cells only), PCA summary,
   with the projected coordinates saved to ``drift.npz`` for the report's scatter plot.
 """
@@ -58,6 +59,15 @@ def run_probes(study: StudySpec, cell: Cell, model: str, base: str) -> dict[str,
         for ex, gens in zip(examples, samples, strict=True):
             by_lang.setdefault(ex.lang, []).append([g.text for g in gens])
         out["similarity"] = similarity(by_lang)
+    if "composition" in study.probes:
+        from xling.data.io import read_parquet
+        from xling.probes.composition import run as composition
+
+        rows = read_parquet(cell.run.eval_file(study.eval.benchmarks[0]))
+        by_lang: dict[str, list[str]] = {}
+        for row in rows:
+            by_lang.setdefault(row["lang"], []).append(row["completion"])
+        out["composition"] = composition(by_lang)
     if "drift" in study.probes and cell.spec.paradigm != "base":
         import numpy as np
 

@@ -4,7 +4,7 @@ Stage: study (composes data.sandbox, tiny, train.pretrain). The recipe fixes eve
 distribution, language mix, tokenizer, model size, pretraining steps, seed — and the built model
 is cached under ``$XLING_CACHE`` (default ``~/.cache/xling``) in ``sandbox/<recipe key>/``, so it
 is built once per machine and recipe. Pretraining texts use the exact prompt format of
-evaluation and SFT (``build_prompt(question, lang)`` + newline + solution), so the base model
+evaluation and SFT (``build_prompt(question, lang)`` + space + solution), so the base model
 has seen the task format mostly in English and rarely in the scarce languages: strong in
 English, weaker elsewhere, with room to improve — the shape of the reference studies' bases.
 Try:  python -c "from xling.study.sandbox import *; print(build_base(SandboxRecipe()))"
@@ -95,7 +95,6 @@ def cache_root() -> Path:
 def pretraining_texts(recipe: SandboxRecipe) -> list[str]:
     """The English-heavy pretraining corpus in the evaluation prompt format."""
     from xling.data.sandbox import DEFAULT_PRETRAIN_MIX, generate_problems
-    from xling.languages import build_prompt
 
     mix = recipe.mix or DEFAULT_PRETRAIN_MIX
     if abs(sum(mix.values()) - 1.0) > 1e-6:
@@ -105,9 +104,21 @@ def pretraining_texts(recipe: SandboxRecipe) -> list[str]:
     # problems: scarce languages see a subset of what English sees, never other content.
     problems = generate_problems(max(counts.values()), recipe.problem_config(), "pretrain",
                                  langs=list(counts))
-    texts = [f"{build_prompt(ex.question, ex.lang)}\n{ex.solution}" for ex in problems
-             if int(ex.parallel_id.rsplit("-", 1)[1]) < counts[ex.lang]]
-    return texts
+    return [document(ex.question, ex.lang, ex.solution) for ex in problems
+            if int(ex.parallel_id.rsplit("-", 1)[1]) < counts[ex.lang]]
+
+
+def document(question: str, lang: str, solution: str) -> str:
+    """Prompt + completion exactly as evaluation prompts and SFT trains (train/sft.py).
+
+    A space, not a newline, joins them: Qwen's pre-tokenizer merges punctuation with a following
+    newline ('.\n' is one token), so a newline would make the evaluation prompt (ending in '.')
+    tokenize differently from every pretraining text.
+    """
+    from xling.languages import build_prompt
+    from xling.train.sft import COMPLETION_SEP
+
+    return f"{build_prompt(question, lang)}{COMPLETION_SEP}{solution}"
 
 
 def build_base(recipe: SandboxRecipe | None = None, cache_dir: str | Path | None = None) -> Path:
@@ -117,7 +128,7 @@ def build_base(recipe: SandboxRecipe | None = None, cache_dir: str | Path | None
     half-built model that looks finished.
     """
     from xling.data.sandbox import generate_problems
-    from xling.languages import STUDY_LANGS, build_prompt
+    from xling.languages import STUDY_LANGS
     from xling.tiny import build_tiny_model
     from xling.train.pretrain import PretrainConfig, run_pretrain
 
@@ -134,7 +145,7 @@ def build_base(recipe: SandboxRecipe | None = None, cache_dir: str | Path | None
     texts = pretraining_texts(recipe)
     # The tokenizer sees every language equally, as a multilingual tokenizer would.
     balanced = generate_problems(200, recipe.problem_config(), "pretrain", langs=list(STUDY_LANGS))
-    tok_texts = [f"{build_prompt(ex.question, ex.lang)}\n{ex.solution}" for ex in balanced]
+    tok_texts = [document(ex.question, ex.lang, ex.solution) for ex in balanced]
     init = build_tiny_model(
         work / "init", tok_texts, vocab_size=recipe.vocab_size, hidden_size=recipe.hidden_size,
         num_layers=recipe.num_layers, num_heads=recipe.num_heads,

@@ -45,13 +45,18 @@ class PretrainConfig:
             raise XlingError(f"PretrainConfig.learning_rate must be > 0, got {self.learning_rate}")
 
 
-def run_pretrain(model: str | Path, texts: list[str], cfg: PretrainConfig, out: str | Path) -> Path:
+def run_pretrain(
+    model: str | Path, texts: list[str], cfg: PretrainConfig, out: str | Path,
+    *, stop_after: int | None = None,
+) -> Path:
     """Train ``model`` (a saved checkpoint dir) on ``texts`` with the causal-LM loss.
 
     Args:
         model: directory with model + tokenizer (e.g. from ``xling.tiny.build_tiny_model``).
         texts: training documents; EOS is appended to each.
         out: where the trained model + tokenizer and ``train_log.jsonl`` are written.
+        stop_after: stop after this many steps with the schedule of the full run (to check that
+            a recipe reproduces a shipped training log without paying for the whole run).
 
     Returns:
         ``out``.
@@ -92,6 +97,10 @@ def run_pretrain(model: str | Path, texts: list[str], cfg: PretrainConfig, out: 
                 row = {"step": state.global_step, **logs}
                 log_rows.append(row)
                 log.info("pretrain step %d/%d loss %.3f", state.global_step, cfg.steps, logs["loss"])
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if stop_after is not None and state.global_step >= stop_after:
+                control.should_training_stop = True
 
     scratch = out / "_trainer"
     args = TrainingArguments(

@@ -1,0 +1,119 @@
+"""``xling train sft|rft|grpo|cold-start`` and ``xling export verl``: thin verbs over xling.train.
+
+Stage: CLI (mounted by cli.py as ``train`` and ``export``). Each command loads a pool, selects
+training examples by design, merges the --config YAML with the flags, calls
+``xling.train.train`` (or ``export_verl``) and prints the result path.
+Try:  xling train grpo --model ./tiny --pool sandbox --langs de --n 32 --out runs/rl-de
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from xling.schema import XlingError
+
+train_app = typer.Typer(no_args_is_help=True, help="Post-train a model: sft, rft, grpo, cold-start.")
+export_app = typer.Typer(no_args_is_help=True, help="Export training data for other engines (verl).")
+
+Model = Annotated[str, typer.Option(help="Base model: local path or hub id.")]
+Pool = Annotated[str, typer.Option(help="Pool name (gsm8k, mgsm8k, sandbox) or a .jsonl file.")]
+Langs = Annotated[str, typer.Option(help="Training language(s): comma-separated ISO 639-1 codes.")]
+Design = Annotated[str, typer.Option(help="single | mixed | parallel (see data/pools.py).")]
+N = Annotated[int | None, typer.Option(help="Number of problems to select (default: all).")]
+Preset = Annotated[str | None, typer.Option(help="'paper': study A's GRPO settings.")]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="YAML file of config fields.")]
+RewardOpt = Annotated[str | None, typer.Option(help="GRPO reward: accuracy | consistency | combined.")]
+Style = Annotated[str | None, typer.Option(help="Prompt: standard | english | consistency.")]
+Out = Annotated[Path, typer.Option(help="Run directory; rerunning resumes from its last checkpoint.")]
+Seed = Annotated[int, typer.Option(help="Seeds selection and training.")]
+Limit = Annotated[int | None, typer.Option(help="Keep only the first N selected examples.")]
+
+EPILOG = "Example: xling train {name} --model ./tiny --pool sandbox --langs de --n 32 --out runs/{name}"
+
+
+HELP = {
+    "sft": "Supervised fine-tuning on the pool's step-by-step solutions (loss on the answer only).",
+    "rft": "Rejection fine-tuning: sample k answers per problem, keep the correct ones, fine-tune.",
+    "grpo": "GRPO with a correctness and/or language-consistency reward (--preset paper: study A).",
+    "sft+grpo": "Cold start: SFT, then GRPO from its checkpoint (study A).",
+}
+
+
+def _train_command(paradigm: str):
+    def command(
+        model: Model, out: Out, pool: Pool = "sandbox", langs: Langs = "en",
+        design: Design = "single", n: N = None, preset: Preset = None, config: ConfigFile = None,
+        reward: RewardOpt = None, prompt_style: Style = None, seed: Seed = 0, limit: Limit = None,
+    ) -> None:
+        from xling.train import make_config, train
+
+        cfg = _merge(paradigm, read_config(config), reward, prompt_style, seed)
+        make_config(paradigm, cfg, preset)  # refuse a bad config before loading the pool
+        examples = select_examples(pool, langs, design, n, seed, limit)
+        typer.echo(str(train(paradigm, model, examples, out, cfg, preset)))
+
+    command.__doc__ = f"{HELP[paradigm]} Prints the checkpoint path."
+    return command
+
+
+for _paradigm, _name in [("sft", "sft"), ("rft", "rft"), ("grpo", "grpo"), ("sft+grpo", "cold-start")]:
+    train_app.command(_name, epilog=EPILOG.format(name=_name))(_train_command(_paradigm))
+
+
+@export_app.command("verl", epilog="Example: xling export verl --pool sandbox --langs en,zh,de --out runs/verl")
+def export_verl_command(
+    out: Out, pool: Pool = "sandbox", langs: Langs = "en", design: Design = "single", n: N = None,
+    val_fraction: Annotated[float, typer.Option(help="Share of problems held out.")] = 0.05,
+    reward: Annotated[str, typer.Option(help="accuracy | consistency | combined.")] = "accuracy",
+    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency.")] = "standard",
+    seed: Seed = 0, limit: Limit = None,
+) -> None:
+    """Write train/val parquet in verl's layout and an example verl config using xling's reward."""
+    from xling.train.verl_export import export_verl
+
+    examples = select_examples(pool, langs, design, n, seed, limit)
+    train_path, val_path = export_verl(examples, out, val_fraction, seed, prompt_style, reward)
+    typer.echo(f"{train_path}\n{val_path}\n{Path(out) / 'verl_grpo.yaml'}")
+
+
+def select_examples(pool: str, langs: str, design: str, n: int | None, seed: int,
+                    limit: int | None) -> list:
+    """Load ``pool`` in ``langs`` and select by ``design`` (see data/pools.py)."""
+    from xling.data.pools import load_pool, select
+    from xling.languages import parse_langs
+
+    if limit is not None and limit < 1:
+        raise XlingError(f"--limit must be >= 1, got {limit}")
+    codes = parse_langs(langs)
+    return select(load_pool(pool, codes), codes, design, n=n, seed=seed)[:limit]
+
+
+def read_config(path: Path | None) -> dict[str, Any]:
+    """The YAML config file as a dict ({} without one)."""
+    if path is None:
+        return {}
+    import yaml
+
+    if not path.is_file():
+        raise XlingError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise XlingError(f"{path}: invalid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise XlingError(f"{path}: expected a mapping of config fields")
+    return data
+
+
+def _merge(paradigm: str, cfg: dict[str, Any], reward: str | None, style: str | None, seed: int) -> dict:
+    """Put the flags into the config (flags win); cold start gets them per stage."""
+    if paradigm == "sft+grpo":
+        sft = {**cfg.get("sft", {}), "seed": seed, **({"prompt_style": style} if style else {})}
+        grpo = {**cfg.get("grpo", {}), "seed": seed, **({"prompt_style": style} if style else {}),
+                **({"reward": reward} if reward else {})}
+        return {**cfg, "sft": sft, "grpo": grpo}
+    return {**cfg, "seed": seed, **({"prompt_style": style} if style else {}),
+            **({"reward": reward} if reward else {})}

@@ -1,0 +1,198 @@
+"""Training pools and the three language designs of the reference studies.
+
+Stage: data. A pool is a list of ``Example``s with ``lang`` and ``parallel_id`` (translations of
+one problem share it). ``load_pool`` reads a named pool (``POOLS``) or a jsonl file;
+``select`` picks training examples by design:
+
+- ``single``: one language (study A's RL(de), SFT(zh), ...);
+- ``mixed``: each problem once, its language drawn per problem (study A's 3-language mix);
+- ``parallel``: the same problems in each of N languages (study B's parallel scaling).
+
+Try:  xling train grpo --model ./tiny --pool sandbox --langs de --design single --n 64
+
+>>> pool = [Example(f"{l}-{i}", str(i), l, "q", "1") for i in range(4) for l in ("en", "de")]
+>>> [e.lang for e in select(pool, ["de"], "single")]
+['de', 'de', 'de', 'de']
+>>> len(select(pool, ["en", "de"], "parallel", n=2))
+4
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from xling.languages import parse_langs
+from xling.schema import Example, XlingError
+
+log = logging.getLogger(__name__)
+
+Design = Literal["single", "mixed", "parallel"]
+DESIGNS: tuple[str, ...] = ("single", "mixed", "parallel")
+MGSM8K_LANGS: tuple[str, ...] = ("de", "es", "fr", "ja", "ru", "sw", "zh")
+"""Languages of the staged MGSM8KInstruct question files (plus en, the GSM8K original)."""
+
+
+def load_jsonl_pool(path: str | Path, langs: list[str]) -> list[Example]:
+    """A jsonl pool: ``{"id", "lang", "question", "answer"}`` rows, optional ``solution`` and
+    ``parallel_id`` (default: ``id``). Only rows in ``langs`` are kept.
+
+    Raises:
+        XlingError: malformed row (with file:line) or a requested language missing.
+    """
+    from xling.data.io import read_jsonl
+
+    rows = read_jsonl(path, required=("id", "lang", "question", "answer"))
+    pool = [
+        Example(
+            id=str(r["id"]), parallel_id=str(r.get("parallel_id", r["id"])), lang=str(r["lang"]),
+            question=str(r["question"]), answer=str(r["answer"]), solution=r.get("solution"),
+            source=Path(path).stem,
+        )
+        for r in rows
+    ]
+    return _keep_langs(pool, langs, str(path))
+
+
+def load_gsm8k(langs: list[str]) -> list[Example]:
+    """GSM8K train (English): 7,473 problems with boxed step-by-step solutions."""
+    _check_available(langs, ("en",), "gsm8k")
+    return _gsm8k_train()
+
+
+def load_mgsm8k(langs: list[str]) -> list[Example]:
+    """GSM8K train questions in en + 7 MGSM8KInstruct translations, gold joined from GSM8K.
+
+    Line *i* of ``<lang>-en/train.<lang>`` translates line *i* of ``train.en``; the gold answer is
+    joined by (whitespace-normalised) English question text. Lines left untranslated (target ==
+    English) are dropped. Only English rows carry a solution (there are no translated ones).
+    parallel_id = the GSM8K train index, so the languages are parallel.
+    """
+    from xling.data import find_shared_data
+
+    _check_available(langs, ("en", *MGSM8K_LANGS), "mgsm8k")
+    english = _gsm8k_train()
+    by_question = {_norm(e.question): e for e in english}
+    pool = [e for e in english if "en" in langs]
+    folder = find_shared_data() / "mgsm8kinstruct-questions"
+    for lang in langs:
+        if lang == "en":
+            continue
+        src = (folder / f"{lang}-en" / "train.en").read_text(encoding="utf-8").splitlines()
+        tgt = (folder / f"{lang}-en" / f"train.{lang}").read_text(encoding="utf-8").splitlines()
+        dropped = 0
+        for en_q, q in zip(src, tgt, strict=True):
+            gold = by_question.get(_norm(en_q))
+            if gold is None or _norm(q) == _norm(en_q):
+                dropped += 1
+                continue
+            pool.append(Example(
+                id=f"mgsm8k-{lang}-{gold.parallel_id}", parallel_id=gold.parallel_id, lang=lang,
+                question=q.strip(), answer=gold.answer, source="mgsm8k",
+            ))
+        log.info("mgsm8k %s: dropped %d untranslated or unmatched lines", lang, dropped)
+    return pool
+
+
+def load_sandbox(langs: list[str], n: int = 2000, seed: int = 0) -> list[Example]:
+    """The sandbox's post-training split (parallel across all languages by construction)."""
+    from xling.data.sandbox import SandboxConfig, generate_problems
+
+    return generate_problems(n, SandboxConfig(seed=seed), "train", langs)
+
+
+POOLS: dict[str, Callable[[list[str]], list[Example]]] = {
+    "gsm8k": load_gsm8k,
+    "mgsm8k": load_mgsm8k,
+    "sandbox": load_sandbox,
+}
+"""Pool name -> loader(langs). Anything else given to ``load_pool`` is read as a jsonl path."""
+
+
+def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]:
+    """Load a named pool (``POOLS``) or a jsonl file, restricted to ``langs``.
+
+    Raises:
+        XlingError: unknown pool name (not a file either), or a language the pool lacks.
+    """
+    langs = parse_langs(langs)
+    loader = POOLS.get(str(name_or_path))
+    if loader is not None:
+        return loader(langs)
+    if Path(name_or_path).is_file():
+        return load_jsonl_pool(name_or_path, langs)
+    raise XlingError(
+        f"unknown pool {str(name_or_path)!r}; known: {', '.join(POOLS)} (or a path to a .jsonl file)"
+    )
+
+
+def select(
+    examples: list[Example], langs: list[str], design: Design = "single",
+    n: int | None = None, seed: int = 0,
+) -> list[Example]:
+    """Pick training examples by language design (seeded).
+
+    Args:
+        examples: the pool (any languages).
+        langs: the training languages; ``single`` needs exactly one.
+        design: ``single`` | ``mixed`` | ``parallel`` (see the module docstring).
+        n: number of *problems* (parallel_ids) to use; None = every problem available in all
+            ``langs``. ``parallel`` returns ``n * len(langs)`` examples, the others ``n``.
+        seed: seeds the problem sample and the per-problem language draw.
+
+    Raises:
+        XlingError: unknown design, wrong number of languages, a language the pool lacks, or
+            ``n`` larger than the number of shared problems.
+    """
+    if design not in DESIGNS:
+        raise XlingError(f"unknown design {design!r}; known: {', '.join(DESIGNS)}")
+    langs = parse_langs(langs)
+    if design == "single" and len(langs) != 1:
+        raise XlingError(f"design 'single' takes one language, got {', '.join(langs)}")
+    _check_available(langs, sorted({e.lang for e in examples}), "the pool")
+    by_lang: dict[str, dict[str, Example]] = {lang: {} for lang in langs}
+    for e in examples:
+        if e.lang in by_lang:
+            by_lang[e.lang].setdefault(e.parallel_id, e)
+    # Problems present in every requested language, in pool order (so mixed/parallel are fair).
+    ids = [pid for pid in by_lang[langs[0]] if all(pid in by_lang[lang] for lang in langs)]
+    rng = random.Random(seed)
+    if n is not None:
+        if n < 1 or n > len(ids):
+            raise XlingError(f"n={n} problems asked; {len(ids)} available in {', '.join(langs)}")
+        ids = sorted(rng.sample(ids, n), key=ids.index)
+    if design == "parallel":
+        return [by_lang[lang][pid] for pid in ids for lang in langs]
+    if design == "mixed":
+        return [by_lang[rng.choice(langs)][pid] for pid in ids]
+    return [by_lang[langs[0]][pid] for pid in ids]
+
+
+def _keep_langs(pool: list[Example], langs: list[str], name: str) -> list[Example]:
+    _check_available(langs, sorted({e.lang for e in pool}), name)
+    return [e for e in pool if e.lang in langs]
+
+
+def _check_available(langs: list[str], available, name: str) -> None:
+    missing = [lang for lang in langs if lang not in available]
+    if missing:
+        raise XlingError(
+            f"{name} has no {', '.join(missing)} examples; it has: {', '.join(available) or 'none'}"
+        )
+
+
+def _gsm8k_train() -> list[Example]:
+    from xling.data import find_shared_data
+    from xling.data.benchmarks.gsm8k import parse_row
+    from xling.data.io import read_jsonl
+
+    path = find_shared_data() / "gsm8k" / "train.jsonl"
+    rows = read_jsonl(path, required=("question", "answer"))
+    return [parse_row(r, i, "train", f"{path}: ") for i, r in enumerate(rows)]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())

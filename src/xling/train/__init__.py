@@ -1,0 +1,152 @@
+"""Stage 2: a checkpoint from (base model, training examples, paradigm config).
+
+``PARADIGMS`` maps a name to its ``<Name>Config`` and ``run_<name>``; ``train`` validates the
+whole config (paradigm, keys, values, TRL fields, languages) before any model is loaded, then
+dispatches. Paradigms: ``sft``, ``rft``, ``grpo`` (reward accuracy | consistency | combined;
+mixed-language GRPO is ``grpo`` on a ``mixed`` pool selection), and ``sft+grpo`` (study A's
+cold start: SFT, then GRPO from its checkpoint). Adding a paradigm = one module + one row.
+
+Try:  xling train grpo --model ./tiny --pool sandbox --langs de --out runs/rl-de
+
+>>> train("ppo", "m", [], "out")  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+xling.schema.XlingError: unknown paradigm 'ppo'; known: sft, rft, grpo, sft+grpo
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xling.languages import get_language
+from xling.schema import Example, XlingError
+
+log = logging.getLogger(__name__)
+
+PARADIGMS: dict[str, tuple[str, str]] = {
+    "sft": ("xling.train.sft:SFTConfig", "xling.train.sft:run_sft"),
+    "rft": ("xling.train.rft:RFTConfig", "xling.train.rft:run_rft"),
+    "grpo": ("xling.train.grpo:GRPOConfig", "xling.train.grpo:run_grpo"),
+    "sft+grpo": ("xling.train:ColdStartConfig", "xling.train:run_cold_start"),
+}
+"""Paradigm name -> ("module:Config", "module:run_function")."""
+
+
+@dataclass
+class ColdStartConfig:
+    """Study A's cold start: SFT on the examples' solutions, then GRPO from that checkpoint."""
+
+    sft: dict[str, Any] = field(default_factory=dict)
+    """SFTConfig fields of the first stage."""
+    grpo: dict[str, Any] = field(default_factory=dict)
+    """GRPOConfig fields of the second stage (``preset`` included)."""
+
+    def __post_init__(self):
+        self.stages()  # validates both stages now
+
+    def stages(self):
+        """The (SFTConfig, GRPOConfig) pair."""
+        from xling.train.grpo import GRPOConfig
+        from xling.train.sft import SFTConfig
+
+        return _build(SFTConfig, self.sft, "sft+grpo: sft"), _build(GRPOConfig, self.grpo, "sft+grpo: grpo")
+
+
+def run_cold_start(model: str | Path, examples: list[Example], cfg: ColdStartConfig, out: str | Path) -> Path:
+    """SFT into ``out/sft``, then GRPO from its checkpoint into ``out/grpo``; returns the final
+    checkpoint (``out/grpo/checkpoint``). A rerun skips a finished SFT stage."""
+    from xling.train.grpo import run_grpo
+    from xling.train.sft import run_sft, save_config
+
+    out = Path(out)
+    sft_cfg, grpo_cfg = cfg.stages()
+    save_config(out, "sft+grpo", model, cfg, len(examples))
+    sft_ckpt = out / "sft" / "checkpoint"
+    if not (sft_ckpt / "config.json").exists():
+        sft_ckpt = run_sft(model, examples, sft_cfg, out / "sft")
+    return run_grpo(sft_ckpt, examples, grpo_cfg, out / "grpo")
+
+
+def make_config(paradigm: str, config: dict[str, Any] | None = None, preset: str | None = None):
+    """Build and validate the config of ``paradigm`` (imports trl to check TRL fields; loads no model).
+
+    Raises:
+        XlingError: unknown paradigm, unknown or invalid key, a preset on a paradigm without one.
+    """
+    if paradigm not in PARADIGMS:
+        raise XlingError(f"unknown paradigm {paradigm!r}; known: {', '.join(PARADIGMS)}")
+    config = dict(config or {})
+    if preset is not None:
+        if paradigm == "grpo":
+            config["preset"] = preset
+        elif paradigm == "sft+grpo":
+            config["grpo"] = {**config.get("grpo", {}), "preset": preset}
+        else:
+            raise XlingError(f"presets apply to grpo and sft+grpo, not {paradigm!r}")
+    cfg = _build(_load(PARADIGMS[paradigm][0]), config, paradigm)
+    _validate_trl(cfg)
+    return cfg
+
+
+def train(
+    paradigm: str, model: str | Path, examples: list[Example], out: str | Path,
+    config: dict[str, Any] | None = None, preset: str | None = None,
+) -> Path:
+    """Train ``model`` on ``examples`` with ``paradigm``; returns the checkpoint directory.
+
+    Everything is validated before a model is loaded: the paradigm, the config keys and values,
+    TRL fields, the examples' languages, and a local model path.
+
+    Raises:
+        XlingError: any invalid input (the message lists the valid choices).
+    """
+    cfg = make_config(paradigm, config, preset)
+    if not examples:
+        raise XlingError("no training examples (check --pool, --langs, --n and --limit)")
+    for lang in sorted({e.lang for e in examples}):
+        get_language(lang)
+    model_str = str(model)
+    if model_str.startswith((".", "/", "~")) and not Path(model_str).expanduser().exists():
+        raise XlingError(f"model path not found: {model_str}")
+    log.info("training %s on %d examples -> %s", paradigm, len(examples), out)
+    return _load(PARADIGMS[paradigm][1])(model_str, examples, cfg, Path(out))
+
+
+def _build(cls, config: dict[str, Any], what: str):
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(config) - set(known))
+    if unknown:
+        raise XlingError(f"unknown {what} config key(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    try:
+        return cls(**config)
+    except (TypeError, ValueError) as exc:
+        raise XlingError(f"{what} config: {exc}") from None
+
+
+def _validate_trl(cfg) -> None:
+    from xling.train import grpo, sft
+    from xling.train.rft import RFTConfig
+
+    if isinstance(cfg, ColdStartConfig):
+        sft_cfg, grpo_cfg = cfg.stages()
+        sft.validate_trl(sft_cfg)
+        grpo.validate_trl(grpo_cfg)
+    elif isinstance(cfg, RFTConfig):
+        sft.validate_trl(cfg.sft_config())
+    elif isinstance(cfg, grpo.GRPOConfig):
+        grpo.validate_trl(cfg)
+        grpo.trl_fields(cfg)  # the rollout batch must divide
+    else:
+        sft.validate_trl(cfg)
+
+
+def _load(target: str):
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+__all__ = ["PARADIGMS", "ColdStartConfig", "make_config", "run_cold_start", "train"]

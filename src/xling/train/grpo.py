@@ -1,0 +1,227 @@
+"""GRPO with a correctness and/or language-consistency reward (study A's RL), on TRL's GRPOTrainer.
+
+Stage: train. Each Example becomes a prompt (``build_prompt(question, lang, prompt_style)``; the
+consistency style adds "reason only in <language>") with its ``answer`` and ``lang`` as dataset
+columns, which TRL hands to the reward (train/rewards.py). The run directory has the same layout
+as SFT's (checkpoint/, config.yaml, train_log.jsonl, trl/); a rerun with the same ``out`` resumes
+from the last checkpoint in out/trl (every ``save_steps``).
+
+Logged per step (train_log.jsonl, TRL's names): ``loss``, ``reward`` and ``reward_std`` (the
+weighted total), ``rewards/<fn>/mean`` per reward function, ``kl`` (when beta > 0),
+``completions/mean_length`` (tokens), and ``lang/consistent``: the fraction of sampled responses
+whose dominant language is the question's (measured inside the reward call, no second pass).
+
+Precedence of settings: TRL's defaults < ``PAPER_PRESET`` (when ``preset="paper"``) < the fields of
+``GRPOConfig`` that are set (not None) < ``GRPOConfig.trl``.
+Try:  xling train grpo --model ./tiny --pool sandbox --langs de --preset paper --out runs/rl-de
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xling.languages import PROMPT_STYLES, build_prompt
+from xling.schema import Example, XlingError
+from xling.train.rewards import REWARDS, STUDY_A_WEIGHTS, check_weights
+
+log = logging.getLogger(__name__)
+
+PAPER_PRESET: dict[str, Any] = {
+    "learning_rate": 1e-6,
+    # study A: learning rate 1e-6 (constant in verl's default actor optimiser).
+    "temperature": 1.0,
+    # study A: rollout sampling temperature 1.0.
+    "beta": 0.001,
+    # study A: KL coefficient 0.001. verl adds it as a KL *loss* against the reference model
+    # (use_kl_loss, kl_loss_coef=0.001); TRL's ``beta`` is the same term in the GRPO loss.
+    "num_train_epochs": 3,
+    # study A: 3 epochs over the training problems.
+    "num_generations": 8,
+    # Responses per prompt (verl's rollout.n): not published; 8 is a common GRPO choice.
+    "max_completion_length": 1024,
+    # Not published; enough for GSM8K-style chains of thought.
+}
+"""Study A's GRPO settings on TRL's GRPOConfig field names, each commented above.
+
+The rollout batch of 512 prompts is not one TRL field: see ``PAPER_ROLLOUT_BATCH`` and
+``rollout_fields``."""
+PAPER_ROLLOUT_BATCH = 512
+"""Study A's rollout batch (verl ``data.train_batch_size``): prompts per policy update."""
+
+
+@dataclass
+class GRPOConfig:
+    """Settings of one GRPO run. ``None`` means "the preset's value, else TRL's default"."""
+
+    reward: str = "accuracy"
+    """One of rewards.REWARDS: accuracy | consistency | combined."""
+    reward_weights: list[float] | None = None
+    """(accuracy, consistency) weights for 'combined'; None = study A's (0.5, 0.5)."""
+    prompt_style: str = "standard"
+    """One of languages.PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
+    chat: bool = False
+    """True: prompts are chat messages (tokenizer's chat template); False: plain text."""
+    preset: str | None = None
+    """'paper' applies PAPER_PRESET and PAPER_ROLLOUT_BATCH; None uses TRL's defaults."""
+    learning_rate: float | None = None
+    """AdamW learning rate (trl ``learning_rate``)."""
+    epochs: float | None = None
+    """Passes over the prompts (trl ``num_train_epochs``)."""
+    num_generations: int | None = None
+    """Sampled responses per prompt, the GRPO group (trl ``num_generations``; >= 2)."""
+    rollout_batch: int | None = None
+    """Prompts per policy update. TRL counts *completions*: one update sees
+    ``per_device_batch * world_size * gradient_accumulation_steps`` completions =
+    ``rollout_batch * num_generations``, so gradient_accumulation_steps (and TRL's
+    steps_per_generation, its default) = rollout_batch * num_generations / (per_device_batch *
+    world_size). None = one micro-batch per update."""
+    per_device_batch: int | None = None
+    """Completions per device per micro-batch (trl ``per_device_train_batch_size``);
+    None = num_generations (one prompt group)."""
+    temperature: float | None = None
+    """Sampling temperature of the rollouts (trl ``temperature``)."""
+    beta: float | None = None
+    """KL coefficient against the initial model (trl ``beta``; 0 = no reference model)."""
+    max_completion_length: int | None = None
+    """Maximum generated tokens per response (trl ``max_completion_length``)."""
+    seed: int = 0
+    """Seeds data order and sampling."""
+    save_steps: int = 50
+    """Steps between resumable checkpoints in out/trl (the last 2 are kept)."""
+    report_to: str = "none"
+    """TRL/transformers tracker ('wandb', 'tensorboard', ...); none by default."""
+    trl: dict[str, Any] = field(default_factory=dict)
+    """Passed to ``trl.GRPOConfig`` last, overriding everything above."""
+
+    def __post_init__(self):
+        if self.reward not in REWARDS:
+            raise XlingError(f"unknown reward {self.reward!r}; known: {', '.join(REWARDS)}")
+        if self.reward_weights is not None:
+            if self.reward != "combined":
+                raise XlingError(f"reward_weights only apply to reward 'combined', not {self.reward!r}")
+            self.reward_weights = list(check_weights(self.reward_weights))
+        if self.prompt_style not in PROMPT_STYLES:
+            raise XlingError(f"unknown prompt_style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
+        if self.preset not in (None, "paper"):
+            raise XlingError(f"unknown preset {self.preset!r}; known: paper")
+        if not isinstance(self.trl, dict):
+            raise XlingError(f"trl must be a mapping of TRL config fields, got {type(self.trl).__name__}")
+        for name in ("learning_rate", "epochs", "rollout_batch", "per_device_batch",
+                     "max_completion_length", "temperature"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise XlingError(f"{name} must be > 0, got {value}")
+        if self.num_generations is not None and self.num_generations < 2:
+            raise XlingError(f"num_generations must be >= 2 (GRPO compares a group), got {self.num_generations}")
+        if self.beta is not None and self.beta < 0:
+            raise XlingError(f"beta must be >= 0, got {self.beta}")
+
+
+def trl_fields(cfg: GRPOConfig, world_size: int | None = None) -> dict[str, Any]:
+    """The TRL GRPOConfig keyword arguments ``cfg`` resolves to (preset, fields, rollout, trl).
+
+    >>> f = trl_fields(GRPOConfig(preset="paper", per_device_batch=16), world_size=8)
+    >>> f["learning_rate"], f["beta"], f["gradient_accumulation_steps"]
+    (1e-06, 0.001, 32)
+    """
+    world_size = world_size or int(os.environ.get("WORLD_SIZE", "1"))
+    out: dict[str, Any] = dict(PAPER_PRESET) if cfg.preset == "paper" else {}
+    named = {"learning_rate": cfg.learning_rate, "num_train_epochs": cfg.epochs,
+             "num_generations": cfg.num_generations, "temperature": cfg.temperature,
+             "beta": cfg.beta, "max_completion_length": cfg.max_completion_length}
+    out.update({k: v for k, v in named.items() if v is not None})
+    group = out.get("num_generations", 8)  # TRL's default group size
+    per_device = cfg.per_device_batch or group
+    out["per_device_train_batch_size"] = per_device
+    rollout = cfg.rollout_batch or (PAPER_ROLLOUT_BATCH if cfg.preset == "paper" else None)
+    if rollout is not None:
+        completions, per_step = rollout * group, per_device * world_size
+        if completions % per_step:
+            raise XlingError(
+                f"rollout_batch {rollout} x num_generations {group} = {completions} completions is not "
+                f"a multiple of per_device_batch {per_device} x {world_size} device(s)"
+            )
+        out["gradient_accumulation_steps"] = completions // per_step
+    elif (per_device * world_size) % group:
+        raise XlingError(f"per_device_batch {per_device} x {world_size} device(s) must be a multiple "
+                         f"of num_generations {group}")
+    return {**out, **cfg.trl}
+
+
+def validate_trl(cfg: GRPOConfig) -> None:
+    """Refuse trl keys that ``trl.GRPOConfig`` does not have (imports trl, loads no model)."""
+    import trl
+
+    from xling.train.sft import check_trl_keys
+
+    check_trl_keys(cfg.trl, trl.GRPOConfig)
+
+
+def reward_functions(cfg: GRPOConfig) -> tuple[list, list[float]]:
+    """TRL reward functions and their weights for ``cfg.reward``.
+
+    'combined' is passed as two functions (accuracy, consistency) with TRL ``reward_weights``,
+    so TRL logs each part (``rewards/accuracy_reward/mean``, ...) and sums them as study A does.
+    Only the first function logs ``lang/consistent``.
+    """
+    from xling.train.rewards import accuracy_reward, consistency_reward, to_trl
+
+    if cfg.reward == "combined":
+        weights = list(cfg.reward_weights or STUDY_A_WEIGHTS)
+        return [to_trl(accuracy_reward), to_trl(consistency_reward, log_language=False)], weights
+    return [to_trl(REWARDS[cfg.reward])], [1.0]
+
+
+def grpo_row(e: Example, style: str, chat: bool) -> dict[str, Any]:
+    """One GRPO prompt row; ``answer`` and ``lang`` become reward kwargs."""
+    prompt = build_prompt(e.question, e.lang, style)
+    return {"prompt": [{"role": "user", "content": prompt}] if chat else prompt,
+            "answer": e.answer, "lang": e.lang, "id": e.id, "parallel_id": e.parallel_id}
+
+
+def run_grpo(
+    model: str | Path, examples: list[Example], cfg: GRPOConfig, out: str | Path,
+    callbacks: list | None = None,
+) -> Path:
+    """Post-train ``model`` with GRPO on the examples' questions; returns ``out/checkpoint``.
+
+    ``callbacks``: extra transformers ``TrainerCallback``s (e.g. the timing one of
+    benchmarks/grpo_overhead.py).
+
+    Raises:
+        XlingError: no examples, an unknown trl field, or a rollout batch that does not divide.
+    """
+    import trl
+
+    from xling.train.sft import (
+        save_config,
+        to_dataset,
+        train_and_save,
+        train_log_callback,
+        trl_args,
+    )
+
+    if not examples:
+        raise XlingError("GRPO needs at least one example")
+    out = Path(out)
+    validate_trl(cfg)
+    funcs, weights = reward_functions(cfg)
+    fields = {**trl_fields(cfg), "reward_weights": weights}
+    args = trl_args(trl.GRPOConfig, dataclasses.replace(cfg, trl={}), out, fields)
+    save_config(out, "grpo", model, cfg, len(examples), trl_resolved=_plain(fields))
+    trainer = trl.GRPOTrainer(
+        model=str(model), reward_funcs=funcs, args=args,
+        train_dataset=to_dataset([grpo_row(e, cfg.prompt_style, cfg.chat) for e in examples]),
+        callbacks=[train_log_callback(out), *(callbacks or [])],
+    )
+    return train_and_save(trainer, out)
+
+
+def _plain(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v if isinstance(v, str | int | float | bool | list | type(None)) else str(v)
+            for k, v in d.items()}

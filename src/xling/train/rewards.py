@@ -1,0 +1,179 @@
+"""Rewards for RL: correctness, language consistency, and their weighted sum (study A).
+
+Stage: train (the RL reward is the evaluation scorer wearing an adapter; DESIGN.md, "score").
+Each reward is a plain function over lists, in TRL's column convention
+``reward(completions, answer, lang, **_) -> list[float]``. ``to_trl`` adapts it to
+``GRPOTrainer`` (conversational completions unwrapped, a language-consistency metric logged);
+``to_verl`` adapts it to verl's ``custom_reward_function``
+(``compute_score(data_source, solution_str, ground_truth, extra_info)``), and the module-level
+``compute_score*`` functions are those adapters, ready to name in a verl config.
+
+Consistency of a mixed response: the reward is the *share* of the question's language in the
+response's language composition (``scoring.language.language_composition``), in [0, 1]. A response
+entirely in the question's language scores 1 and one entirely in another language 0, which is
+study A's langid verdict on single-language responses; a half-English, half-German response to a
+German question scores 0.5, so partial drift is penalised in proportion. A response with no
+detectable language (only numbers and symbols) scores 0: consistency cannot be credited without
+evidence, and the reward cannot be gamed by writing no words.
+
+>>> accuracy_reward(["so \\\\boxed{4}"], answer=["4"], lang=["en"])
+[1.0]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from xling.schema import XlingError
+
+log = logging.getLogger(__name__)
+
+Reward = Callable[..., list[float]]
+STUDY_A_WEIGHTS: tuple[float, float] = (0.5, 0.5)
+"""(accuracy, consistency) weights of study A's combined reward."""
+
+
+def accuracy_reward(completions: list[str], answer: list[str], lang: list[str], **_) -> list[float]:
+    """1.0 if the completion's final (boxed) answer equals the gold ``answer``, else 0.0."""
+    from xling.scoring import check_answer
+
+    return [float(check_answer(c, a, lg)) for c, a, lg in zip(completions, answer, lang, strict=True)]
+
+
+def consistency_reward(completions: list[str], lang: list[str], **_) -> list[float]:
+    """Share of the question's language in each completion (see the module docstring)."""
+    return [language_share(c, lg) for c, lg in zip(completions, lang, strict=True)]
+
+
+def combined_reward(
+    completions: list[str], answer: list[str], lang: list[str],
+    weights: Sequence[float] = STUDY_A_WEIGHTS, **_,
+) -> list[float]:
+    """``w_acc * accuracy + w_cons * consistency``; study A uses ``0.5 * acc + 0.5 * cons``."""
+    w_acc, w_cons = check_weights(weights)
+    acc = accuracy_reward(completions, answer, lang)
+    cons = consistency_reward(completions, lang)
+    return [w_acc * a + w_cons * c for a, c in zip(acc, cons, strict=True)]
+
+
+REWARDS: dict[str, Reward] = {
+    "accuracy": accuracy_reward,
+    "consistency": consistency_reward,
+    "combined": combined_reward,
+}
+
+
+def get_reward(name: str, weights: Sequence[float] | None = None) -> Reward:
+    """The reward registered as ``name``; ``weights`` only for ``combined``.
+
+    Raises:
+        XlingError: unknown name, or weights given for a reward that takes none / invalid weights.
+    """
+    if name not in REWARDS:
+        raise XlingError(f"unknown reward {name!r}; known: {', '.join(REWARDS)}")
+    if weights is None:
+        return REWARDS[name]
+    if name != "combined":
+        raise XlingError(f"reward weights only apply to 'combined', not {name!r}")
+    w = check_weights(weights)
+
+    def combined(completions, answer, lang, **kw):
+        return combined_reward(completions, answer, lang, weights=w)
+
+    combined.__name__ = "combined_reward"
+    return combined
+
+
+def check_weights(weights: Sequence[float]) -> tuple[float, float]:
+    """Validate (accuracy, consistency) weights: two non-negative numbers summing to 1.
+
+    Raises:
+        XlingError: wrong length, a negative weight, or a sum other than 1.
+    """
+    w = tuple(float(x) for x in weights)
+    if len(w) != 2:
+        raise XlingError(f"reward weights are (accuracy, consistency): two numbers, got {list(w)}")
+    if min(w) < 0:
+        raise XlingError(f"reward weights must be non-negative, got {list(w)}")
+    if abs(sum(w) - 1.0) > 1e-6:
+        raise XlingError(f"reward weights must sum to 1, got {list(w)} (sum {sum(w):g})")
+    return w  # type: ignore[return-value]
+
+
+def language_share(text: str, lang: str) -> float:
+    """Share of ``lang`` in ``text``'s language composition (0.0 if nothing is detectable)."""
+    return dict(_composition(text)).get(lang, 0.0)
+
+
+def in_language(text: str, lang: str) -> bool:
+    """True if ``lang`` is the dominant language of ``text`` (study A's consistency verdict)."""
+    comp = _composition(text)
+    return bool(comp) and max(comp, key=lambda kv: kv[1])[0] == lang
+
+
+@lru_cache(maxsize=16384)
+def _composition(text: str) -> tuple[tuple[str, float], ...]:
+    # Cached so the consistency reward and the logged consistency metric detect once per text.
+    from xling.scoring.language import language_composition
+
+    return tuple(language_composition(text).items())
+
+
+def to_text(completion: Any) -> str:
+    """A TRL completion as text: a string, or conversational messages (their contents joined)."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list):
+        return "".join(str(m.get("content", "")) for m in completion if isinstance(m, dict))
+    raise XlingError(f"cannot read a completion of type {type(completion).__name__}")
+
+
+def to_trl(reward: Reward, log_language: bool = True) -> Reward:
+    """Adapt a reward to TRL's ``GRPOTrainer`` signature.
+
+    TRL calls ``f(prompts=..., completions=..., completion_ids=..., <dataset columns>=...,
+    log_metric=...)``; completions may be strings or lists of messages. The adapter passes the
+    completions as text with the columns (``answer``, ``lang``) and, when TRL offers
+    ``log_metric``, logs ``lang/consistent``: the fraction of completions whose dominant language
+    is the question's (cached detection, so a consistency reward does not detect twice).
+    ``log_language=False`` turns the metric off (when another reward function already logs it).
+    """
+
+    def trl_reward(prompts=None, completions=(), **kwargs) -> list[float]:
+        texts = [to_text(c) for c in completions]
+        scores = reward(texts, **{k: v for k, v in kwargs.items() if k != "log_metric"})
+        log_metric = kwargs.get("log_metric")
+        if log_language and log_metric is not None and "lang" in kwargs:
+            hits = [in_language(t, lg) for t, lg in zip(texts, kwargs["lang"], strict=True)]
+            log_metric("lang/consistent", sum(hits) / max(len(hits), 1))
+        return scores
+
+    trl_reward.__name__ = getattr(reward, "__name__", "reward")
+    return trl_reward
+
+
+def to_verl(reward: Reward) -> Callable[..., float]:
+    """Adapt a reward to verl's ``custom_reward_function`` signature.
+
+    verl calls ``compute_score(data_source, solution_str, ground_truth, extra_info)`` once per
+    response; ``extra_info["lang"]`` is the question's language (written by ``verl_export``).
+    """
+
+    def compute_score(data_source, solution_str, ground_truth, extra_info=None, **_) -> float:
+        lang = (extra_info or {}).get("lang")
+        if lang is None:
+            raise XlingError("verl row has no extra_info['lang']; export it with xling export verl")
+        return float(reward([solution_str], answer=[str(ground_truth)], lang=[lang])[0])
+
+    return compute_score
+
+
+compute_score = to_verl(accuracy_reward)
+"""verl hook: study A's correctness reward (``custom_reward_function.name: compute_score``)."""
+compute_score_consistency = to_verl(consistency_reward)
+"""verl hook: the language-consistency reward alone."""
+compute_score_combined = to_verl(combined_reward)
+"""verl hook: study A's ``0.5 * accuracy + 0.5 * consistency``."""
