@@ -172,6 +172,20 @@ def _probe_sections(done, out: Path, plot_drift_scatter) -> list[Section]:
             langs = list(next(iter(have.values())))
             rows = [[label, *(fmt.format(v[lang]) for lang in langs)] for label, v in have.items()]
             sections.append(Section(f"Probe: {title} per language", _table(["model", *langs], rows)))
+    comp = {label: p["composition"] for label, p in probes.items() if "composition" in p}
+    if comp:
+        langs = list(next(iter(comp.values())))
+        rows = []
+        for label, by_lang in comp.items():
+            cells = []
+            for lang in langs:
+                shares = by_lang.get(lang, {})
+                own, en = shares.get(lang, 0.0), shares.get("en", 0.0) if lang != "en" else None
+                cells.append(_pct(own) + ("" if en is None else f" / {_pct(en)}"))
+            rows.append([label, *cells])
+        sections.append(Section(
+            "Probe: language composition of responses (% in the question's language / % English)",
+            _table(["model", *langs], rows)))
     drift = {label: p["drift"] for label, p in probes.items() if "drift" in p}
     if drift:
         keys = list(next(iter(drift.values())))
@@ -190,7 +204,12 @@ def _probe_sections(done, out: Path, plot_drift_scatter) -> list[Section]:
 
 
 def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
-    from xling.scaling import first_parallel_leap, fit_power_law, monolingual_generalization_gap, plot_scaling
+    from xling.scaling import (
+        first_parallel_leap,
+        fit_power_law,
+        monolingual_generalization_gap,
+        plot_scaling,
+    )
     bench = study.eval.benchmarks[0]
     ns, ys = [], []
     for c in sorted(cells, key=lambda c: len(c.spec.train_langs)):
