@@ -82,3 +82,23 @@ def test_report_gen_against_base_equals_hand_computation(tiny_model, sandbox_bas
     assert by_hand == pytest.approx(gen_score(model, base))
     assert row.split(",")[-1] == f"{100 * by_hand:.1f}"
     assert model["en"] > 0  # the sandbox base actually answers
+
+
+def test_openai_backend_gives_the_same_eval_as_hf(tiny_model, tmp_path):
+    """The same `xling eval` through a real local OpenAI-compatible server equals the hf run."""
+    from xling.generate.server import serve
+
+    server, _ = serve(tiny_model, model_name="tiny")
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        common = ["--benchmark", "mgsm", "--langs", "en,ja", "--limit", "3", "--max-new-tokens", "16"]
+        hf = xling("eval", "--model", tiny_model, *common, "--out", tmp_path / "hf")
+        api = xling("eval", "--model", "tiny", "--backend", "openai", "--base-url", url, *common,
+                    "--out", tmp_path / "api")
+    finally:
+        server.shutdown()
+    assert hf.returncode == 0 and api.returncode == 0, api.stderr
+    keys = ("id", "lang", "completion", "extracted", "correct", "response_lang", "finish_reason")
+    a = [{k: r[k] for k in keys} for r in read_parquet(tmp_path / "hf" / "eval" / "mgsm.parquet")]
+    b = [{k: r[k] for k in keys} for r in read_parquet(tmp_path / "api" / "eval" / "mgsm.parquet")]
+    assert a == b and len(a) == 6
