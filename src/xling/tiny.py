@@ -14,11 +14,11 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xling.data import find_shared_data
 from xling.schema import XlingError
 
 if TYPE_CHECKING:
@@ -42,30 +42,6 @@ CHAT_TEMPLATE = (
 )
 """Qwen-style ChatML; assistant turns are wrapped in ``{% generation %}`` so that
 ``return_assistant_tokens_mask`` (TRL's assistant-only loss) works."""
-
-
-def find_shared_data() -> Path:
-    """Locate the shared data directory (``shared/data`` beside the repository).
-
-    Order: the ``XLING_SHARED_DATA`` environment variable, else ``<repo>/../shared/data``
-    relative to this source file.
-
-    Raises:
-        XlingError: neither exists; the message says how to set it.
-    """
-    env = os.environ.get("XLING_SHARED_DATA")
-    if env:
-        path = Path(env).expanduser()
-        if not path.is_dir():
-            raise XlingError(f"XLING_SHARED_DATA={env!r} is not a directory")
-        return path
-    repo = Path(__file__).resolve().parents[2]  # src/xling/tiny.py -> repo root
-    path = repo.parent / "shared" / "data"
-    if path.is_dir():
-        return path
-    raise XlingError(
-        f"shared data directory not found at {path}; set XLING_SHARED_DATA=/path/to/shared/data"
-    )
 
 
 def default_corpus(shared_data_dir: str | Path | None = None) -> list[str]:

@@ -33,9 +33,12 @@ def find_shared_data() -> Path:
         XlingError: neither exists; the message says how to point xling at the files.
     """
     env = os.environ.get("XLING_SHARED_DATA")
-    candidates = [Path(env)] if env else []
+    if env:
+        if not Path(env).expanduser().is_dir():
+            raise XlingError(f"XLING_SHARED_DATA={env!r} is not a directory")
+        return Path(env).expanduser()
     repo = Path(__file__).resolve().parents[3]  # src/xling/data/__init__.py -> repo root
-    candidates += [repo.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    candidates = [repo.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
     for path in candidates:
         if path.is_dir():
             return path
