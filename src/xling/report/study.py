@@ -107,7 +107,8 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         avg, alo, ahi = paired_bootstrap(m.mean(1), base_m.mean(1), seed=c.spec.seed)
         src = c.spec.train_langs[0] if len(c.spec.train_langs) == 1 else None
         try:
-            mti_value = _pct(mti(runs[c.label].acc, runs[base_cell.label].acc, source=src)) if src else "n/a"
+            mti_value = (f"{mti(runs[c.label].acc, runs[base_cell.label].acc, source=src):.2f}"
+                         if src else "n/a")
         except XlingError:  # no gain on the source language: MTI is undefined, say so
             mti_value = f"undefined (no gain in {src})"
         off = 1 - sum(runs[c.label].consistency.values()) / len(langs)
@@ -116,7 +117,8 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
     md = _table(["model", "Avg gain over base [95% CI]", "holds", "Gen [95% CI]", "holds",
                  "MTI (provisional)", "off-target %"], rows)
     md += ("\n\n_Intervals: paired bootstrap over parallel questions (2,000 resamples). "
-           "'holds' = the 95% interval excludes 0. MTI uses the training language as source._")
+           "'holds' = the 95% interval excludes 0. MTI (a ratio: mean gain elsewhere / gain in the training "
+           "language) uses the training language as source._")
     sections = [Section(f"{bench}: gains over the base, with intervals", md)]
     # Paradigm comparisons on the same training languages (e.g. GRPO(de) vs SFT(de)).
     pairs = []
