@@ -22,7 +22,7 @@ from typing import Any
 from xling import __version__
 from xling.data.io import atomic_write_text
 
-PACKAGES = ("torch", "transformers", "trl", "datasets", "math-verify", "langid", "sacrebleu",
+PACKAGES = ("torch", "transformers", "trl", "datasets", "math-verify", "py3langid", "sacrebleu",
             "numpy", "scipy", "scikit-learn")
 
 
