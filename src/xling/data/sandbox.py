@@ -14,8 +14,8 @@ story template is deliberately left out, so the same sum in other words is the s
 a split's draws whose key belongs elsewhere are rejected. Each split draws from its own seeded
 stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique while the split
 still has unused keys; repeats are allowed, with a warning, once it has none (the default
-config has 690 one-step keys in all, 138 of them eval, and 25,080 two-step keys, so large
-eval sets lean towards two-step problems once the one-step ones run out).
+config has about 390 one-step keys in all, about 84 of them eval, and thousands of two-step
+keys, so large eval sets lean towards two-step problems once the one-step ones run out).
 
 Try:  python -c "from xling.data import sandbox as s; e = s.generate_problems(1, \\
           s.SandboxConfig(), langs=['de'])[0]; print(e.question); print(e.solution)"
