@@ -131,9 +131,10 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         lines = []
         for a, b in pairs:
             d, lo, hi = bootstrap_gen(mats[a.label], base_m, mats[b.label], seed=a.spec.seed)
-            verdict = ("RL beat SFT in cross-lingual Gen" if lo > 0 else
-                       "SFT beat RL in cross-lingual Gen" if hi < 0 else
-                       "no significant difference in Gen between RL and SFT")
+            other = b.spec.paradigm.upper()
+            verdict = (f"RL beat {other} in cross-lingual Gen" if lo > 0 else
+                       f"{other} beat RL in cross-lingual Gen" if hi < 0 else
+                       f"no significant difference in Gen between RL and {other}")
             lines.append(f"- **{a.label} vs {b.label}**: Gen difference {_ci(d, lo, hi)} points "
                          f"→ {verdict} at 95% in this run.")
         sections.insert(0, Section(f"{bench}: does RL beat SFT?", "\n".join(lines)))
