@@ -202,6 +202,11 @@ def train_log_callback(out: Path):
             if state.is_world_process_zero and logs:
                 with path.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"step": state.global_step, **logs}) + "\n")
+                # Progress in the log (one line per logged step) instead of TRL's stdout dicts.
+                shown = {k: logs[k] for k in ("loss", "reward", "kl") if k in logs}
+                if shown:
+                    log.info("step %d/%d %s", state.global_step, state.max_steps,
+                             " ".join(f"{k} {v:.4g}" for k, v in shown.items()))
 
     return TrainLog()
 
@@ -220,6 +225,11 @@ def train_and_save(trainer, out: Path) -> Path:
     On resume, log rows after the checkpoint's step (written by the interrupted run) are dropped,
     so ``train_log.jsonl`` has each step once.
     """
+    from transformers import PrinterCallback
+
+    # Without tqdm (not a TTY) transformers adds PrinterCallback, which prints raw log dicts to
+    # stdout; TrainLog above logs the same steps properly.
+    trainer.remove_callback(PrinterCallback)
     resume = last_checkpoint(out)
     _trim_log(out / "train_log.jsonl", _checkpoint_step(resume))
     if resume:
