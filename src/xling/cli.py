@@ -24,13 +24,10 @@ app = typer.Typer(
 )
 
 
-def _mount_optional() -> None:
-    """Mount the sub-apps of later stages (each lives next to its library code)."""
-    try:
-        from xling.cli_train import export_app, train_app
-    except ImportError as exc:  # only while the training stage is absent from a checkout
-        logging.getLogger(__name__).debug("train commands unavailable: %s", exc)
-        return
+def _mount_subapps() -> None:
+    """Mount the train/export sub-apps (they live next to the training code, importing no trl)."""
+    from xling.cli_train import export_app, train_app
+
     app.add_typer(train_app, name="train")
     app.add_typer(export_app, name="export")
 
@@ -178,7 +175,7 @@ def main() -> None:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    _mount_optional()
+    _mount_subapps()
     try:
         app(standalone_mode=False)
     except XlingError as exc:
