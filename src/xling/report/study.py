@@ -59,7 +59,7 @@ def _matrices(cells: list[Cell], bench: str, langs: list[str]) -> dict[str, Any]
 
 def build_sections(study: StudySpec, out: Path) -> list[Section]:
     """All report sections of ``study`` (plots are written under ``out``)."""
-    from xling.report.plots import plot_drift_scatter, plot_gains
+    from xling.report.plots import plot_gains
 
     done = cell_results(study)
     if not done:
@@ -89,7 +89,7 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
                 sections.append(Section(f"{bench}: per-language gains over the base", "", [gains]))
         sections.append(_consistency(runs, langs, bench))
         sections.append(_outcomes(have, bench))
-    sections += _probe_sections(done, out, plot_drift_scatter)
+    sections += _probe_sections(done, out)
     if study.scaling is not None and trained:
         sections.append(_scaling(study, [c for c in trained if c.spec.design == "parallel"], out))
     return sections
@@ -160,7 +160,7 @@ def _outcomes(cells: list[Cell], bench: str) -> Section:
     return Section(f"{bench}: recorded failures (counts)", md)
 
 
-def _probe_sections(done, out: Path, plot_drift_scatter) -> list[Section]:
+def _probe_sections(done, out: Path) -> list[Section]:
     import numpy as np
 
     probes = {c.label: json.loads((c.run.root / "probes.json").read_text(encoding="utf-8"))
@@ -193,13 +193,18 @@ def _probe_sections(done, out: Path, plot_drift_scatter) -> list[Section]:
     if drift:
         keys = list(next(iter(drift.values())))
         rows = [[label, *(f"{v[k]:.4g}" for k in keys)] for label, v in drift.items()]
-        coords = {}
+        from xling.probes.drift import drift as drift_of
+        from xling.probes.drift import plot_drift
+
+        results, langs = {}, None
         for c, _ in done:
             npz = c.run.root / "drift.npz"
             if npz.is_file():
                 data = np.load(npz)
-                coords[c.label] = (data["coords"], data["langs"])
-        images = [plot_drift_scatter(coords, out / "drift.png")] if coords else []
+                results[c.label] = drift_of(np.zeros_like(data["h_diff"]), data["h_diff"],
+                                            seed=c.spec.seed)
+                langs = data["langs"].tolist()
+        images = [plot_drift(results, langs, out / "drift.png")] if results else []
         md = _table(["model", *keys], rows) + (
             "\n\n_Study A: smaller, more concentrated drift went with better generalization._")
         sections.append(Section("Probe: hidden-state drift from the base (PCA)", md, images))

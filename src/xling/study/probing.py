@@ -75,6 +75,7 @@ def run_probes(study: StudySpec, cell: Cell, model: str, base: str) -> dict[str,
 
         result = drift(base, model, examples, seed=cell.spec.seed)
         out["drift"] = result.summary()
-        np.savez(cell.run.root / "drift.npz", coords=result.coords,
+        # h_diff is enough to rebuild the DriftResult for the report's plot (drift(0, h_diff)).
+        np.savez(cell.run.root / "drift.npz", h_diff=result.h_diff,
                  langs=np.array([ex.lang for ex in examples]))
     return out
