@@ -135,7 +135,6 @@ LANGUAGES: dict[str, Language] = {
     ]
 }
 
-PromptStyle = str
 PROMPT_STYLES: tuple[str, ...] = ("standard", "english", "consistency")
 """standard: the instruction in the question's language; english: the English instruction for
 every language; consistency: the standard instruction plus 'reason only in <language>' (study A)."""

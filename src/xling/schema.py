@@ -58,13 +58,6 @@ class Generation:
     (the text is then empty and the error message is in ``error``)."""
     error: str | None = None
 
-
-VerdictReason = Literal[
-    "boxed", "answer-phrase", "last-number", "no-answer", "unparsable", "timeout", "choice",
-    "ifeval", "error",
-]
-
-
 @dataclass(frozen=True)
 class Verdict:
     """Per-sample outcome of scoring one completion against one gold answer."""

@@ -11,7 +11,6 @@ Try:  python -c "from xling.tiny import *; print(build_tiny_model('tiny', defaul
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xling.data import find_shared_data
+from xling.data.io import read_tsv
 from xling.schema import XlingError
 
 if TYPE_CHECKING:
@@ -47,8 +47,7 @@ CHAT_TEMPLATE = (
 def default_corpus(shared_data_dir: str | Path | None = None) -> list[str]:
     """All MGSM questions of every language in ``<shared>/mgsm/mgsm_*.tsv`` (about 2,750 texts).
 
-    The TSVs have no header and two columns, ``question<TAB>answer``; they are read with
-    ``csv.QUOTE_NONE`` because questions contain quote characters.
+    Read with the MGSM loader's reader (``data.io.read_tsv``: two columns, quotes literal).
 
     Args:
         shared_data_dir: the shared data directory; None = ``find_shared_data()``.
@@ -57,12 +56,7 @@ def default_corpus(shared_data_dir: str | Path | None = None) -> list[str]:
     files = sorted((root / "mgsm").glob("mgsm_*.tsv"))
     if not files:
         raise XlingError(f"no mgsm_*.tsv files under {root / 'mgsm'}")
-    texts: list[str] = []
-    for path in files:
-        with path.open(encoding="utf-8", newline="") as fh:
-            texts.extend(row[0] for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-                         if row and row[0])
-    return texts
+    return [question for path in files for question, _ in read_tsv(path, n_columns=2) if question]
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2000) -> PreTrainedTokenizerFast:

@@ -159,7 +159,3 @@ def run_eval(
     write_json(run.metrics, metrics)
     return result
 
-
-def recompute_metrics(out: str | Path, benchmark: str) -> dict[str, Any]:
-    """Per-language metrics recomputed from ``eval/<benchmark>.parquet`` alone."""
-    return summarize_rows(read_parquet(RunDir(Path(out)).eval_file(benchmark)))
