@@ -14,6 +14,7 @@ Adding a language = adding one entry to ``LANGUAGES``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xling.schema import XlingError
@@ -175,13 +176,19 @@ def parse_langs(spec: str | list[str] | tuple[str, ...]) -> list[str]:
     return out
 
 
-def build_prompt(question: str, lang: str, style: str = "standard") -> str:
+def build_prompt(question: str, lang: str, style: str = "standard",
+                 choices: Sequence[str] | None = None) -> str:
     """The user prompt of study A: the question followed by the boxed instruction.
+
+    ``choices`` (multiple choice): the options are listed after the question as ``A. text``.
 
     >>> build_prompt("2+2?", "de").endswith("in \\\\boxed{} an.")
     True
     """
     language = get_language(lang)
+    if choices:
+        question = question + "\n" + "\n".join(
+            f"{chr(ord('A') + i)}. {text}" for i, text in enumerate(choices))
     if style == "standard":
         return f"{question}\n{language.instruction}"
     if style == "english":

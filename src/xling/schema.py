@@ -58,6 +58,7 @@ class Generation:
     (the text is then empty and the error message is in ``error``)."""
     error: str | None = None
 
+
 @dataclass(frozen=True)
 class Verdict:
     """Per-sample outcome of scoring one completion against one gold answer."""
@@ -71,3 +72,6 @@ class Verdict:
     """ISO 639-1 code of the response's dominant language; None if undetectable."""
     ambiguous_number: bool = False
     """True when a number like ``1.000`` could be read two ways and was resolved by language."""
+    details: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    """Scorer-specific per-sample details (e.g. IFEval's per-instruction strict/loose results);
+    JSON-serialisable, stored as a JSON string in the ``details`` column of eval rows."""

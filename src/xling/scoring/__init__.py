@@ -15,14 +15,16 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from xling.languages import get_language
 from xling.schema import Verdict, XlingError
 from xling.scoring import choice, language
 from xling.scoring import math as math_scoring
 
-SCORERS: tuple[str, ...] = ("math", "math-lenient", "choice")
+SCORERS: tuple[str, ...] = ("math", "math-lenient", "choice", "ifeval")
 
 __all__ = ["SCORERS", "check_answer", "extract_answer", "score"]
 
@@ -43,8 +45,11 @@ def check_answer(completion: str, gold: str, lang: str) -> bool:
 
 
 def score(completion: str, gold: str, lang: str, scorer: str = "math",
-          choices: tuple[str, ...] | None = None) -> Verdict:
+          choices: tuple[str, ...] | None = None, meta: Mapping[str, Any] | None = None) -> Verdict:
     """Full verdict: extracted answer, correctness, rule that fired, response language.
+
+    ``meta`` is the example's ``meta`` (the "ifeval" scorer reads its instruction ids and kwargs
+    there; the other scorers ignore it).
 
     Raises:
         XlingError: unknown ``scorer`` or ``lang`` (never for anything in ``completion``).
@@ -54,6 +59,10 @@ def score(completion: str, gold: str, lang: str, scorer: str = "math",
         verdict = math_scoring.score_math(completion, gold, lang, lenient=scorer != "math")
     elif scorer == "choice":
         verdict = choice.score_choice(completion, gold, lang, choices)
+    elif scorer == "ifeval":
+        from xling.scoring import ifeval  # instruction checkers: imported only when used
+
+        verdict = ifeval.score_ifeval(completion, meta or {}, lang)
     else:
         raise XlingError(f"unknown scorer {scorer!r}; known: {', '.join(SCORERS)}")
     return replace(verdict, response_lang=language.detect_language(completion))

@@ -56,8 +56,13 @@ class EvalConfig:
         return {**asdict(self), "sampling": asdict(self.sampling)}
 
 
-def _prompt(example: Example, style: str) -> str:
-    return build_prompt(example.question, example.lang, style)
+def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
+    """The benchmark's own prompt builder when it has one, else the question (with its options
+    for multiple choice) and the boxed instruction in the question's language."""
+    custom = getattr(benchmark, "build_prompt", None)
+    if custom is not None:
+        return custom(example, style)
+    return build_prompt(example.question, example.lang, style, choices=example.choices)
 
 
 def _rows(
@@ -68,20 +73,29 @@ def _rows(
         for k, gen in enumerate(samples):
             if gen.finish_reason == "error":
                 verdict_fields = {"extracted": None, "correct": False, "reason": "error",
-                                  "response_lang": None, "ambiguous_number": False}
+                                  "response_lang": None, "ambiguous_number": False,
+                                  "details": None}
             else:
-                v = score(gen.text, ex.answer, ex.lang, scorer=scorer, choices=ex.choices)
+                v = score(gen.text, ex.answer, ex.lang, scorer=scorer, choices=ex.choices,
+                          meta=ex.meta)
                 verdict_fields = {"extracted": v.extracted, "correct": v.correct,
                                   "reason": v.reason, "response_lang": v.response_lang,
-                                  "ambiguous_number": v.ambiguous_number}
+                                  "ambiguous_number": v.ambiguous_number,
+                                  "details": _json_or_none(v.details)}
             rows.append({
                 "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": k,
                 "gold": ex.answer, "prompt": prompt, "completion": gen.text,
                 **verdict_fields,
                 "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens,
                 "finish_reason": gen.finish_reason, "error": gen.error,
+                "meta": _json_or_none(ex.meta),
             })
     return rows
+
+
+def _json_or_none(value: Any) -> str | None:
+    """Scorer details and example meta travel as JSON strings (one parquet type for any shape)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) if value else None
 
 
 def _check_config(run: RunDir, cfg: EvalConfig) -> None:
@@ -136,7 +150,7 @@ def run_eval(
             generator = get_generator(cfg.backend, cfg.model, chat_template=cfg.chat_template,
                                       **(backend_kwargs or {}))
         start = time.perf_counter()
-        prompts = [_prompt(ex, cfg.prompt_style) for ex in items]
+        prompts = [_prompt(ex, cfg.prompt_style, module) for ex in items]
         gens = generator.generate(prompts, cfg.sampling)
         rows = _rows(items, prompts, gens, module.SCORER)
         write_parquet(shard, rows)
@@ -149,6 +163,7 @@ def run_eval(
     summary = summarize_rows(rows)
     result = {
         "langs": {lang: summary[lang] for lang in langs},
+        **({"summary": module.summarize(rows)} if hasattr(module, "summarize") else {}),
         "avg": average(acc_by_lang(summary), langs),
         "n_samples": len(rows),
         "config": cfg.fingerprint(),

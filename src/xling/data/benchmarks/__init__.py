@@ -1,1 +1,36 @@
-"""Benchmark loaders, one module each (see ``xling.data.BENCHMARKS``)."""
+"""Benchmark loaders, one module each (see ``xling.data.BENCHMARKS``).
+
+A benchmark is anything with the attributes below: usually a module, or a ``Benchmark`` object
+when one module registers several (``mmath`` and ``mmath500`` share a loader).
+
+- ``load(langs, source=None, limit=None) -> list[Example]``: ``source`` is a local folder (or
+  file) or a hub id; ``None`` = the default (staged copy, else hub). ``limit`` keeps the first N
+  items per language, the same items in every language.
+- ``SCORER``: "math" | "math-lenient" | "choice" | "ifeval" (``xling.scoring.score``).
+- ``LANGS``: the languages the benchmark has.
+- ``PAPER_METRIC`` (optional, default "accuracy"): what the papers report, e.g. "pass@16",
+  "mean over 6 runs", "difficulty-weighted accuracy"; the report names it in the header.
+- ``summarize(rows) -> dict`` (optional): extra per-language metrics computed from the eval
+  rows (e.g. IFEval's prompt- and instruction-level accuracies), stored under ``summary``.
+- ``build_prompt(example, style) -> str`` (optional): the prompt, when the default (question,
+  options for multiple choice, the boxed instruction in the question's language) does not fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xling.schema import Example
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A registered benchmark that is not a module of its own (same attributes as a module)."""
+
+    name: str
+    load: Callable[..., list[Example]]
+    SCORER: str  # noqa: N815 - the module-level attribute names of the benchmark protocol
+    LANGS: tuple[str, ...]
+    PAPER_METRIC: str = "accuracy"  # noqa: N815
+    doc: str = ""
