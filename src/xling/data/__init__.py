@@ -10,12 +10,15 @@ Adding a benchmark = one module in ``data/benchmarks/`` + one row here.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from types import ModuleType
 
 from xling.registry import resolve
 from xling.schema import Example, XlingError
+
+log = logging.getLogger(__name__)
 
 BENCHMARKS: dict[str, str] = {
     "mgsm": "xling.data.benchmarks.mgsm",
@@ -58,6 +61,47 @@ def find_shared_data() -> Path:
         "local benchmark files not found; set XLING_SHARED_DATA to the folder holding mgsm/ "
         "(or pass a hub dataset id as the source)"
     )
+
+
+def looks_local(source: str) -> bool:
+    """Whether ``source`` names a local path rather than a hub id (``org/name``).
+
+    Absolute, ``./``/``../``/``~`` paths, anything with a file suffix, and anything that exists
+    are local; a hub id is ``name`` or ``org/name`` without a suffix.
+    """
+    s = str(source)
+    return (Path(s).expanduser().exists() or s.startswith(("/", "./", "../", "~", "."))
+            or s.count("/") > 1 or Path(s).suffix != "" or "\\" in s)
+
+
+def resolve_source(source: str | None, staged: str, hub_id: str | None) -> tuple[Path | None, str | None]:
+    """Where a benchmark loads from: ``(local folder, None)`` or ``(None, hub id)``.
+
+    Args:
+        source: what the user gave (a folder or file, a hub id) or None for the default.
+        staged: the benchmark's folder under the staged data (``find_shared_data() / staged``).
+        hub_id: the hub dataset to use when nothing local is given or staged (None: no hub copy).
+
+    Raises:
+        XlingError: a local-looking ``source`` that does not exist (never a slow hub retry), or
+            no staged copy and no hub id.
+    """
+    if source is not None:
+        if Path(source).expanduser().exists():
+            return Path(source).expanduser(), None
+        if looks_local(source):
+            raise XlingError(f"benchmark source {source!r} does not exist")
+        return None, source
+    try:
+        folder = find_shared_data() / staged
+    except XlingError:
+        folder = None
+    if folder is not None and folder.exists():
+        return folder, None
+    if hub_id is None:
+        raise XlingError(f"no staged copy of {staged!r} found and it has no hub id; pass --source")
+    log.info("staged %s not found; loading the hub dataset %s", staged, hub_id)
+    return None, hub_id
 
 
 def get_benchmark(name: str) -> ModuleType:
