@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from xling.languages import STUDY_LANGS
+from xling.languages import LANGUAGES, STUDY_LANGS
+from xling.scoring import score
 from xling.scoring.language import clean_text, detect_language, is_consistent, language_composition
 
 MGSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "mgsm"
 
 
-@pytest.mark.parametrize("lang", STUDY_LANGS)
+@pytest.mark.parametrize("lang", (*STUDY_LANGS, "te"))
 def test_detects_mgsm_questions(lang):
     path = MGSM / f"mgsm_{lang}.tsv"
     if not path.exists():
@@ -54,3 +55,18 @@ def test_bounded_on_huge_input():
     start = time.perf_counter()
     detect_language("$" * 1_000_000 + "Hallo Welt " * 100_000)
     assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_every_registered_language_is_detected(code):
+    # The registry's own consistency instruction is a native sentence with no math: each
+    # registered language must be a candidate and recognised, so a new entry fails here loudly.
+    lang = LANGUAGES[code]
+    text = f"{lang.consistency} {lang.instruction}"
+    assert detect_language(text) == code
+
+
+def test_telugu_answer_is_not_labelled_swahili():
+    text = "మొదట మనం రెండు సంఖ్యలను కలుపుతాము. అప్పుడు సమాధానం ఐదు అవుతుంది. \\boxed{5}"
+    verdict = score(text, "5", "te")
+    assert verdict.correct and verdict.response_lang == "te"

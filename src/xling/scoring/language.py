@@ -2,7 +2,8 @@
 
 Stage: score (also the consistency reward). Math, LaTeX, code, URLs and numbers are deleted
 before detection (PolyMath does the same), the text is split into lines and sentences, and each
-segment is classified among the candidate languages only (default: the ten study languages).
+segment is classified among the candidate languages only (default: every registered language,
+so a new entry in ``languages.py`` is detected everywhere or fails loudly).
 Deterministic, offline, thread-safe.
 
 Library choice, by measurement (benchmarks/langid_choice.py -> results/langid_choice.json),
@@ -39,7 +40,8 @@ import threading
 from collections import Counter
 from functools import lru_cache
 
-from xling.languages import STUDY_LANGS
+from xling.languages import LANGUAGES
+from xling.schema import XlingError
 
 MAX_CHARS = 10_000
 """Only the first this many characters are classified: bounded time on any input."""
@@ -54,6 +56,10 @@ _CLEAN = [re.compile(p, re.DOTALL) for p in (  # bounded quantifiers keep every 
 _SEGMENT = re.compile(r"[^\n.!?。！？।]+[.!?。！？।]*")
 _LETTER = re.compile(r"[^\W\d_]")
 _lock = threading.Lock()
+
+REGISTERED: tuple[str, ...] = tuple(LANGUAGES)
+"""Default candidates: every registered language (a Telugu answer must not be labelled Swahili
+because Telugu was not a candidate). A study may restrict them to its own languages."""
 
 
 def clean_text(text: str) -> str:
@@ -73,7 +79,10 @@ def _identifier(candidates: tuple[str, ...]):
 
     with _lock:
         identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=False)
-        identifier.set_languages([c for c in candidates if c in identifier.nb_classes])
+        unknown = [c for c in candidates if c not in identifier.nb_classes]
+        if unknown:  # a registered language the model cannot detect would be silently mislabelled
+            raise XlingError(f"the language identifier (py3langid) has no model for {unknown}")
+        identifier.set_languages(list(candidates))
     return identifier
 
 
@@ -81,7 +90,7 @@ def _classify(text: str, candidates: tuple[str, ...]) -> str:
     return _identifier(tuple(candidates)).classify(text)[0]
 
 
-def language_composition(text: str, candidates: tuple[str, ...] = STUDY_LANGS) -> dict[str, float]:
+def language_composition(text: str, candidates: tuple[str, ...] = REGISTERED) -> dict[str, float]:
     """Share of each language, by lines and sentences weighted by their number of letters.
 
     Returns:
@@ -96,7 +105,7 @@ def language_composition(text: str, candidates: tuple[str, ...] = STUDY_LANGS) -
     return {lang: n / total for lang, n in letters.most_common()} if total else {}
 
 
-def detect_language(text: str, candidates: tuple[str, ...] = STUDY_LANGS) -> str | None:
+def detect_language(text: str, candidates: tuple[str, ...] = REGISTERED) -> str | None:
     """The dominant language of ``text`` (largest letter share), or None if undetectable."""
     composition = language_composition(text, candidates)
     return max(composition, key=composition.__getitem__) if composition else None
@@ -104,5 +113,5 @@ def detect_language(text: str, candidates: tuple[str, ...] = STUDY_LANGS) -> str
 
 def is_consistent(text: str, lang: str) -> bool:
     """True iff the dominant language of ``text`` is ``lang`` (see the module docstring)."""
-    candidates = STUDY_LANGS if lang in STUDY_LANGS else (*STUDY_LANGS, lang)
+    candidates = REGISTERED if lang in REGISTERED else (*REGISTERED, lang)
     return detect_language(text, candidates) == lang
