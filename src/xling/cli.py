@@ -32,16 +32,29 @@ def _mount_subapps() -> None:
     app.add_typer(export_app, name="export")
 
 
-@app.command(
-    "eval",
-    epilog="Example: xling eval --model ./runs/tiny-model --benchmark mgsm --langs all --limit 20",
-)
+def _benchmark_epilog() -> str:
+    """The registered benchmarks with their languages, for ``xling eval --help``."""
+    from xling.data import BENCHMARKS, get_benchmark
+
+    lines = []
+    for name in BENCHMARKS:
+        try:
+            lines.append(f"{name}: {' '.join(get_benchmark(name).LANGS)}")
+        except Exception as exc:  # shown, not hidden: help must still print
+            lines.append(f"{name}: (cannot be loaded: {exc})")
+    return ("Benchmarks (languages; a card.yaml path also works):\n\n" + "\n\n".join(lines)
+            + "\n\nExample: xling eval --model ./runs/tiny-model --benchmark mgsm --langs all --limit 20")
+
+
+@app.command("eval", epilog=_benchmark_epilog())
 def eval_command(
     model: Annotated[str, typer.Option(help="Local path or hub id (or served model name).")],
-    benchmark: Annotated[str, typer.Option(help="Benchmark name, e.g. mgsm, gsm8k, sandbox.")] = "mgsm",
-    langs: Annotated[str, typer.Option(help="'all' or comma-separated ISO 639-1 codes.")] = "all",
+    benchmark: Annotated[str, typer.Option(help="Benchmark name (listed below) or a card.yaml path.")] = "mgsm",
+    langs: Annotated[str, typer.Option(help="'all' (the study languages the benchmark has), 'all,te', or comma-separated ISO 639-1 codes.")] = "all",
     limit: Annotated[int | None, typer.Option(help="First N items per language.")] = None,
-    n: Annotated[int, typer.Option(help="Samples per question.")] = 1,
+    n: Annotated[int, typer.Option(help="Samples per question (per run).")] = 1,
+    runs: Annotated[int, typer.Option(help="Seeded sampled runs (seed, seed+1, ...), reported as mean ± sd.")] = 1,
+    pass_k: Annotated[str | None, typer.Option(help="Unbiased pass@k for these k, e.g. 1,8,16 (needs n x runs >= k).")] = None,
     temperature: Annotated[float, typer.Option(help="0 = greedy.")] = 0.0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
     max_new_tokens: Annotated[int, typer.Option(help="Completion length cap (tokens).")] = 512,
@@ -56,20 +69,49 @@ def eval_command(
 ) -> None:
     """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
     from xling.generate import SamplingParams
-    from xling.report.tables import format_markdown, load_run, reference_table
+    from xling.report.tables import format_markdown, load_run, reference_table, table_title
     from xling.study.evaluate import EvalConfig, run_eval
 
     sampling = SamplingParams(n=n, temperature=temperature, top_p=top_p,
                               max_new_tokens=max_new_tokens, seed=seed)
     cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
-                     prompt_style=prompt_style, chat_template=chat_template, sampling=sampling)
+                     prompt_style=prompt_style, chat_template=chat_template, sampling=sampling,
+                     runs=runs, pass_k=_parse_ks(pass_k))
     kwargs = {"batch_size": batch_size} if backend == "hf" else {}
     if base_url:
         kwargs["base_url"] = base_url
     run_eval(cfg, langs, out, backend_kwargs=kwargs)
-    header, rows, notes = reference_table([load_run(out, benchmark, name=model)])
-    typer.echo(format_markdown(header, rows, notes))
-    typer.echo(f"\nper-sample rows: {out / 'eval' / (benchmark + '.parquet')}")
+    result = load_run(out, _results_name(benchmark), name=model)
+    header, rows, notes = reference_table([result])
+    typer.echo(table_title(_results_name(benchmark), [result]) + "\n\n" + format_markdown(header, rows, notes))
+    typer.echo(f"\nper-sample rows: {out / 'eval' / (_results_name(benchmark) + '.parquet')}")
+
+
+def _results_name(benchmark: str) -> str:
+    """The name results are stored under: the benchmark's ``NAME`` (a card's name), else itself."""
+    from xling.data import get_benchmark
+
+    return getattr(get_benchmark(benchmark), "NAME", None) or benchmark
+
+
+def _parse_ks(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return ()
+    try:
+        return tuple(int(k) for k in text.split(",") if k.strip())
+    except ValueError:
+        raise XlingError(f"--pass-k takes comma-separated integers, got {text!r}") from None
+
+
+@app.command("benchmarks")
+def benchmarks_command() -> None:
+    """List the registered benchmarks: languages, scorer, and the metric their paper reports."""
+    from xling.data import BENCHMARKS, get_benchmark
+
+    for name in BENCHMARKS:
+        b = get_benchmark(name)
+        typer.echo(f"{name:<15} {b.SCORER:<7} {getattr(b, 'PAPER_METRIC', 'accuracy'):<45} "
+                   f"{' '.join(b.LANGS)}")
 
 
 @app.command("report", epilog="Example: xling report runs/sft runs/grpo --base runs/base")
@@ -80,14 +122,23 @@ def report_command(
     format: Annotated[str, typer.Option(help="md | csv.")] = "md",
 ) -> None:
     """Print the reference table: one row per run, a column per language, Avg, and Gen vs --base."""
-    from xling.report.tables import format_csv, format_markdown, load_run, reference_table
+    from xling.report.tables import (
+        format_csv,
+        format_markdown,
+        load_run,
+        reference_table,
+        table_title,
+    )
 
     if format not in ("md", "csv"):
         raise XlingError(f"unknown format {format!r}; known: md, csv")
     results = [load_run(path, benchmark) for path in runs]
     base_result = load_run(base, benchmark) if base is not None else None
     header, rows, notes = reference_table(results, base_result)
-    typer.echo(format_markdown(header, rows, notes) if format == "md" else format_csv(header, rows))
+    if format == "md":
+        typer.echo(table_title(benchmark, results) + "\n\n" + format_markdown(header, rows, notes))
+    else:
+        typer.echo(format_csv(header, rows))
 
 
 @app.command("tiny", epilog="Example: xling tiny --out runs/tiny-model")

@@ -182,12 +182,73 @@ def paired_bootstrap(
     return float(stat(xa, ya)), float(lo), float(hi)
 
 
-def summarize_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k for one item with ``c`` correct of ``n`` samples (Chen et al., 2021):
+    ``1 − C(n−c, k) / C(n, k)``, the chance that k samples drawn without replacement from the n
+    include a correct one.
+
+    >>> pass_at_k(2, 1, 1), pass_at_k(16, 0, 16), pass_at_k(16, 1, 16)
+    (0.5, 0.0, 1.0)
+
+    Raises:
+        XlingError: ``k`` > ``n``, ``c`` outside [0, n], or k < 1.
+    """
+    if not 1 <= k <= n:
+        raise XlingError(f"pass@{k} needs 1 <= k <= n samples per item (n = {n})")
+    if not 0 <= c <= n:
+        raise XlingError(f"{c} correct of {n} samples is impossible")
+    if n - c < k:
+        return 1.0
+    # Product form of the binomial ratio: exact for large n without huge integers.
+    prob_all_wrong = 1.0
+    for i in range(n - c + 1, n + 1):
+        prob_all_wrong *= 1.0 - k / i
+    return 1.0 - prob_all_wrong
+
+
+def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
+    """pass@k of a benchmark: the mean over items of ``pass_at_k(n, c, k)``; counts = (n, c)."""
+    values = [pass_at_k(n, c, k) for n, c in counts]
+    if not values:
+        raise XlingError("pass@k over zero items")
+    return sum(values) / len(values)
+
+
+def run_stats(values: Sequence[float]) -> dict[str, Any]:
+    """Mean ± sample sd of one accuracy over R seeded runs, with a t-based 95% interval.
+
+    Study A reports MGSM and MMath500 as means over six sampled runs. The interval describes run
+    to run variation (R values), so it needs R >= 2; with R = 1 sd and the interval are NaN.
+
+    >>> run_stats([0.5, 0.7])["mean"]
+    0.6
+    """
+    from scipy import stats
+
+    r = len(values)
+    if r == 0:
+        raise XlingError("run statistics over zero runs")
+    mean = sum(values) / r
+    if r < 2:
+        return {"n_runs": 1, "values": list(values), "mean": mean, "sd": math.nan,
+                "ci95": [math.nan, math.nan]}
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (r - 1))
+    half = float(stats.t.ppf(0.975, r - 1)) * sd / math.sqrt(r)
+    return {"n_runs": r, "values": list(values), "mean": mean, "sd": sd,
+            "ci95": [mean - half, mean + half]}
+
+
+def summarize_rows(
+    rows: Iterable[Mapping[str, Any]], pass_k: Sequence[int] = ()
+) -> dict[str, dict[str, Any]]:
     """Per-language metrics from per-sample eval rows (the ``eval/<benchmark>.parquet`` rows).
 
     Each row needs ``lang``, ``correct``, ``reason``, ``finish_reason`` and ``response_lang``.
-    Returns lang -> {acc: Accuracy dict, no_answer, truncated, errors, timeouts (counts),
-    consistency (fraction)}. metrics.json is exactly this, so it is recomputable from the rows.
+    Returns lang -> {acc: Accuracy dict (over all samples), no_answer, truncated, errors,
+    timeouts (counts), consistency (fraction)}; plus ``runs`` (``run_stats`` of the per-run
+    accuracies) when rows carry a ``run`` column with more than one run, and ``pass_at_k``
+    ({k: fraction}) for each k in ``pass_k`` (all samples of an item, over runs, are its n).
+    metrics.json is exactly this, so it is recomputable from the rows.
     """
     by_lang: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -202,6 +263,17 @@ def summarize_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any
             "timeouts": sum(r["reason"] == "timeout" for r in items),
             "consistency": consistency_rate([r["response_lang"] for r in items], [lang] * len(items)),
         }
+        by_run: dict[int, list[bool]] = defaultdict(list)
+        for r in items:
+            by_run[int(r.get("run") or 0)].append(bool(r["correct"]))
+        if len(by_run) > 1:
+            out[lang]["runs"] = run_stats([sum(v) / len(v) for _, v in sorted(by_run.items())])
+        if pass_k:
+            per_item: dict[str, list[bool]] = defaultdict(list)
+            for r in items:
+                per_item[str(r["id"])].append(bool(r["correct"]))
+            counts = [(len(v), sum(v)) for v in per_item.values()]
+            out[lang]["pass_at_k"] = {str(k): mean_pass_at_k(counts, k) for k in pass_k}
     return out
 
 

@@ -17,7 +17,14 @@ from typing import Any
 
 from xling.data.io import read_parquet
 from xling.metrics import bootstrap_gen, correctness_matrix, mti, paired_bootstrap
-from xling.report.tables import RunResult, format_markdown, load_run, reference_table
+from xling.report.tables import (
+    RunResult,
+    format_markdown,
+    load_run,
+    ordered_langs,
+    reference_table,
+    table_title,
+)
 from xling.schema import XlingError
 from xling.study.grid import Cell
 from xling.study.runner import cell_results
@@ -73,14 +80,14 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
         if not have:
             continue
         runs = {c.label: load_run(c.run.root, bench, name=c.label) for c in have}
-        langs = list(next(iter(runs.values())).acc)
+        langs = ordered_langs([r.acc for r in runs.values()])
         missing = [lang for lang in study.eval.langs if lang not in langs]
         base = runs.get(base_cell.label) if base_cell in have else None
         header, rows, notes = reference_table(list(runs.values()), base, langs)
         md = format_markdown(header, rows, notes)
         if missing:
-            md += f"\n\n_{bench} has no {', '.join(missing)}: n/a, not averaged._"
-        sections.append(Section(f"{bench}: accuracy (%) per language, Avg, Gen", md))
+            md += f"\n\n_{bench} has no {', '.join(missing)}: not shown, not averaged._"
+        sections.append(Section(f"{table_title(bench, list(runs.values()))} per language, Avg, Gen", md))
         if base is not None:
             sections += _comparisons(study, bench, have, base_cell, runs, langs, out)
             gains = plot_gains([runs[c.label] for c in have if c is not base_cell], base, langs,

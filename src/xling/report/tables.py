@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,28 @@ from xling.study.store import RunDir
 
 @dataclass(frozen=True)
 class RunResult:
-    """One run's accuracies on one benchmark."""
+    """One run's primary metric on one benchmark, per language."""
 
     name: str
     acc: dict[str, float]
-    """lang -> fraction."""
+    """lang -> fraction: the benchmark's primary metric (``metric``), accuracy by default."""
     ci95: dict[str, tuple[float, float]]
     n: dict[str, int]
     consistency: dict[str, float]
+    metric: str = "accuracy"
+    """What ``acc`` holds: "accuracy", "pass@16", "accuracy, mean ± sd over 6 runs", ..."""
+    sd: dict[str, float] = field(default_factory=dict)
+    """lang -> sd over seeded runs (when the run had several)."""
+    paper_metric: str = "accuracy"
 
 
 def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunResult:
     """Read one run directory's metrics for ``benchmark``.
+
+    The primary metric is the one the paper reports when the run has it: the benchmark's own
+    summary ``primary`` (e.g. PolyMath's difficulty-weighted accuracy), else pass@K when the paper
+    reports pass@K and it was computed (else the largest k computed), else accuracy (mean ± sd
+    when there were several seeded runs).
 
     Raises:
         XlingError: no metrics.json, or no results for ``benchmark`` in it.
@@ -46,46 +57,104 @@ def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunRe
         have = ", ".join(metrics.get("benchmarks", {})) or "none"
         raise XlingError(f"{path}: no {benchmark} results (has: {have})")
     langs = bench["langs"]
+    paper = bench.get("paper_metric", "accuracy")
+    acc = {lang: m["acc"]["value"] for lang, m in langs.items()}
+    metric, sd = "accuracy", {}
+    primary = (bench.get("summary") or {}).get("primary")
+    computed_k = (set.intersection(*(set(m.get("pass_at_k", {})) for m in langs.values()))
+                  if langs else set())
+    paper_k = re.match(r"pass@(\d+)", paper)
+    if primary:
+        metric, acc = primary["name"], {lang: primary["values"][lang] for lang in langs}
+    elif computed_k:
+        k = (paper_k.group(1) if paper_k and paper_k.group(1) in computed_k
+             else max(computed_k, key=int))
+        metric, acc = f"pass@{k}", {lang: m["pass_at_k"][k] for lang, m in langs.items()}
+    elif langs and all("runs" in m for m in langs.values()):
+        r = next(iter(langs.values()))["runs"]["n_runs"]
+        metric = f"accuracy, mean ± sd over {r} runs"
+        acc = {lang: m["runs"]["mean"] for lang, m in langs.items()}
+        sd = {lang: m["runs"]["sd"] for lang, m in langs.items()}
     return RunResult(
         name=name or Path(path).name,
-        acc={lang: m["acc"]["value"] for lang, m in langs.items()},
+        acc=acc,
         ci95={lang: tuple(m["acc"]["ci95"]) for lang, m in langs.items()},
         n={lang: m["acc"]["n"] for lang, m in langs.items()},
         consistency={lang: m["consistency"] for lang, m in langs.items()},
+        metric=metric, sd=sd, paper_metric=paper,
     )
+
+
+def ordered_langs(lang_sets: list[Any]) -> list[str]:
+    """The union of several runs' languages in the registry's order (study languages first):
+    the same columns whatever order the runs are given in."""
+    from xling.languages import LANGUAGES
+
+    union = {lang for langs in lang_sets for lang in langs}
+    return [lang for lang in LANGUAGES if lang in union] + sorted(union - set(LANGUAGES))
 
 
 def reference_table(
     runs: list[RunResult], base: RunResult | None = None, langs: list[str] | None = None
 ) -> tuple[list[str], list[list[Any]], list[str]]:
-    """Rows of the papers' table: name, per-language accuracy, Avg, and Gen when ``base`` is given.
+    """Rows of the papers' table: name, per-language metric, Avg, and Gen when ``base`` is given.
+
+    Columns are ``langs`` (default: the union of the runs' languages, in registry order, so the
+    table does not depend on the order of the runs). A language a run lacks is shown as missing
+    (``None``, printed "—"), never as 0; such a run gets no Avg (an Avg over fewer languages is
+    not comparable), and a note says so.
 
     Returns:
-        (header, rows, notes): numbers are fractions (formatting multiplies by 100); notes say
-        which languages Gen skipped because the base had no room.
+        (header, rows, notes): numbers are fractions (formatting multiplies by 100), or
+        ``(mean, sd)`` pairs for means over runs; notes name skipped or missing languages.
     """
     if not runs:
         raise XlingError("no runs to tabulate")
     if langs is None:
-        langs = list(runs[0].acc)
+        langs = ordered_langs([run.acc for run in runs])
+    metrics = sorted({run.metric for run in runs})
     header = ["model", *langs, "Avg"] + (["Gen"] if base is not None else [])
     rows: list[list[Any]] = []
     notes: list[str] = []
+    if len(metrics) > 1:
+        notes.append(f"runs report different metrics: {'; '.join(metrics)}")
     for run in runs:
         missing = [lang for lang in langs if lang not in run.acc]
+        cells = [(run.acc[lang], run.sd[lang]) if lang in run.sd else run.acc.get(lang)
+                 for lang in langs]
+        avg: Any = None
         if missing:
-            raise XlingError(f"run {run.name} has no results for {', '.join(missing)}")
-        row: list[Any] = [run.name, *(run.acc[lang] for lang in langs), average(run.acc, langs)]
+            notes.append(f"{run.name} has no {', '.join(missing)}: shown as —, no Avg")
+        else:
+            avg = average(run.acc, langs)
+        row: list[Any] = [run.name, *cells, avg]
         if base is not None:
-            gen = gen_details({lang: run.acc[lang] for lang in langs}, base.acc)
-            row.append(gen.value)
-            if gen.skipped:
+            have = [lang for lang in langs if lang in run.acc and lang in base.acc]
+            lacking = [lang for lang in langs if lang in run.acc and lang not in base.acc]
+            if lacking:
+                notes.append(f"the base has no {', '.join(lacking)}: Gen of {run.name} without them")
+            gen = gen_details({lang: run.acc[lang] for lang in have}, base.acc) if have else None
+            row.append(gen.value if gen else None)
+            if gen and gen.skipped:
                 notes.append(f"Gen of {run.name} skips {', '.join(gen.skipped)} (base at 100%)")
         rows.append(row)
     return header, rows, sorted(set(notes))
 
 
+def table_title(benchmark: str, runs: list[RunResult]) -> str:
+    """'mgsm: accuracy (%)', naming the metric the runs hold and the paper's when it differs."""
+    metric = "; ".join(sorted({run.metric for run in runs}))
+    paper = runs[0].paper_metric if runs else "accuracy"
+    title = f"{benchmark}: {metric} (%)"
+    return title if paper in ("accuracy", metric) else f"{title}; the paper reports {paper}"
+
+
 def _pct(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, tuple):
+        mean, sd = value
+        return f"{_pct(mean)} ± {_pct(sd)}"
     if isinstance(value, float):
         return "n/a" if math.isnan(value) else f"{100 * value:.1f}"
     return str(value)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from xling.data import get_benchmark
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.generate import Generator, SamplingParams, get_generator
-from xling.languages import build_prompt, parse_langs
+from xling.languages import STUDY_LANGS, build_prompt, parse_langs
 from xling.metrics import acc_by_lang, average, summarize_rows
 from xling.schema import Example, Generation, XlingError
 from xling.scoring import score
@@ -43,17 +43,48 @@ class EvalConfig:
     """standard | english | consistency (see languages.build_prompt)."""
     chat_template: bool = False
     sampling: SamplingParams = field(default_factory=SamplingParams)
+    runs: int = 1
+    """R seeded sampled runs (seeds ``sampling.seed + r``), reported as mean ± sd (study A: 6)."""
+    pass_k: tuple[int, ...] = ()
+    """k values of the unbiased pass@k, from the ``sampling.n * runs`` samples of each item."""
 
     def __post_init__(self) -> None:
         from xling.languages import PROMPT_STYLES
 
         if self.limit is not None and self.limit < 1:
             raise XlingError(f"--limit must be >= 1, got {self.limit}")
+        if not isinstance(self.runs, int) or self.runs < 1:
+            raise XlingError(f"--runs must be an integer >= 1, got {self.runs!r}")
+        object.__setattr__(self, "pass_k", tuple(sorted(set(self.pass_k))))
+        total = self.sampling.n * self.runs
+        bad = [k for k in self.pass_k if not isinstance(k, int) or not 1 <= k <= total]
+        if bad:
+            raise XlingError(f"--pass-k {bad} needs 1 <= k <= n x runs = {total} samples per item")
+        if self.sampling.greedy and total > 1:
+            # Greedy decoding gives the same completion every time: R runs or n samples would be
+            # identical copies and pass@k / run sd would be meaningless.
+            raise XlingError(f"{self.sampling.n} samples x {self.runs} runs with temperature 0 "
+                             "would be identical greedy copies; set --temperature > 0")
         if self.prompt_style not in PROMPT_STYLES:
             raise XlingError(f"unknown prompt style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
 
     def fingerprint(self) -> dict[str, Any]:
         return {**asdict(self), "sampling": asdict(self.sampling)}
+
+
+def benchmark_langs(benchmark: Any, langs: list[str] | str) -> list[str]:
+    """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark has
+    (so Avg matches study A's ten-language Avg); ``all,te`` adds Telugu; explicit codes must be
+    languages the benchmark has (the loader names what it has otherwise)."""
+    if isinstance(langs, str):
+        tokens = [t.strip() for t in langs.split(",") if t.strip()]
+        if "all" in tokens:
+            have = tuple(getattr(benchmark, "LANGS", STUDY_LANGS))
+            expanded: list[str] = []
+            for t in tokens:
+                expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
+            return parse_langs(expanded)
+    return parse_langs(langs)
 
 
 def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
@@ -66,7 +97,8 @@ def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
 
 
 def _rows(
-    examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str
+    examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str,
+    run_index: int = 0,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for ex, prompt, samples in zip(examples, prompts, gens, strict=True):
@@ -86,6 +118,7 @@ def _rows(
                 "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": k,
                 "gold": ex.answer, "prompt": prompt, "completion": gen.text,
                 **verdict_fields,
+                "run": run_index,
                 "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens,
                 "finish_reason": gen.finish_reason, "error": gen.error,
                 "meta": _json_or_none(ex.meta),
@@ -99,19 +132,55 @@ def _json_or_none(value: Any) -> str | None:
 
 
 def _check_config(run: RunDir, cfg: EvalConfig) -> None:
-    """Refuse to mix results of different configs in one directory (they would average)."""
+    """Refuse to mix results of different configs in one directory (they would average).
+
+    The fingerprint is recorded only once results exist (``_record_config``), so a failed start
+    (a mistyped model) does not poison the directory; a fingerprint with no results is stale.
+    """
     path = run.eval_config(cfg.benchmark)
-    wanted = cfg.fingerprint()
-    if path.is_file():
-        have = json.loads(path.read_text(encoding="utf-8"))
-        if have != json.loads(json.dumps(wanted)):
-            diff = sorted(k for k in wanted if have.get(k) != json.loads(json.dumps(wanted[k])))
-            raise XlingError(
-                f"{run.root} already holds {cfg.benchmark} results of another config "
-                f"(differs in: {', '.join(diff)}); use another --out"
-            )
-    else:
-        write_json(path, wanted)
+    wanted = json.loads(json.dumps(cfg.fingerprint()))
+    if not path.is_file():
+        return
+    have = json.loads(path.read_text(encoding="utf-8"))
+    if have == wanted:
+        return
+    shards = run.shard(cfg.benchmark, "x").parent
+    has_results = run.eval_file(cfg.benchmark).is_file() or any(shards.glob("*.parquet"))
+    if not has_results:
+        log.info("%s: stale config fingerprint without results; replacing it", path)
+        path.unlink()
+        return
+    diff = sorted(k for k in wanted if have.get(k) != wanted[k])
+    raise XlingError(
+        f"{run.root} already holds {cfg.benchmark} results of another config "
+        f"(differs in: {', '.join(diff)}); use another --out"
+    )
+
+
+def _record_config(run: RunDir, cfg: EvalConfig) -> None:
+    if not run.eval_config(cfg.benchmark).is_file():
+        write_json(run.eval_config(cfg.benchmark), cfg.fingerprint())
+
+
+def _read_shard(path: Path, lang: str, ids: list[str], per_item: int) -> list[dict[str, Any]] | None:
+    """A finished language's rows, or None (and why, logged) when the shard does not check out:
+    unreadable, another language's rows, or not exactly ``per_item`` samples of each of ``ids``."""
+    try:
+        rows = read_parquet(path)
+    except Exception as exc:  # truncated or foreign file: redo the language, never crash on it
+        log.warning("%s: unreadable shard (%s); redoing %s", path, type(exc).__name__, lang)
+        return None
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.get("lang") != lang:
+            log.warning("%s: holds %s rows; redoing %s", path, row.get("lang"), lang)
+            return None
+        counts[str(row["id"])] = counts.get(str(row["id"]), 0) + 1
+    if counts != dict.fromkeys(ids, per_item):
+        log.warning("%s: %d rows do not match %d items x %d samples; redoing %s",
+                    path, len(rows), len(ids), per_item, lang)
+        return None
+    return rows
 
 
 def run_eval(
@@ -131,41 +200,55 @@ def run_eval(
     Returns:
         This benchmark's metrics: {"langs": {lang: ...}, "avg": fraction, "n_samples": int}.
     """
-    langs = parse_langs(langs)
     run = RunDir(Path(out))
     module = get_benchmark(cfg.benchmark)
+    langs = benchmark_langs(module, langs)
     examples = module.load(langs, source=cfg.source, limit=cfg.limit)
     if not examples:
         raise XlingError(f"{cfg.benchmark}: no examples loaded for {', '.join(langs)}")
+    empty = [lang for lang in langs if not any(ex.lang == lang for ex in examples)]
+    if empty:
+        raise XlingError(f"{cfg.benchmark}: no items for {', '.join(empty)}")
     run.root.mkdir(parents=True, exist_ok=True)
     _check_config(run, cfg)
+    per_item = cfg.sampling.n * cfg.runs
 
+    all_rows: list[dict[str, Any]] = []
     for lang in langs:
+        items = [ex for ex in examples if ex.lang == lang]
         shard = run.shard(cfg.benchmark, lang)
         if shard.is_file():
-            log.info("%s/%s: already evaluated, skipping", cfg.benchmark, lang)
-            continue
-        items = [ex for ex in examples if ex.lang == lang]
+            done = _read_shard(shard, lang, [ex.id for ex in items], per_item)
+            if done is not None:
+                log.info("%s/%s: already evaluated, skipping", cfg.benchmark, lang)
+                all_rows += done
+                continue
         if generator is None:
             generator = get_generator(cfg.backend, cfg.model, chat_template=cfg.chat_template,
                                       **(backend_kwargs or {}))
         start = time.perf_counter()
         prompts = [_prompt(ex, cfg.prompt_style, module) for ex in items]
-        gens = generator.generate(prompts, cfg.sampling)
-        rows = _rows(items, prompts, gens, module.SCORER)
+        rows = []
+        for r in range(cfg.runs):
+            sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
+            gens = generator.generate(prompts, sampling)
+            rows += _rows(items, prompts, gens, module.SCORER, run_index=r)
         write_parquet(shard, rows)
+        _record_config(run, cfg)
+        all_rows += rows
         acc = sum(r["correct"] for r in rows) / max(1, len(rows))
         log.info("%s/%s: %d samples, acc %.1f%%, %.1fs", cfg.benchmark, lang, len(rows),
                  100 * acc, time.perf_counter() - start)
 
-    rows = [r for lang in langs for r in read_parquet(run.shard(cfg.benchmark, lang))]
+    rows = all_rows
     write_parquet(run.eval_file(cfg.benchmark), rows)
-    summary = summarize_rows(rows)
+    summary = summarize_rows(rows, pass_k=cfg.pass_k)
     result = {
         "langs": {lang: summary[lang] for lang in langs},
         **({"summary": module.summarize(rows)} if hasattr(module, "summarize") else {}),
         "avg": average(acc_by_lang(summary), langs),
         "n_samples": len(rows),
+        "paper_metric": getattr(module, "PAPER_METRIC", "accuracy"),
         "config": cfg.fingerprint(),
     }
     metrics = run.read_metrics()

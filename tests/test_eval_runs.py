@@ -1,0 +1,148 @@
+"""Several runs, pass@k, per-benchmark tables and run directories that cannot be poisoned.
+
+Run: pytest tests/test_eval_runs.py -v
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from itertools import combinations
+
+import pytest
+
+from xling.data.io import read_parquet, write_parquet
+from xling.generate import SamplingParams
+from xling.metrics import mean_pass_at_k, pass_at_k, run_stats, summarize_rows
+from xling.report.tables import RunResult, format_markdown, reference_table
+from xling.schema import XlingError
+from xling.study.evaluate import EvalConfig, run_eval
+from xling.study.store import RunDir
+
+
+@pytest.mark.parametrize("n, c, k", [(1, 0, 1), (1, 1, 1), (5, 2, 1), (5, 2, 3), (6, 3, 6),
+                                     (8, 1, 4), (16, 5, 8), (10, 0, 3)])
+def test_pass_at_k_is_the_probability_over_all_k_subsets(n, c, k):
+    # Closed form by enumeration: the share of the C(n, k) subsets holding a correct sample.
+    samples = [True] * c + [False] * (n - c)
+    subsets = list(combinations(range(n), k))
+    expected = sum(any(samples[i] for i in s) for s in subsets) / len(subsets)
+    assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12)
+    assert pass_at_k(n, c, k) == pytest.approx(1 - math.comb(n - c, k) / math.comb(n, k))
+
+
+def test_pass_at_k_rejects_k_above_n_and_averages_items():
+    with pytest.raises(XlingError, match="1 <= k <= n"):
+        pass_at_k(4, 1, 8)
+    with pytest.raises(XlingError, match="impossible"):
+        pass_at_k(4, 5, 1)
+    assert mean_pass_at_k([(2, 1), (2, 0)], 1) == pytest.approx(0.25)
+
+
+def test_run_stats_is_mean_sd_and_a_t_interval():
+    stats = run_stats([0.5, 0.6, 0.7])
+    assert stats["mean"] == pytest.approx(0.6)
+    assert stats["sd"] == pytest.approx(0.1)
+    # t(0.975, 2) = 4.3027: the interval is mean ± t · sd / sqrt(3)
+    half = 4.302653 * 0.1 / math.sqrt(3)
+    assert stats["ci95"] == pytest.approx([0.6 - half, 0.6 + half], abs=1e-5)
+    assert math.isnan(run_stats([0.4])["sd"])
+
+
+def _row(lang, pid, run, correct, sample=0):
+    return {"id": f"{lang}-{pid}", "parallel_id": pid, "lang": lang, "run": run, "sample": sample,
+            "correct": correct, "extracted": "1", "reason": "boxed", "finish_reason": "stop",
+            "response_lang": lang}
+
+
+def test_summarize_rows_reports_runs_and_pass_at_k_from_rows():
+    rows = [_row("de", "p1", 0, True), _row("de", "p2", 0, False),
+            _row("de", "p1", 1, True), _row("de", "p2", 1, True)]
+    summary = summarize_rows(rows, pass_k=(1, 2))["de"]
+    assert summary["acc"]["value"] == 0.75
+    assert summary["runs"]["values"] == [0.5, 1.0]
+    # p1: 2 of 2 correct; p2: 1 of 2 -> pass@1 = (1 + 0.5) / 2, pass@2 = 1
+    assert summary["pass_at_k"] == {"1": 0.75, "2": 1.0}
+
+
+def test_config_refuses_greedy_copies_and_impossible_k():
+    with pytest.raises(XlingError, match="identical greedy copies"):
+        EvalConfig(model="m", runs=3)
+    with pytest.raises(XlingError, match="needs 1 <= k <= n x runs = 4"):
+        EvalConfig(model="m", sampling=SamplingParams(n=2, temperature=0.7), runs=2, pass_k=(8,))
+
+
+def test_runs_and_pass_at_k_end_to_end(tiny_model, tmp_path):
+    cfg = EvalConfig(model=str(tiny_model), benchmark="mgsm", limit=2, runs=2, pass_k=(1, 4),
+                     sampling=SamplingParams(n=2, temperature=1.0, max_new_tokens=6))
+    result = run_eval(cfg, ["en", "de"], tmp_path / "run")
+    rows = read_parquet(tmp_path / "run" / "eval" / "mgsm.parquet")
+    assert len(rows) == 2 * 2 * 2 * 2  # langs x items x runs x samples
+    assert sorted({r["run"] for r in rows}) == [0, 1]
+    for lang in ("en", "de"):
+        m = result["langs"][lang]
+        assert m["runs"]["n_runs"] == 2 and set(m["pass_at_k"]) == {"1", "4"}
+    # Runs are seeded differently: their completions are not all equal.
+    by_run = {r["run"]: [] for r in rows}
+    for r in rows:
+        by_run[r["run"]].append(r["completion"])
+    assert by_run[0] != by_run[1]
+    assert result["langs"] == json.loads(json.dumps(summarize_rows(rows, pass_k=(1, 4))))
+
+
+def _mgsm_cfg(model, **kw):
+    return EvalConfig(model=str(model), benchmark="mgsm", limit=2,
+                      sampling=SamplingParams(max_new_tokens=4), **kw)
+
+
+def test_failed_start_does_not_poison_the_run_directory(tiny_model, tmp_path):
+    out = tmp_path / "run"
+    with pytest.raises(XlingError):
+        run_eval(_mgsm_cfg(tmp_path / "typo"), ["en"], out)
+    run_eval(_mgsm_cfg(tiny_model), ["en"], out)  # the corrected command is accepted
+    assert len(read_parquet(out / "eval" / "mgsm.parquet")) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "half", "other-language", "empty"])
+def test_damaged_shards_are_redone_not_trusted(tiny_model, tmp_path, damage, caplog):
+    out = tmp_path / "run"
+    cfg = _mgsm_cfg(tiny_model)
+    run_eval(cfg, ["en", "de"], out)
+    good = read_parquet(out / "eval" / "mgsm.parquet")
+    shard = RunDir(out).shard("mgsm", "de")
+    de_rows = read_parquet(shard)
+    if damage == "truncated":
+        shard.write_bytes(shard.read_bytes()[:40])
+    elif damage == "half":
+        write_parquet(shard, de_rows[:1])
+    elif damage == "other-language":
+        write_parquet(shard, read_parquet(RunDir(out).shard("mgsm", "en")))
+    else:
+        write_parquet(shard, [])
+    caplog.set_level("WARNING")
+    run_eval(cfg, ["en", "de"], out)
+    assert "redoing de" in caplog.text
+    assert read_parquet(out / "eval" / "mgsm.parquet") == good
+
+
+def _result(name, acc, metric="accuracy", sd=None):
+    return RunResult(name=name, acc=acc, ci95={k: (0.0, 1.0) for k in acc},
+                     n=dict.fromkeys(acc, 10), consistency=dict.fromkeys(acc, 1.0),
+                     metric=metric, sd=sd or {})
+
+
+def test_report_shows_missing_languages_as_such_in_any_order():
+    a = _result("a", {"en": 0.5, "de": 0.25})
+    b = _result("b", {"en": 0.75, "te": 0.5})
+    ab = format_markdown(*reference_table([a, b]))
+    ba = format_markdown(*reference_table([b, a]))
+    assert ab.splitlines()[0] == ba.splitlines()[0] == "| model | en | de | te | Avg |"
+    assert "| a | 50.0 | 25.0 | — | — |" in ab and "| b | 75.0 | — | 50.0 | — |" in ab
+    assert "| a | 50.0 | 25.0 | — | — |" in ba
+    assert "a has no te" in ab and "b has no de" in ab
+    assert " 0.0 " not in ab
+
+
+def test_report_prints_mean_and_sd_over_runs():
+    run = _result("r", {"en": 0.5}, metric="accuracy, mean ± sd over 6 runs", sd={"en": 0.02})
+    assert "| r | 50.0 ± 2.0 | 50.0 |" in format_markdown(*reference_table([run]))
