@@ -146,3 +146,45 @@ def test_report_shows_missing_languages_as_such_in_any_order():
 def test_report_prints_mean_and_sd_over_runs():
     run = _result("r", {"en": 0.5}, metric="accuracy, mean ± sd over 6 runs", sd={"en": 0.02})
     assert "| r | 50.0 ± 2.0 | 50.0 |" in format_markdown(*reference_table([run]))
+
+
+class _Counting:
+    """Wraps a generator: records each call's prompts; can fail on the k-th call (a kill)."""
+
+    def __init__(self, inner, fail_on: int | None = None):
+        self.inner, self.fail_on, self.calls = inner, fail_on, []
+
+    def generate(self, prompts, params):
+        self.calls.append(list(prompts))
+        if self.fail_on is not None and len(self.calls) == self.fail_on:
+            raise KeyboardInterrupt("killed")
+        return self.inner.generate(prompts, params)
+
+
+def test_stream_mixes_languages_and_a_killed_eval_resumes_without_redoing(
+        tiny_model, tmp_path, monkeypatch):
+    import xling.study.evaluate as evaluate
+    from xling.generate import get_generator
+
+    monkeypatch.setattr(evaluate, "CHUNK_PROMPTS", 3)
+    inner = get_generator("hf", str(tiny_model), progress=False)
+    cfg = EvalConfig(model=str(tiny_model), benchmark="mgsm", limit=3,
+                     sampling=SamplingParams(max_new_tokens=5, temperature=1.0))
+    langs = ["en", "de", "zh"]
+    whole = _Counting(inner)
+    run_eval(cfg, langs, tmp_path / "whole", generator=whole)
+    assert len(whole.calls) == 3  # 9 prompts in chunks of 3
+    assert any(len({p.splitlines()[-1] for p in call}) > 1 for call in whole.calls)  # mixed langs
+
+    killed = _Counting(inner, fail_on=2)
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(cfg, langs, tmp_path / "resumed", generator=killed)
+    resumed = _Counting(inner)
+    run_eval(cfg, langs, tmp_path / "resumed", generator=resumed)
+    assert len(resumed.calls) == 2  # the first chunk was saved and is not asked for again
+    assert killed.calls[0] not in resumed.calls
+    assert (read_parquet(tmp_path / "resumed" / "eval" / "mgsm.parquet")
+            == read_parquet(tmp_path / "whole" / "eval" / "mgsm.parquet"))
+    again = _Counting(inner)
+    run_eval(cfg, langs, tmp_path / "resumed", generator=again)
+    assert again.calls == []

@@ -341,3 +341,28 @@ def bootstrap_gen(
             continue
     lo, hi = np.percentile(boots, [2.5, 97.5])
     return float(stat(np.arange(n))), float(lo), float(hi)
+
+
+POLYMATH_WEIGHTS: dict[str, float] = {"low": 1.0, "medium": 2.0, "high": 4.0, "top": 8.0}
+"""PolyMath's difficulty weights (Wang et al., 2025): each level counts twice the one below."""
+
+
+def difficulty_weighted_accuracy(
+    acc_by_level: Mapping[str, float], weights: Mapping[str, float] = POLYMATH_WEIGHTS
+) -> float:
+    """PolyMath's DW-ACC: ``sum_l w_l · acc_l / sum_l w_l`` over the difficulty levels.
+
+    >>> difficulty_weighted_accuracy({"low": 1.0, "medium": 0.5, "high": 0.0, "top": 0.0})
+    0.13333333333333333
+
+    Raises:
+        XlingError: a level without a weight, or a weighted level without an accuracy (a
+            weighted mean over fewer levels would not be comparable).
+    """
+    unknown = sorted(set(acc_by_level) - set(weights))
+    missing = sorted(set(weights) - set(acc_by_level))
+    if unknown or missing:
+        raise XlingError(f"difficulty-weighted accuracy needs exactly the levels {sorted(weights)}; "
+                         f"unknown: {unknown or 'none'}, missing: {missing or 'none'}")
+    total = sum(weights.values())
+    return sum(weights[level] * acc for level, acc in acc_by_level.items()) / total

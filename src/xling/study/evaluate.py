@@ -1,9 +1,11 @@
 """Evaluate one model on one benchmark: generate -> score -> metrics, resumable per language.
 
 Stage: study (composes data, generate, scoring, metrics). Writes ``<out>/eval/<bench>.parquet``
-(one row per sample) and the benchmark's entry in ``<out>/metrics.json``. Each language is
-generated, scored and saved as a shard before the next starts, so a killed evaluation resumes
-at the first unfinished language; rerunning a finished one does no work.
+(one row per sample) and the benchmark's entry in ``<out>/metrics.json``. All languages'
+prompts are generated as one length-sorted stream (a batch can hold several languages, so the
+GPU stays full), in chunks that are saved as they finish; the rows are then saved per language
+(shards, checked on every read). A killed evaluation resumes at the first unfinished chunk, and
+rerunning a finished one does no work.
 Try:  xling eval --model ./tiny --benchmark mgsm --langs de,en --limit 5 --out runs/tiny
 """
 
@@ -131,35 +133,35 @@ def _json_or_none(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) if value else None
 
 
-def _check_config(run: RunDir, cfg: EvalConfig) -> None:
+def _check_config(run: RunDir, cfg: EvalConfig, name: str) -> None:
     """Refuse to mix results of different configs in one directory (they would average).
 
     The fingerprint is recorded only once results exist (``_record_config``), so a failed start
     (a mistyped model) does not poison the directory; a fingerprint with no results is stale.
     """
-    path = run.eval_config(cfg.benchmark)
+    path = run.eval_config(name)
     wanted = json.loads(json.dumps(cfg.fingerprint()))
     if not path.is_file():
         return
     have = json.loads(path.read_text(encoding="utf-8"))
     if have == wanted:
         return
-    shards = run.shard(cfg.benchmark, "x").parent
-    has_results = run.eval_file(cfg.benchmark).is_file() or any(shards.glob("*.parquet"))
+    shards = run.shard(name, "x").parent
+    has_results = run.eval_file(name).is_file() or any(shards.glob("*.parquet"))
     if not has_results:
         log.info("%s: stale config fingerprint without results; replacing it", path)
         path.unlink()
         return
     diff = sorted(k for k in wanted if have.get(k) != wanted[k])
     raise XlingError(
-        f"{run.root} already holds {cfg.benchmark} results of another config "
+        f"{run.root} already holds {name} results of another config "
         f"(differs in: {', '.join(diff)}); use another --out"
     )
 
 
-def _record_config(run: RunDir, cfg: EvalConfig) -> None:
-    if not run.eval_config(cfg.benchmark).is_file():
-        write_json(run.eval_config(cfg.benchmark), cfg.fingerprint())
+def _record_config(run: RunDir, cfg: EvalConfig, name: str) -> None:
+    if not run.eval_config(name).is_file():
+        write_json(run.eval_config(name), cfg.fingerprint())
 
 
 def _read_shard(path: Path, lang: str, ids: list[str], per_item: int) -> list[dict[str, Any]] | None:
@@ -183,6 +185,64 @@ def _read_shard(path: Path, lang: str, ids: list[str], per_item: int) -> list[di
     return rows
 
 
+CHUNK_PROMPTS = 512
+"""Prompts per generation call of the cross-language stream; each finished chunk is saved, so
+a killed evaluation loses at most one chunk. Fixed (not a tuning knob) because the chunk
+composition decides which prompts share a batch, and so the exact samples."""
+
+
+def _generate_stream(
+    parts: Path, cfg: EvalConfig, module: Any, examples: list[Example], pending: set[str],
+    generator: Generator,
+) -> list[dict[str, Any]]:
+    """Generate and score the pending languages' items as one length-sorted stream.
+
+    All languages' prompts are sorted by length (longest first, ties by language and id) and
+    cut into chunks of ``CHUNK_PROMPTS``; the chunks are fixed by the whole benchmark, not by
+    what is pending, so a resumed evaluation samples exactly what an uninterrupted one would.
+    Each finished chunk is written to ``parts/.part-r<run>-<chunk>.parquet`` and
+    reused on a rerun; a chunk holding only finished languages is skipped.
+    """
+    prompts = {ex.id: _prompt(ex, cfg.prompt_style, module) for ex in examples}
+    order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
+    chunks = [order[i:i + CHUNK_PROMPTS] for i in range(0, len(order), CHUNK_PROMPTS)]
+    todo = [(r, c) for r in range(cfg.runs) for c, chunk in enumerate(chunks)
+            if any(ex.lang in pending for ex in chunk)]
+    parts.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    for step, (r, c) in enumerate(todo, 1):
+        chunk = chunks[c]
+        path = parts / f".part-r{r}-{c}.parquet"
+        want = [ex.id for ex in chunk]
+        got = _read_part(path, want, cfg.sampling.n)
+        if got is None:
+            sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
+            gens = generator.generate([prompts[i] for i in want], sampling)
+            got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r)
+            write_parquet(path, got)
+        rows += [row for row in got if row["lang"] in pending]
+        log.info("%s: chunk %d/%d (%d prompts, run %d) done, %.0fs", cfg.benchmark, step,
+                 len(todo), len(chunk), r, time.perf_counter() - start)
+    index = {ex.id: i for i, ex in enumerate(examples)}  # back to the benchmark's item order
+    rows.sort(key=lambda row: (index[row["id"]], row["run"], row["sample"]))
+    return rows
+
+
+def _read_part(path: Path, ids: list[str], n: int) -> list[dict[str, Any]] | None:
+    """A saved chunk's rows when it holds exactly ``n`` samples of each of ``ids``, else None."""
+    if not path.is_file():
+        return None
+    try:
+        rows = read_parquet(path)
+    except Exception:  # a chunk cut off by a kill: generate it again
+        return None
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["id"]] = counts.get(row["id"], 0) + 1
+    return rows if counts == dict.fromkeys(ids, n) else None
+
+
 def run_eval(
     cfg: EvalConfig,
     langs: list[str] | str,
@@ -202,6 +262,7 @@ def run_eval(
     """
     run = RunDir(Path(out))
     module = get_benchmark(cfg.benchmark)
+    name = getattr(module, "NAME", None) or cfg.benchmark  # a card path's results: its name
     langs = benchmark_langs(module, langs)
     examples = module.load(langs, source=cfg.source, limit=cfg.limit)
     if not examples:
@@ -210,38 +271,36 @@ def run_eval(
     if empty:
         raise XlingError(f"{cfg.benchmark}: no items for {', '.join(empty)}")
     run.root.mkdir(parents=True, exist_ok=True)
-    _check_config(run, cfg)
+    _check_config(run, cfg, name)
     per_item = cfg.sampling.n * cfg.runs
 
-    all_rows: list[dict[str, Any]] = []
+    done: dict[str, list[dict[str, Any]]] = {}
     for lang in langs:
-        items = [ex for ex in examples if ex.lang == lang]
-        shard = run.shard(cfg.benchmark, lang)
-        if shard.is_file():
-            done = _read_shard(shard, lang, [ex.id for ex in items], per_item)
-            if done is not None:
-                log.info("%s/%s: already evaluated, skipping", cfg.benchmark, lang)
-                all_rows += done
-                continue
+        shard = run.shard(name, lang)
+        ids = [ex.id for ex in examples if ex.lang == lang]
+        if shard.is_file() and (rows := _read_shard(shard, lang, ids, per_item)) is not None:
+            log.info("%s/%s: already evaluated, skipping", cfg.benchmark, lang)
+            done[lang] = rows
+    pending = [lang for lang in langs if lang not in done]
+    if pending:
         if generator is None:
             generator = get_generator(cfg.backend, cfg.model, chat_template=cfg.chat_template,
                                       **(backend_kwargs or {}))
-        start = time.perf_counter()
-        prompts = [_prompt(ex, cfg.prompt_style, module) for ex in items]
-        rows = []
-        for r in range(cfg.runs):
-            sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
-            gens = generator.generate(prompts, sampling)
-            rows += _rows(items, prompts, gens, module.SCORER, run_index=r)
-        write_parquet(shard, rows)
-        _record_config(run, cfg)
-        all_rows += rows
-        acc = sum(r["correct"] for r in rows) / max(1, len(rows))
-        log.info("%s/%s: %d samples, acc %.1f%%, %.1fs", cfg.benchmark, lang, len(rows),
-                 100 * acc, time.perf_counter() - start)
+        fresh = _generate_stream(run.shard(name, "x").parent, cfg, module, examples, set(pending),
+                                 generator)
+        for lang in pending:
+            rows = [row for row in fresh if row["lang"] == lang]
+            write_parquet(run.shard(name, lang), rows)
+            acc = sum(r["correct"] for r in rows) / max(1, len(rows))
+            log.info("%s/%s: %d samples, acc %.1f%%", cfg.benchmark, lang, len(rows), 100 * acc)
+            done[lang] = rows
+        _record_config(run, cfg, name)
+        for part in run.shard(name, "x").parent.glob(".part-*.parquet"):
+            part.unlink()  # every language has its shard now
+    all_rows = [row for lang in langs for row in done[lang]]
 
     rows = all_rows
-    write_parquet(run.eval_file(cfg.benchmark), rows)
+    write_parquet(run.eval_file(name), rows)
     summary = summarize_rows(rows, pass_k=cfg.pass_k)
     result = {
         "langs": {lang: summary[lang] for lang in langs},
@@ -253,7 +312,7 @@ def run_eval(
     }
     metrics = run.read_metrics()
     metrics.setdefault("model", cfg.model)
-    metrics.setdefault("benchmarks", {})[cfg.benchmark] = result
+    metrics.setdefault("benchmarks", {})[name] = result
     write_json(run.metrics, metrics)
     return result
 
