@@ -268,6 +268,8 @@ def summarize_rows(
             by_run[int(r.get("run") or 0)].append(bool(r["correct"]))
         if len(by_run) > 1:
             out[lang]["runs"] = run_stats([sum(v) / len(v) for _, v in sorted(by_run.items())])
+        if any(r.get("think_state") in ("closed", "unclosed") for r in items):
+            out[lang]["thinking"] = thinking_summary(items, lang)
         if pass_k:
             per_item: dict[str, list[bool]] = defaultdict(list)
             for r in items:
@@ -275,6 +277,41 @@ def summarize_rows(
             counts = [(len(v), sum(v)) for v in per_item.values()]
             out[lang]["pass_at_k"] = {str(k): mean_pass_at_k(counts, k) for k in pass_k}
     return out
+
+
+MIXED_BELOW = 0.9
+"""A thinking part is *mixed-language* when its dominant language holds less than this share of
+its letters (``scoring.language.language_composition``)."""
+
+
+def thinking_summary(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """Language and shape of reasoning models' completions in one question language.
+
+    Off-target rate (xling's definition; study B does not give one): the share of parts whose
+    dominant language (largest letter share, by sentence, math removed) is not the question's
+    language ``lang``. Measured separately over the thinking parts (rows with thinking text) and
+    the answer parts (rows with an answer after the thinking, or with no thinking block); a part
+    with no detectable language counts as off-target, since it is not in the question's language.
+
+    Returns counts (``n``, ``with_thinking``, ``unclosed``, ``empty_answer``) and fractions
+    (``off_target_thinking``, ``off_target_answer``, ``mixed_thinking``: share of thinking parts
+    whose top language holds less than ``MIXED_BELOW``); a fraction over zero parts is NaN.
+    """
+    thinking = [r for r in rows if r.get("thinking")]
+    answers = [r for r in rows if r.get("think_state") != "unclosed"
+               and r.get("reason") not in ("empty-answer", "error")]
+    return {
+        "n": len(rows),
+        "with_thinking": len(thinking),
+        "unclosed": sum(r.get("think_state") == "unclosed" for r in rows),
+        "empty_answer": sum(r.get("reason") == "empty-answer" for r in rows),
+        "off_target_thinking": off_target_rate([r.get("thinking_lang") for r in thinking],
+                                               [lang] * len(thinking)),
+        "off_target_answer": off_target_rate([r.get("response_lang") for r in answers],
+                                             [lang] * len(answers)),
+        "mixed_thinking": (sum((r.get("thinking_top_share") or 0.0) < MIXED_BELOW for r in thinking)
+                           / len(thinking)) if thinking else math.nan,
+    }
 
 
 def acc_by_lang(summary: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
@@ -366,3 +403,101 @@ def difficulty_weighted_accuracy(
                          f"unknown: {unknown or 'none'}, missing: {missing or 'none'}")
     total = sum(weights.values())
     return sum(weights[level] * acc for level, acc in acc_by_level.items()) / total
+
+
+def ifeval_accuracy(details: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """IFEval's four accuracies (Zhou et al., 2023, arXiv 2311.07911, section 3) with Wilson CIs.
+
+    Args:
+        details: one mapping per prompt (``scoring.ifeval.score_ifeval``'s ``Verdict.details``):
+            ``{"instructions": [{"id", "strict", "loose"}, ...], "unknown": [ids]}``.
+
+    Returns:
+        ``prompt_strict`` / ``prompt_loose`` (fraction of prompts whose every instruction is
+        followed) and ``inst_strict`` / ``inst_loose`` (fraction of all instructions followed),
+        each an ``Accuracy`` dict; ``n_prompts``; ``unknown`` (instruction id -> times xling had
+        no checker for it, each counted as not followed); ``by_instruction`` (id -> n, strict
+        and loose fractions). Instruction-level intervals treat instructions as independent,
+        which they are not within a prompt: read them as a lower bound on the uncertainty.
+
+    >>> m = ifeval_accuracy([{"instructions": [{"id": "a", "strict": True, "loose": True},
+    ...                                         {"id": "b", "strict": False, "loose": True}]}])
+    >>> m["prompt_strict"]["value"], m["prompt_loose"]["value"], m["inst_strict"]["value"]
+    (0.0, 1.0, 0.5)
+    """
+    prompt_strict: list[bool] = []
+    prompt_loose: list[bool] = []
+    inst_strict: list[bool] = []
+    inst_loose: list[bool] = []
+    unknown: dict[str, int] = defaultdict(int)
+    by_id: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    for d in details:
+        items = d["instructions"]
+        prompt_strict.append(all(bool(i["strict"]) for i in items))
+        prompt_loose.append(all(bool(i["loose"]) for i in items))
+        for i in items:
+            inst_strict.append(bool(i["strict"]))
+            inst_loose.append(bool(i["loose"]))
+            by_id[i["id"]].append((bool(i["strict"]), bool(i["loose"])))
+        for instruction_id in d.get("unknown") or ():
+            unknown[instruction_id] += 1
+    return {
+        "prompt_strict": accuracy(prompt_strict).to_dict(),
+        "prompt_loose": accuracy(prompt_loose).to_dict(),
+        "inst_strict": accuracy(inst_strict).to_dict(),
+        "inst_loose": accuracy(inst_loose).to_dict(),
+        "n_prompts": len(prompt_strict),
+        "unknown": dict(sorted(unknown.items())),
+        "by_instruction": {
+            k: {"n": len(v), "strict": sum(s for s, _ in v) / len(v),
+                "loose": sum(lo for _, lo in v) / len(v)}
+            for k, v in sorted(by_id.items())
+        },
+    }
+
+
+def bootstrap_mti(
+    post: Any, init: Any, langs: Sequence[str], source: str = "en", *, n_boot: int = 2000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """MTI (provisional formula, ``mti``) of a post-trained model over its initial model, with a
+    95% percentile interval from resampling the parallel questions jointly across languages.
+
+    Args:
+        post, init: [n_questions, n_langs] correctness arrays over the same parallel questions,
+            columns in ``langs`` order (``correctness_matrix``).
+
+    Returns:
+        {"mti", "ci95", "gains": {lang: post − init}, "dropped": resamples where the source gain
+        was 0 (MTI undefined there), "n_boot"}. ``mti`` is NaN (with the reason in ``undefined``)
+        when the observed source gain is 0.
+    """
+    import numpy as np
+
+    post, init = np.asarray(post, dtype=float), np.asarray(init, dtype=float)
+    if post.shape != init.shape or post.ndim != 2 or post.shape[1] != len(langs) or not len(post):
+        raise XlingError(f"bootstrap_mti needs two [questions, {len(langs)}] arrays of one shape")
+    if source not in langs:
+        raise XlingError(f"MTI needs the source language {source!r} among {list(langs)}")
+
+    def value(idx: Any) -> float:
+        return mti(dict(zip(langs, post[idx].mean(0), strict=True)),
+                   dict(zip(langs, init[idx].mean(0), strict=True)), source)
+
+    gains = {lang: float(post[:, j].mean() - init[:, j].mean()) for j, lang in enumerate(langs)}
+    everything = np.arange(len(post))
+    try:
+        observed = float(value(everything))
+    except XlingError as exc:
+        return {"mti": math.nan, "ci95": [math.nan, math.nan], "gains": gains, "dropped": 0,
+                "n_boot": 0, "undefined": str(exc)}
+    rng = np.random.default_rng(seed)
+    boots, dropped = [], 0
+    for _ in range(n_boot):
+        try:
+            boots.append(value(rng.integers(0, len(post), size=len(post))))
+        except XlingError:  # no source gain in this resample: MTI undefined, counted
+            dropped += 1
+    lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (math.nan, math.nan)
+    return {"mti": observed, "ci95": [float(lo), float(hi)], "gains": gains, "dropped": dropped,
+            "n_boot": n_boot}

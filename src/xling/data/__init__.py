@@ -4,8 +4,8 @@
 ``load(langs, source=None, limit=None) -> list[Example]`` and ``SCORER`` ("math" | "choice").
 Adding a benchmark = one module in ``data/benchmarks/`` + one row here.
 
->>> sorted(BENCHMARKS)[:2]
-['gsm8k', 'mgsm']
+>>> BENCHMARKS["mgsm"]
+'xling.data.benchmarks.mgsm'
 """
 
 from __future__ import annotations
@@ -105,7 +105,15 @@ def resolve_source(source: str | None, staged: str, hub_id: str | None) -> tuple
 
 
 def get_benchmark(name: str) -> ModuleType:
-    """The benchmark module registered as ``name`` (has ``load`` and ``SCORER``)."""
+    """The benchmark module registered as ``name`` (has ``load`` and ``SCORER``).
+
+    A path to a ``.yaml``/``.yml`` card gives that card's benchmark, validated now (rows
+    included); its results are stored under the card's ``name`` (the benchmark's ``NAME``).
+    """
+    if Path(name).suffix.lower() in (".yaml", ".yml"):
+        from xling.data.benchmarks.card import card_benchmark
+
+        return card_benchmark(name)
     return resolve(BENCHMARKS, name, "benchmark")
 
 

@@ -49,12 +49,17 @@ class EvalConfig:
     """R seeded sampled runs (seeds ``sampling.seed + r``), reported as mean ± sd (study A: 6)."""
     pass_k: tuple[int, ...] = ()
     """k values of the unbiased pass@k, from the ``sampling.n * runs`` samples of each item."""
+    think: str = "auto"
+    """Reasoning models' ``<think>`` blocks: auto | prefilled | off (``scoring.thinking``)."""
 
     def __post_init__(self) -> None:
         from xling.languages import PROMPT_STYLES
 
         if self.limit is not None and self.limit < 1:
             raise XlingError(f"--limit must be >= 1, got {self.limit}")
+        if self.benchmark.endswith((".yaml", ".yml")) and Path(self.benchmark).is_file():
+            # A card is the same benchmark however its path is spelled (resume, fingerprints).
+            object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
         if not isinstance(self.runs, int) or self.runs < 1:
             raise XlingError(f"--runs must be an integer >= 1, got {self.runs!r}")
         object.__setattr__(self, "pass_k", tuple(sorted(set(self.pass_k))))
@@ -62,6 +67,10 @@ class EvalConfig:
         bad = [k for k in self.pass_k if not isinstance(k, int) or not 1 <= k <= total]
         if bad:
             raise XlingError(f"--pass-k {bad} needs 1 <= k <= n x runs = {total} samples per item")
+        from xling.scoring.thinking import THINK_MODES
+
+        if self.think not in THINK_MODES:
+            raise XlingError(f"unknown think mode {self.think!r}; known: {', '.join(THINK_MODES)}")
         if self.sampling.greedy and total > 1:
             # Greedy decoding gives the same completion every time: R runs or n samples would be
             # identical copies and pass@k / run sd would be meaningless.
@@ -74,14 +83,17 @@ class EvalConfig:
         return {**asdict(self), "sampling": asdict(self.sampling)}
 
 
-def benchmark_langs(benchmark: Any, langs: list[str] | str) -> list[str]:
-    """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark has
-    (so Avg matches study A's ten-language Avg); ``all,te`` adds Telugu; explicit codes must be
-    languages the benchmark has (the loader names what it has otherwise)."""
+def benchmark_langs(benchmark: Any, langs: list[str] | str, source: str | None = None) -> list[str]:
+    """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark (from
+    this ``source``: ``langs_for``) has, so Avg matches study A's ten-language Avg; ``all,te``
+    adds Telugu; explicit codes must be languages the benchmark has (the loader names what it
+    has otherwise)."""
     if isinstance(langs, str):
         tokens = [t.strip() for t in langs.split(",") if t.strip()]
         if "all" in tokens:
-            have = tuple(getattr(benchmark, "LANGS", STUDY_LANGS))
+            langs_for = getattr(benchmark, "langs_for", None)
+            have = tuple(langs_for(source) if langs_for is not None
+                         else getattr(benchmark, "LANGS", STUDY_LANGS))
             expanded: list[str] = []
             for t in tokens:
                 expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
@@ -98,24 +110,40 @@ def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
     return build_prompt(example.question, example.lang, style, choices=example.choices)
 
 
+def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str) -> dict[str, Any]:
+    """Scoring of one completion: the answer part is scored (after a closed ``<think>`` block),
+    and the language of the answer and of the thinking are measured apart."""
+    from xling.scoring.language import language_composition
+    from xling.scoring.thinking import read_completion
+
+    part = read_completion(gen.text, think)
+    thinking: dict[str, Any] = {"think_state": part.state, "thinking": part.thinking or None,
+                                "thinking_lang": None, "thinking_top_share": None}
+    if part.thinking:
+        shares = language_composition(part.thinking)
+        if shares:
+            top = max(shares, key=shares.__getitem__)
+            thinking.update(thinking_lang=top, thinking_top_share=shares[top])
+    if gen.finish_reason == "error" or part.state == "unclosed" or not part.answer:
+        reason = ("error" if gen.finish_reason == "error" else
+                  "truncated-thinking" if part.state == "unclosed" else
+                  "empty-answer" if part.state == "closed" else "no-answer")
+        return {"extracted": None, "correct": False, "reason": reason, "response_lang": None,
+                "ambiguous_number": False, "details": None, **thinking}
+    v = score(part.answer, ex.answer, ex.lang, scorer=scorer, choices=ex.choices, meta=ex.meta)
+    return {"extracted": v.extracted, "correct": v.correct, "reason": v.reason,
+            "response_lang": v.response_lang, "ambiguous_number": v.ambiguous_number,
+            "details": _json_or_none(v.details), **thinking}
+
+
 def _rows(
     examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str,
-    run_index: int = 0,
+    run_index: int = 0, think: str = "auto",
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for ex, prompt, samples in zip(examples, prompts, gens, strict=True):
         for k, gen in enumerate(samples):
-            if gen.finish_reason == "error":
-                verdict_fields = {"extracted": None, "correct": False, "reason": "error",
-                                  "response_lang": None, "ambiguous_number": False,
-                                  "details": None}
-            else:
-                v = score(gen.text, ex.answer, ex.lang, scorer=scorer, choices=ex.choices,
-                          meta=ex.meta)
-                verdict_fields = {"extracted": v.extracted, "correct": v.correct,
-                                  "reason": v.reason, "response_lang": v.response_lang,
-                                  "ambiguous_number": v.ambiguous_number,
-                                  "details": _json_or_none(v.details)}
+            verdict_fields = _verdict_fields(ex, gen, scorer, think)
             rows.append({
                 "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": k,
                 "gold": ex.answer, "prompt": prompt, "completion": gen.text,
@@ -219,7 +247,8 @@ def _generate_stream(
         if got is None:
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
             gens = generator.generate([prompts[i] for i in want], sampling)
-            got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r)
+            got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r,
+                        think=cfg.think)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
         log.info("%s: chunk %d/%d (%d prompts, run %d) done, %.0fs", cfg.benchmark, step,
@@ -263,7 +292,7 @@ def run_eval(
     run = RunDir(Path(out))
     module = get_benchmark(cfg.benchmark)
     name = getattr(module, "NAME", None) or cfg.benchmark  # a card path's results: its name
-    langs = benchmark_langs(module, langs)
+    langs = benchmark_langs(module, langs, cfg.source)
     examples = module.load(langs, source=cfg.source, limit=cfg.limit)
     if not examples:
         raise XlingError(f"{cfg.benchmark}: no examples loaded for {', '.join(langs)}")
@@ -279,7 +308,7 @@ def run_eval(
         shard = run.shard(name, lang)
         ids = [ex.id for ex in examples if ex.lang == lang]
         if shard.is_file() and (rows := _read_shard(shard, lang, ids, per_item)) is not None:
-            log.info("%s/%s: already evaluated, skipping", cfg.benchmark, lang)
+            log.info("%s/%s: already evaluated, skipping", name, lang)
             done[lang] = rows
     pending = [lang for lang in langs if lang not in done]
     if pending:
@@ -292,7 +321,7 @@ def run_eval(
             rows = [row for row in fresh if row["lang"] == lang]
             write_parquet(run.shard(name, lang), rows)
             acc = sum(r["correct"] for r in rows) / max(1, len(rows))
-            log.info("%s/%s: %d samples, acc %.1f%%", cfg.benchmark, lang, len(rows), 100 * acc)
+            log.info("%s/%s: %d samples, acc %.1f%%", name, lang, len(rows), 100 * acc)
             done[lang] = rows
         _record_config(run, cfg, name)
         for part in run.shard(name, "x").parent.glob(".part-*.parquet"):

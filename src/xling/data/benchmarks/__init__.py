@@ -10,6 +10,9 @@ when one module registers several (``mmath`` and ``mmath500`` share a loader).
 - ``LANGS``: the languages the benchmark has.
 - ``PAPER_METRIC`` (optional, default "accuracy"): what the papers report, e.g. "pass@16",
   "mean over 6 runs", "difficulty-weighted accuracy"; the report names it in the header.
+- ``langs_for(source) -> tuple[str, ...]`` (optional): the languages a given source actually
+  holds, when that is fewer or other than ``LANGS`` (a translated folder, an offline fallback);
+  ``--langs all`` expands to these.
 - ``summarize(rows) -> dict`` (optional): extra per-language metrics computed from the eval
   rows (e.g. IFEval's prompt- and instruction-level accuracies), stored under ``summary``.
 - ``build_prompt(example, style) -> str`` (optional): the prompt, when the default (question,
@@ -34,3 +37,5 @@ class Benchmark:
     LANGS: tuple[str, ...]
     PAPER_METRIC: str = "accuracy"  # noqa: N815
     doc: str = ""
+    langs_for: Callable[[str | None], tuple[str, ...]] | None = None
+    """The languages a given source holds, when that depends on the source (see above)."""
