@@ -48,6 +48,85 @@ def consistency_reward(completions: list[str], lang: list[str], **_) -> list[flo
     return [language_share(c, lg) for c, lg in zip(completions, lang, strict=True)]
 
 
+CONSISTENCY_PARTS: tuple[str, ...] = ("all", "thinking", "answer")
+"""Which part of a completion the consistency term reads: the whole text, the ``<think>``
+block only, or the part after it (``scoring.thinking``; study B's interventional reward)."""
+
+
+def _part(text: str, part: str) -> str:
+    if part == "all":
+        return text
+    from xling.scoring.thinking import split_thinking
+
+    split = split_thinking(text)
+    return split.thinking if part == "thinking" else split.answer
+
+
+def part_consistency_reward(
+    completions: list[str], lang: list[str], part: str = "all", **_
+) -> list[float]:
+    """Share of the question's language in one part of each completion (``CONSISTENCY_PARTS``);
+    a part that is empty or has no detectable language scores 0."""
+    if part not in CONSISTENCY_PARTS:
+        raise XlingError(f"unknown consistency part {part!r}; known: {', '.join(CONSISTENCY_PARTS)}")
+    return [language_share(_part(c, part), lg) for c, lg in zip(completions, lang, strict=True)]
+
+
+def format_reward(completions: list[str], **_) -> list[float]:
+    """1.0 when a completion has the answer format the prompt asks for, else 0.0: a thinking
+    block, if one was opened, is closed, and the answer part holds a ``\\boxed{}``."""
+    from xling.scoring.math import last_boxed
+    from xling.scoring.thinking import split_thinking
+
+    out = []
+    for text in completions:
+        split = split_thinking(text)
+        ok = split.state != "unclosed" and last_boxed(split.answer)[0] is not None
+        out.append(float(ok))
+    return out
+
+
+STUDY_B_TERMS: tuple[str, ...] = ("accuracy", "consistency", "format")
+"""Terms of study B's interventional reward ``λ_acc · acc + λ_cons · cons + λ_fmt · format``."""
+
+
+def weighted_reward(
+    completions: list[str], answer: list[str], lang: list[str],
+    weights: dict[str, float] | None = None, part: str = "answer", **_,
+) -> list[float]:
+    """``sum_t λ_t · r_t`` over ``STUDY_B_TERMS`` (λ's: ``weights``, default accuracy only);
+    the consistency term reads ``part`` of each completion."""
+    lam = check_term_weights(weights or {"accuracy": 1.0})
+    terms = {
+        "accuracy": lambda: accuracy_reward(completions, answer, lang),
+        "consistency": lambda: part_consistency_reward(completions, lang, part),
+        "format": lambda: format_reward(completions),
+    }
+    total = [0.0] * len(completions)
+    for name, w in lam.items():
+        if w:
+            total = [t + w * r for t, r in zip(total, terms[name](), strict=True)]
+    return total
+
+
+def check_term_weights(weights: dict[str, float]) -> dict[str, float]:
+    """Validate study B's λ's: known terms, non-negative, not all zero (they need not sum to 1).
+
+    Raises:
+        XlingError: an unknown term, a negative or non-numeric λ, or all λ's zero.
+    """
+    unknown = sorted(set(weights) - set(STUDY_B_TERMS))
+    if unknown:
+        raise XlingError(f"unknown reward terms {unknown}; known: {', '.join(STUDY_B_TERMS)}")
+    try:
+        lam = {k: float(v) for k, v in weights.items()}
+    except (TypeError, ValueError):
+        raise XlingError(f"reward λ's must be numbers, got {weights}") from None
+    if any(v < 0 for v in lam.values()) or not any(lam.values()):
+        raise XlingError(f"reward λ's must be non-negative and not all 0, got {weights}")
+    return lam
+
+
 def combined_reward(
     completions: list[str], answer: list[str], lang: list[str],
     weights: Sequence[float] = STUDY_A_WEIGHTS, **_,
@@ -63,6 +142,8 @@ REWARDS: dict[str, Reward] = {
     "accuracy": accuracy_reward,
     "consistency": consistency_reward,
     "combined": combined_reward,
+    "format": format_reward,
+    "weighted": weighted_reward,
 }
 
 
