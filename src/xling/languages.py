@@ -27,6 +27,29 @@ NBSP = "\u00a0"  # no-break space: Russian grouping (CLDR)
 
 ENGLISH_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 
+CHOICE_LETTERS = "ABCDEFGHIJ"
+"""Option letters of multiple-choice prompts and answers, in order (at most 10 options)."""
+
+
+@dataclass(frozen=True)
+class ChoiceTexts:
+    """A language's multiple-choice texts: how prompts list options, how answers name them."""
+
+    instruction: str
+    """'Reason step by step and put the letter of the correct option in \\boxed{}', in this
+    language (replaces ``Language.instruction`` when a question has options)."""
+    options_label: str
+    """Heading of the option list ('Options:')."""
+    cues: tuple[str, ...]
+    """Phrases that introduce the chosen option, besides ``Language.answer_phrases``
+    ('the correct answer is'); matched case-insensitively, spaces optional."""
+    option_words: tuple[str, ...] = ()
+    """Words that may stand between a cue and the letter ('option' in 'the answer is option C')."""
+    conjunctions: tuple[str, ...] = ()
+    """'or' / 'and': two letters joined by one of these (or by , / &) are an ambiguous answer."""
+    native_letters: str = ""
+    """The language's own option letters for A, B, C, ... (Bengali 'কখগঘ...'), if it uses them."""
+
 
 @dataclass(frozen=True)
 class Language:
@@ -52,10 +75,18 @@ class Language:
     """'Reason and answer only in <this language>', written in this language (study A)."""
     answer_phrases: tuple[str, ...]
     """Phrases that introduce a final answer when no \\boxed{} is present (longest first)."""
+    choice: ChoiceTexts | None = None
+    """Multiple-choice prompt and answer texts; every registered language has them (tested)."""
     indian_grouping: bool = False
     """Groups as 12,34,567 (lakh/crore) rather than 1,234,567."""
     uses_spaces: bool = True
     """Whether words are separated by spaces (False for zh, ja, th)."""
+    word_segmenter: str = "space"
+    """How words are counted (``scoring.segment.SEGMENTERS``): 'space' (runs of letters, digits
+    and combining marks), 'chars' (each Han character is a word), 'janome' (Japanese
+    morphological analysis), 'newmm' (Thai dictionary segmentation, pythainlp)."""
+    sentence_end: str = ".!?"
+    """Characters that end a sentence (``scoring.segment.sentences``); a line break always does."""
 
 
 LANGUAGES: dict[str, Language] = {
@@ -66,13 +97,25 @@ LANGUAGES: dict[str, Language] = {
             ENGLISH_INSTRUCTION,
             "Reason and answer only in English.",
             ("the final answer is", "the answer is", "final answer:", "answer:"),
+            choice=ChoiceTexts(
+                "Please reason step by step, and put the letter of the correct option within "
+                "\\boxed{}.",
+                "Options:",
+                ("the correct answer is", "the correct option is", "the best answer is",
+                 "the best option is", "correct answer:", "correct option:"),
+                ("option", "choice"), ("or", "and")),
         ),
         Language(
             "zh", "Chinese", "中文", "Hans", ".", ",", "〇一二三四五六七八九",
             "请逐步推理，并将最终答案放在 \\boxed{} 中。",
             "请只用中文进行思考和回答。",
             ("最终答案是", "答案是", "答案为", "答案：", "答案:"),
-            uses_spaces=False,
+            choice=ChoiceTexts(
+                "请逐步推理，并将正确选项的字母放在 \\boxed{} 中。", "选项：",
+                ("正确答案是", "正确答案为", "正确选项是", "正确选项为", "答案应为", "答案选", "故选",
+                 "应选"),
+                ("选项",), ("或者", "或", "和", "与")),
+            uses_spaces=False, word_segmenter="chars", sentence_end="。！？!?",
         ),
         Language(
             "de", "German", "Deutsch", "Latn", ",", ".", None,
@@ -80,57 +123,108 @@ LANGUAGES: dict[str, Language] = {
             "Denke und antworte ausschließlich auf Deutsch.",
             ("die endgültige antwort lautet", "die antwort lautet", "die antwort ist", "antwort:",
              "ergebnis:"),
+            choice=ChoiceTexts(
+                "Bitte denke Schritt für Schritt nach und gib den Buchstaben der richtigen Option "
+                "in \\boxed{} an.",
+                "Optionen:",
+                ("die richtige antwort ist", "die richtige antwort lautet", "die korrekte antwort ist",
+                 "die richtige option ist", "richtige antwort:"),
+                ("option", "antwort"), ("oder", "und")),
         ),
         Language(
             "es", "Spanish", "Español", "Latn", ",", ".", None,
             "Por favor, razona paso a paso y escribe tu respuesta final dentro de \\boxed{}.",
             "Razona y responde únicamente en español.",
             ("la respuesta final es", "la respuesta es", "respuesta:"),
+            choice=ChoiceTexts(
+                "Por favor, razona paso a paso y escribe la letra de la opción correcta dentro de "
+                "\\boxed{}.",
+                "Opciones:",
+                ("la respuesta correcta es", "la opción correcta es", "respuesta correcta:"),
+                ("la opción", "opción", "la alternativa", "alternativa"), ("o", "u", "y")),
         ),
         Language(
             "fr", "French", "Français", "Latn", ",", NNBSP, None,
             "Veuillez raisonner étape par étape et mettre votre réponse finale dans \\boxed{}.",
             "Raisonne et réponds uniquement en français.",
             ("la réponse finale est", "la réponse est", "réponse :", "réponse:"),
+            choice=ChoiceTexts(
+                "Veuillez raisonner étape par étape et mettre la lettre de la bonne option dans "
+                "\\boxed{}.",
+                "Options :",
+                ("la bonne réponse est", "la réponse correcte est", "la bonne option est",
+                 "bonne réponse :", "bonne réponse:"),
+                ("l'option", "l’option", "option", "la proposition", "proposition"), ("ou", "et")),
         ),
         Language(
             "ja", "Japanese", "日本語", "Jpan", ".", ",", None,
             "段階的に推論し、最終的な答えを \\boxed{} の中に入れてください。",
             "日本語だけで考え、日本語だけで答えてください。",
             ("最終的な答えは", "答えは", "答え：", "答え:", "解答："),
-            uses_spaces=False,
+            choice=ChoiceTexts(
+                "段階的に推論し、正しい選択肢の記号を \\boxed{} の中に入れてください。", "選択肢：",
+                ("正解は", "正しい答えは", "正しい選択肢は", "正解：", "正解:"),
+                ("選択肢",), ("または", "および", "か", "と")),
+            uses_spaces=False, word_segmenter="janome", sentence_end="。！？!?",
         ),
         Language(
             "ru", "Russian", "Русский", "Cyrl", ",", NBSP, None,
             "Пожалуйста, рассуждай шаг за шагом и запиши окончательный ответ в \\boxed{}.",
             "Рассуждай и отвечай только на русском языке.",
             ("окончательный ответ:", "ответ равен", "ответ —", "ответ -", "ответ:"),
+            choice=ChoiceTexts(
+                "Пожалуйста, рассуждай шаг за шагом и запиши букву правильного варианта в \\boxed{}.",
+                "Варианты ответа:",
+                ("правильный ответ", "правильный вариант", "верный ответ", "верный вариант"),
+                ("вариант",), ("или", "и")),
         ),
         Language(
             "th", "Thai", "ไทย", "Thai", ".", ",", "๐๑๒๓๔๕๖๗๘๙",
             "กรุณาให้เหตุผลทีละขั้นตอน และใส่คำตอบสุดท้ายไว้ใน \\boxed{}",
             "ให้คิดและตอบเป็นภาษาไทยเท่านั้น",
             ("คำตอบสุดท้ายคือ", "คำตอบคือ", "คำตอบ:"),
-            uses_spaces=False,
+            choice=ChoiceTexts(
+                "กรุณาให้เหตุผลทีละขั้นตอน และใส่ตัวอักษรของตัวเลือกที่ถูกต้องไว้ใน \\boxed{}",
+                "ตัวเลือก:",
+                ("คำตอบที่ถูกต้องคือ", "ตัวเลือกที่ถูกต้องคือ", "คำตอบที่ถูกต้อง:", "ตอบ:"),
+                ("ตัวเลือก", "ข้อ"), ("หรือ", "และ"), native_letters="กขคงจฉชซฌญ"),
+            uses_spaces=False, word_segmenter="newmm", sentence_end=" !?",  # a space ends a Thai sentence
         ),
         Language(
             "sw", "Swahili", "Kiswahili", "Latn", ".", ",", None,
             "Tafadhali fikiri hatua kwa hatua, na uweke jibu lako la mwisho ndani ya \\boxed{}.",
             "Fikiri na ujibu kwa Kiswahili pekee.",
             ("jibu la mwisho ni", "jibu ni", "jibu:"),
+            choice=ChoiceTexts(
+                "Tafadhali fikiri hatua kwa hatua, na uweke herufi ya chaguo sahihi ndani ya "
+                "\\boxed{}.",
+                "Chaguo:",
+                ("jibu sahihi ni", "jibu lililo sahihi ni", "chaguo sahihi ni", "jibu sahihi:"),
+                ("chaguo",), ("au", "na")),
         ),
         Language(
             "bn", "Bengali", "বাংলা", "Beng", ".", ",", "০১২৩৪৫৬৭৮৯",
             "অনুগ্রহ করে ধাপে ধাপে যুক্তি দিন এবং আপনার চূড়ান্ত উত্তর \\boxed{} এর মধ্যে লিখুন।",
             "শুধুমাত্র বাংলায় চিন্তা করুন এবং উত্তর দিন।",
             ("চূড়ান্ত উত্তর হল", "উত্তর হলো", "উত্তর হল", "উত্তরঃ", "উত্তর:"),
-            indian_grouping=True,
+            choice=ChoiceTexts(
+                "অনুগ্রহ করে ধাপে ধাপে যুক্তি দিন এবং সঠিক বিকল্পের অক্ষরটি \\boxed{} এর মধ্যে লিখুন।",
+                "বিকল্পগুলি:",
+                ("সঠিক উত্তর হলো", "সঠিক উত্তর হল", "সঠিক উত্তরঃ", "সঠিক উত্তর:", "সঠিক উত্তর",
+                 "সঠিক বিকল্প হল", "সঠিক বিকল্প"),
+                ("বিকল্প",), ("অথবা", "বা", "এবং", "ও"), native_letters="কখগঘঙচছজঝঞ"),
+            indian_grouping=True, sentence_end="।.!?",
         ),
         Language(
             "te", "Telugu", "తెలుగు", "Telu", ".", ",", "౦౧౨౩౪౫౬౭౮౯",
             "దయచేసి దశలవారీగా ఆలోచించి, మీ తుది సమాధానాన్ని \\boxed{} లో ఉంచండి.",
             "తెలుగులో మాత్రమే ఆలోచించి సమాధానం ఇవ్వండి.",
             ("తుది సమాధానం", "సమాధానం:", "సమాధానం"),
+            choice=ChoiceTexts(
+                "దయచేసి దశలవారీగా ఆలోచించి, సరైన ఎంపిక యొక్క అక్షరాన్ని \\boxed{} లో ఉంచండి.",
+                "ఎంపికలు:",
+                ("సరైన సమాధానం", "సరైన ఎంపిక"),
+                ("ఎంపిక",), ("లేదా", "మరియు")),
             indian_grouping=True,
         ),
     ]
@@ -180,19 +274,35 @@ def build_prompt(question: str, lang: str, style: str = "standard",
                  choices: Sequence[str] | None = None) -> str:
     """The user prompt of study A: the question followed by the boxed instruction.
 
-    ``choices`` (multiple choice): the options are listed after the question as ``A. text``.
+    ``choices`` (multiple choice, at most 10): the options follow the question under the
+    language's heading as ``A. text`` lines, and the instruction asks, in that language (in
+    English for style "english"), for the letter of the correct option in ``\\boxed{}``
+    (``ChoiceTexts``). Without choices the prompt is the question and ``instruction``.
 
     >>> build_prompt("2+2?", "de").endswith("in \\\\boxed{} an.")
     True
+    >>> print(build_prompt("2+2?", "de", choices=["3", "4"]))
+    2+2?
+    Optionen:
+    A. 3
+    B. 4
+    Bitte denke Schritt für Schritt nach und gib den Buchstaben der richtigen Option in \\boxed{} an.
     """
     language = get_language(lang)
+    instruction, english = language.instruction, ENGLISH_INSTRUCTION
     if choices:
-        question = question + "\n" + "\n".join(
-            f"{chr(ord('A') + i)}. {text}" for i, text in enumerate(choices))
+        texts, english_texts = language.choice, LANGUAGES["en"].choice
+        if texts is None or english_texts is None:
+            raise XlingError(f"language {lang!r} has no multiple-choice texts (Language.choice)")
+        if len(choices) > len(CHOICE_LETTERS):
+            raise XlingError(f"{len(choices)} options; at most {len(CHOICE_LETTERS)} (A-J)")
+        question = f"{question}\n{texts.options_label}\n" + "\n".join(
+            f"{CHOICE_LETTERS[i]}. {text}" for i, text in enumerate(choices))
+        instruction, english = texts.instruction, english_texts.instruction
     if style == "standard":
-        return f"{question}\n{language.instruction}"
+        return f"{question}\n{instruction}"
     if style == "english":
-        return f"{question}\n{ENGLISH_INSTRUCTION}"
+        return f"{question}\n{english}"
     if style == "consistency":
-        return f"{question}\n{language.instruction} {language.consistency}"
+        return f"{question}\n{instruction} {language.consistency}"
     raise XlingError(f"unknown prompt style {style!r}; known: {', '.join(PROMPT_STYLES)}")

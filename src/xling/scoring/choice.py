@@ -1,76 +1,231 @@
-"""Multiple-choice letters (A-J): per-language answer cues, the last cue wins.
+"""Multiple-choice letters (A-J): boxed letter, per-language answer cues, the last cue wins.
 
-Stage: score, for MMLU-ProX-Lite (10 options), GPQA and LogiQA (4 options). Order of rules:
-the last ``\\boxed{..}`` holding a letter (or an option's text), else the letter after the last
-answer cue (the language's answer phrases, English ones and a few "correct answer" forms), else a
-bare letter when the whole response is essentially one letter (``"B"``, ``"(B)."``, ``"**B**"``).
-Native letter forms are mapped: full-width ``Ｂ``, Bengali ``ক খ গ ঘ ...``, Thai ``ก ข ค ง ...``.
-Only capital letters count, and "A"/"I" followed by a lower-case word are read as words.
+Stage: score, for MMLU-ProX-Lite (10 options), GPQA and LogiQA (4 options). Rules, in order:
+
+1. the last closed ``\\boxed{..}``: a letter (``\\boxed{C}``, ``\\boxed{\\text{(C)}}``), the
+   letter followed by its text (``\\boxed{C. Paris}``), or an option's text (``\\boxed{Paris}``);
+2. else the letter after the last answer cue: the language's ``answer_phrases`` and choice
+   ``cues`` (``languages.ChoiceTexts``), plus the English ones; an option word may sit between
+   (``die Antwort ist Option C``, ``คำตอบคือข้อ ค``), or the option's text may follow instead;
+3. else the one parenthesised letter on the last line (``... so we pick (C).``);
+4. else a response that is essentially one letter (``"B"``, ``"(B)."``, ``"**B**"``).
+
+Letters are capitals; full-width ``Ｃ`` and the language's own letters (Bengali ``ক খ গ ঘ``,
+Thai ``ก ข ค ง``) map to A, B, C, D; the cue and the letter may be joined to the question's
+script with no space (``答案是C选项``). "A"/"I" followed by a lower-case word are English words.
+An answer naming two different letters (``\\boxed{B, C}``, ``B or C``, ``ข หรือ ค``) is
+refused: ``extracted=None, correct=False, reason="ambiguous"``, counted like a missing answer.
+All per-language words live in ``xling.languages``; this module holds none.
 Try:  python -c "from xling.scoring.choice import extract_choice; print(extract_choice('Antwort: (C)', 'de'))"
 
 >>> extract_choice("Die Antwort ist B. Nein, die richtige Antwort ist **D**.", "de")
 'D'
+>>> score_choice("The answer is B or C.", "B", "en").reason
+'ambiguous'
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
-from xling.languages import get_language
+from xling.languages import CHOICE_LETTERS, LANGUAGES, get_language
 from xling.schema import Verdict
 from xling.scoring.math import SEARCH_CHARS, last_boxed
 
-LETTERS = "ABCDEFGHIJ"
-NATIVE = {**dict(zip("কখগঘঙচছজঝঞ", LETTERS, strict=True)),
-          **dict(zip("กขคงจฉชซฌญ", LETTERS, strict=True))}
-_EXTRA_CUES = ("correct answer is", "correct option is", "option", "正确答案是", "选项", "正解は",
-               "правильный ответ", "richtige antwort ist", "respuesta correcta es",
-               "bonne réponse est", "คำตอบที่ถูกต้องคือ", "jibu sahihi ni", "সঠিক উত্তর")
-_LETTER = r"[\s*:：(（\[{$]*(?:\\text(?:bf)?\{)?([A-JＡ-Ｊ" + "".join(NATIVE) + r"])(?![\w])" \
-          r"(?!(?<=[AI])[ \t]+[a-z]{2,})"
-_BARE = re.compile(r"[\s*(（\[{$]*(?:\\boxed\{)?" + r"([A-JＡ-Ｊ" + "".join(NATIVE) + r"])"
-                   r"[\s*)）\]}$.:]*")
-_CUES: dict[str, re.Pattern[str]] = {}
+AMBIGUOUS = "ambiguous"
+"""The ``reason`` of a verdict whose final answer names two different options."""
+
+_FULL_WIDTH = "ＡＢＣＤＥＦＧＨＩＪ"
+_OPEN = r"(?:\\text(?:bf)?\s*\{|\\math(?:rm|bf)\s*\{|\\\(|[\s*(（\[{$:：])*"
+_CLOSE = r"(?:[\s*)）\]}$]|\\\))*"
+_UNIVERSAL_JOINERS = r"[,，、/&;+]"
+_TEXT_WRAPPER = re.compile(r"\\(?:text(?:bf)?|math(?:rm|bf))\s*\{([^{}]*)\}")
+_PAREN = re.compile(r"[(（]([A-J" + _FULL_WIDTH + r"])[)）]")
 
 
-def _cue_regex(lang: str) -> re.Pattern[str]:
-    phrases = {*get_language(lang).answer_phrases, *get_language("en").answer_phrases,
-               *_EXTRA_CUES}
-    alternatives = "|".join(re.escape(p).replace(r"\ ", r"\s*")
-                            for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(f"(?i:{alternatives}){_LETTER}")
+@dataclass(frozen=True)
+class _Patterns:
+    """Compiled per-language patterns (built once per language, on first use)."""
+
+    cue: re.Pattern[str]
+    letter: re.Pattern[str]
+    joiner: re.Pattern[str]
+    native: dict[str, str]
+    spaced: bool
+    """Words are separated by spaces: a second letter must then end the phrase."""
 
 
-def _to_letter(ch: str) -> str:
-    return NATIVE.get(ch) or unicodedata.normalize("NFKC", ch)
+def _alternation(words: set[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s*") for w in sorted(words, key=len, reverse=True))
+
+
+def _build(lang: str) -> _Patterns:
+    language, english = get_language(lang), LANGUAGES["en"]
+    texts = [t for t in (language.choice, english.choice) if t is not None]
+    cues = {*language.answer_phrases, *english.answer_phrases, *(c for t in texts for c in t.cues)}
+    option_words = {w for t in texts for w in t.option_words}
+    conj = "(?i:" + _alternation({w for t in texts for w in t.conjunctions}) + ")(?![a-z])"
+    native = dict(zip(language.choice.native_letters, CHOICE_LETTERS, strict=False)) \
+        if language.choice else {}
+    skip = r"[\s*:：\-—–=]*"
+    words = f"(?:(?i:{_alternation(option_words)}){skip})?" if option_words else ""
+    # A Latin letter must not run into another Latin letter or digit (B-like, Bob, A1); a native
+    # letter must stand alone (Thai ค in ค่ะ starts a word, it is not option C).
+    letter = _OPEN + "(?:([A-J" + _FULL_WIDTH + "])(?![A-Za-z0-9_ａ-ｚＡ-Ｚ])"
+    if native:
+        letter += "|([" + "".join(native) + r"])(?=$|[\s.,;:!?)）\]}*।。、，$\\])"
+    letter += ")" + _CLOSE
+    joiner = rf"\s*(?:{_UNIVERSAL_JOINERS}\s*(?:{conj}\s*)?|{conj}\s*)"
+    return _Patterns(re.compile(f"(?i:{_alternation(cues)}){skip}{words}"), re.compile(letter),
+                     re.compile(joiner), native, language.uses_spaces)
+
+
+_PATTERNS: dict[str, _Patterns] = {}
+
+
+def _patterns(lang: str) -> _Patterns:
+    return _PATTERNS.get(lang) or _PATTERNS.setdefault(lang, _build(lang))
+
+
+_END_OF_PHRASE = re.compile(r"\s*(?:$|[\n.,;:!?。、，．！？।*)）\]}$\\])")
+
+
+def _letters_at(text: str, pos: int, pat: _Patterns) -> tuple[list[str], int]:
+    """Letters named from ``pos`` on (``B``, ``(B)``, ``B or C``, ``B, C``) and where they end.
+
+    The first letter may be followed by anything but a Latin letter or digit ("A"/"I" + a
+    lower-case word is English, not an option); each further letter must be joined by a comma,
+    slash, '&' or the language's 'or'/'and' and, where words are spaced, end the phrase
+    ('B, C is wrong' names B only; in zh/ja/th a particle may follow: 'BかCです').
+    """
+    found: list[str] = []
+    while (m := pat.letter.match(text, pos)) is not None:
+        group = 1 if m.group(1) else 2
+        raw, after = m.group(group), text[m.end(group):]
+        joined = pat.joiner.match(text, m.end())
+        more = joined is not None and joined.end() > m.end() \
+            and pat.letter.match(text, joined.end()) is not None
+        if not found and raw in "AI" and re.match(r"[ \t]+[a-z]{2,}", after) and not more:
+            break
+        if found and not more and pat.spaced and not _END_OF_PHRASE.match(text, m.end()):
+            break
+        found.append(pat.native.get(raw) or unicodedata.normalize("NFKC", raw))
+        pos = m.end()
+        if not more:
+            break
+        pos = joined.end()  # type: ignore[union-attr]
+    return found, pos
+
+
+def _normal(text: str) -> str:
+    text = _TEXT_WRAPPER.sub(r"\1", text)
+    return re.sub(r"[\s*$]+", " ", text).strip(" .。:：").casefold()
+
+
+def _option_index(span: str, choices: tuple[str, ...] | None) -> int | None:
+    """Index of the option whose text ``span`` is (case, spaces, markdown and '.' ignored)."""
+    if not choices or not span.strip():
+        return None
+    target = _normal(span)
+    hits = [i for i, option in enumerate(choices) if _normal(option) == target]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _decide(letters: list[str], valid: str, rule: str) -> tuple[str | None, str] | None:
+    """One valid letter -> (letter, rule); two different -> (None, 'ambiguous'); else None."""
+    distinct = list(dict.fromkeys(x for x in letters if x in valid))
+    if len(distinct) == 1:
+        return distinct[0], rule
+    if len(distinct) > 1:
+        return None, AMBIGUOUS
+    return None
+
+
+def _from_box(boxed: str, valid: str, choices: tuple[str, ...] | None,
+              pat: _Patterns) -> tuple[str | None, str] | None:
+    inner = _TEXT_WRAPPER.sub(r"\1", boxed).strip()
+    letters, end = _letters_at(inner, 0, pat)
+    rest = inner[end:]
+    if letters and re.fullmatch(r"[\s.。:：)）\]]*", rest):
+        return _decide(letters, valid, "boxed")
+    labelled = inner[:end].rstrip().endswith((")", "）")) or re.match(r"[.:：]\s*\S", rest)
+    if len(letters) == 1 and labelled:
+        return _decide(letters, valid, "boxed")  # '\boxed{C. Paris}': the letter and its text
+    index = _option_index(inner, choices)
+    if index is not None and CHOICE_LETTERS[index] in valid:
+        return CHOICE_LETTERS[index], "boxed-option-text"
+    if re.fullmatch(r"[A-J]{2,10}", inner):  # '\boxed{BC}': several options at once
+        return _decide(list(inner), valid, "boxed")
+    return None
+
+
+_PREVIOUS_BOX = re.compile(r"\\boxed\s*\{([^{}]{1,40})\}([^{}]{0,16})\\boxed\s*\{[^{}]*\}[^\\]*$")
+
+
+def _two_boxes(completion: str, end: int, last: str, valid: str, pat: _Patterns) -> bool:
+    """'\\boxed{B} or \\boxed{C}': the last two boxes joined by 'or' / ',' name two options."""
+    m = _PREVIOUS_BOX.search(completion[max(0, end - 400):end])
+    if m is None or not pat.joiner.fullmatch(m.group(2)):
+        return False
+    before, _ = _letters_at(_TEXT_WRAPPER.sub(r"\1", m.group(1)).strip(), 0, pat)
+    return len(before) == 1 and before[0] in valid and before[0] != last
+
+
+def _from_cues(text: str, valid: str, choices: tuple[str, ...] | None,
+               pat: _Patterns) -> tuple[str | None, str] | None:
+    for m in reversed(list(pat.cue.finditer(text))):
+        letters, _ = _letters_at(text, m.end(), pat)
+        if letters and (decided := _decide(letters, valid, "answer-phrase")) is not None:
+            return decided
+        index = _option_index(text[m.end():].split("\n", 1)[0], choices)
+        if index is not None and CHOICE_LETTERS[index] in valid:
+            return CHOICE_LETTERS[index], "answer-phrase-option-text"
+    return None
+
+
+def _choose(completion: str, lang: str, choices: tuple[str, ...] | None) -> tuple[str | None, str]:
+    pat = _patterns(lang)
+    valid = CHOICE_LETTERS[:len(choices)] if choices else CHOICE_LETTERS
+    boxed, end = last_boxed(completion)
+    if boxed is not None and (decided := _from_box(boxed, valid, choices, pat)) is not None:
+        if decided[0] is not None and _two_boxes(completion, end, decided[0], valid, pat):
+            return None, AMBIGUOUS
+        return decided
+    text = completion[:end][-SEARCH_CHARS:]
+    if (decided := _from_cues(text, valid, choices, pat)) is not None:
+        return decided
+    lines = [line for line in text.strip().split("\n") if line.strip()]
+    if lines:
+        named = {unicodedata.normalize("NFKC", x) for x in _PAREN.findall(lines[-1][-300:])}
+        if len(named) == 1 and (letter := named.pop()) in valid:
+            return letter, "parenthesized"
+    stripped = text.strip()
+    if len(stripped) <= 40:
+        letters, end_pos = _letters_at(stripped, 0, pat)
+        if letters and re.fullmatch(r"[\s.。:：*)）\]}$]*", stripped[end_pos:]):
+            if (decided := _decide(letters, valid, "bare-letter")) is not None:
+                return decided
+    return None, "no-answer"
 
 
 def extract_choice(completion: str, lang: str, choices: tuple[str, ...] | None = None) -> str | None:
-    """The chosen letter ``"A"``-``"J"``, or None (letters beyond ``len(choices)`` are ignored)."""
-    valid = LETTERS[:len(choices)] if choices else LETTERS
-    boxed, end = last_boxed(completion)
-    if boxed is not None:
-        if m := _BARE.fullmatch(re.sub(r"\\text(?:bf)?\{([^{}]*)\}", r"\1", boxed)):
-            return _to_letter(m.group(1)) if _to_letter(m.group(1)) in valid else None
-        for i, option in enumerate(choices or ()):
-            if boxed.strip().casefold() == option.strip().casefold():
-                return LETTERS[i]
-    text = completion[:end][-SEARCH_CHARS:]
-    regex = _CUES.get(lang) or _CUES.setdefault(lang, _cue_regex(lang))
-    found = [_to_letter(m.group(1)) for m in regex.finditer(text)]
-    found = [letter for letter in found if letter in valid]
-    if found:
-        return found[-1]
-    if len(text) <= 40 and (m := _BARE.fullmatch(text)) and _to_letter(m.group(1)) in valid:
-        return _to_letter(m.group(1))
-    return None
+    """The chosen letter ``"A"``-``"J"``, or None (no answer, or an ambiguous one).
+
+    Letters beyond ``len(choices)`` are ignored; ``choices`` also lets an option's text stand
+    for its letter.
+    """
+    return _choose(completion, lang, choices)[0]
 
 
 def score_choice(completion: str, gold: str, lang: str,
                  choices: tuple[str, ...] | None = None) -> Verdict:
-    """Verdict for one multiple-choice completion; ``gold`` is a letter (``"B"``)."""
-    letter = extract_choice(completion, lang, choices)
-    if letter is None:
-        return Verdict(extracted=None, correct=False, reason="no-answer")
-    return Verdict(extracted=letter, correct=letter == gold.strip().upper(), reason="choice")
+    """Verdict for one multiple-choice completion; ``gold`` is a letter (``"B"``).
+
+    ``reason``: the rule that found the letter ('boxed', 'answer-phrase', 'parenthesized',
+    'bare-letter', '...-option-text'), or 'ambiguous' / 'no-answer' (both ``extracted=None``).
+    """
+    letter, reason = _choose(completion, lang, choices)
+    return Verdict(extracted=letter, correct=letter is not None and letter == gold.strip().upper(),
+                   reason=reason)
