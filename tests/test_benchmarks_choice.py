@@ -430,3 +430,11 @@ def test_run_eval_end_to_end(name, tmp_path, tiny_model, shared_data):
         assert LANGUAGES[r["lang"]].choice.options_label in r["prompt"]
         assert r["prompt"].endswith(LANGUAGES[r["lang"]].choice.instruction)
     assert result["paper_metric"] == get_benchmark(name).PAPER_METRIC
+
+
+def test_mgpqa_diamond_registry_entry_selects_flagged_rows(benchmax):
+    examples = load_benchmark("mgpqa-diamond", ["en", "de"], source=str(benchmax))
+    assert {ex.parallel_id for ex in examples} == {f"mgpqa-{i}" for i in range(0, N_GPQA, 3)}
+    from xling.data import get_benchmark
+
+    assert get_benchmark("mgpqa-diamond").PAPER_AVG_LANGS == ("en", "zh", "de")

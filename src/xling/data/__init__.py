@@ -33,9 +33,11 @@ BENCHMARKS: dict[str, str] = {
     "aime2025": "xling.data.benchmarks.english_math:AIME2025",
     "mmlu-prox-lite": "xling.data.benchmarks.mmlu_prox_lite",
     "mgpqa": "xling.data.benchmarks.mgpqa",
+    "mgpqa-diamond": "xling.data.benchmarks.mgpqa:MGPQA_DIAMOND",
     "gpqa-diamond": "xling.data.benchmarks.gpqa_diamond",
     "mlogiqa": "xling.data.benchmarks.mlogiqa",
     "mifeval": "xling.data.benchmarks.mifeval",
+    "xifeval": "xling.data.benchmarks.mifeval:XIFEVAL",
 }
 
 

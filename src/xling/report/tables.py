@@ -35,6 +35,8 @@ class RunResult:
     sd: dict[str, float] = field(default_factory=dict)
     """lang -> sd over seeded runs (when the run had several)."""
     paper_metric: str = "accuracy"
+    paper_avg_langs: tuple[str, ...] = ()
+    """The languages the paper's Avg covers when not all (study A: en, zh, de for some)."""
 
 
 def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunResult:
@@ -82,6 +84,7 @@ def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunRe
         n={lang: m["acc"]["n"] for lang, m in langs.items()},
         consistency={lang: m["consistency"] for lang, m in langs.items()},
         metric=metric, sd=sd, paper_metric=paper,
+        paper_avg_langs=tuple(bench.get("paper_avg_langs", ())),
     )
 
 
@@ -113,7 +116,9 @@ def reference_table(
     if langs is None:
         langs = ordered_langs([run.acc for run in runs])
     metrics = sorted({run.metric for run in runs})
-    header = ["model", *langs, "Avg"] + (["Gen"] if base is not None else [])
+    paper_avg = next((run.paper_avg_langs for run in runs if run.paper_avg_langs), ())
+    extra = [f"Avg({','.join(paper_avg)})"] if paper_avg else []
+    header = ["model", *langs, "Avg", *extra] + (["Gen"] if base is not None else [])
     rows: list[list[Any]] = []
     notes: list[str] = []
     if len(metrics) > 1:
@@ -128,6 +133,9 @@ def reference_table(
         else:
             avg = average(run.acc, langs)
         row: list[Any] = [run.name, *cells, avg]
+        if paper_avg:
+            have_all = all(lang in run.acc for lang in paper_avg)
+            row.append(average(run.acc, paper_avg) if have_all else None)
         if base is not None:
             have = [lang for lang in langs if lang in run.acc and lang in base.acc]
             lacking = [lang for lang in langs if lang in run.acc and lang not in base.acc]

@@ -337,6 +337,7 @@ def run_eval(
         "avg": average(acc_by_lang(summary), langs),
         "n_samples": len(rows),
         "paper_metric": getattr(module, "PAPER_METRIC", "accuracy"),
+        "paper_avg_langs": list(getattr(module, "PAPER_AVG_LANGS", ())),
         "config": cfg.fingerprint(),
     }
     metrics = run.read_metrics()

@@ -10,6 +10,8 @@ when one module registers several (``mmath`` and ``mmath500`` share a loader).
 - ``LANGS``: the languages the benchmark has.
 - ``PAPER_METRIC`` (optional, default "accuracy"): what the papers report, e.g. "pass@16",
   "mean over 6 runs", "difficulty-weighted accuracy"; the report names it in the header.
+- ``PAPER_AVG_LANGS`` (optional): the languages the paper's Avg column covers when it is not
+  all of them (study A: en, zh, de for MMLU-ProX-Lite and MGPQA-Diamond); reports add that Avg.
 - ``langs_for(source) -> tuple[str, ...]`` (optional): the languages a given source actually
   holds, when that is fewer or other than ``LANGS`` (a translated folder, an offline fallback);
   ``--langs all`` expands to these.
@@ -37,5 +39,6 @@ class Benchmark:
     LANGS: tuple[str, ...]
     PAPER_METRIC: str = "accuracy"  # noqa: N815
     doc: str = ""
+    PAPER_AVG_LANGS: tuple[str, ...] = ()  # noqa: N815
     langs_for: Callable[[str | None], tuple[str, ...]] | None = None
     """The languages a given source holds, when that depends on the source (see above)."""

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from xling.data.benchmarks import Benchmark
 from xling.data.benchmarks.mmlu_prox_lite import check_langs
 from xling.data.io import read_jsonl
 from xling.languages import CHOICE_LETTERS, STUDY_LANGS
@@ -177,3 +178,24 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
                                     question=question, answer=answer, choices=choices,
                                     source=NAME, meta=meta))
     return examples
+
+
+PAPER_AVG_LANGS: tuple[str, ...] = ("en", "zh", "de")
+"""Study A reports MGPQA-Diamond (and MMLU-ProX-Lite) as the Avg over these languages."""
+DIAMOND_HUB_ID = "ellamind/gpqa-multilingual"
+"""Gated hub copy whose rows carry an ``is_diamond`` flag (198 of 448 items)."""
+
+
+def _load_diamond(langs: list[str], source: str | None = None,
+                  limit: int | None = None) -> list[Example]:
+    """MGPQA-Diamond: the rows flagged ``is_diamond`` of ``source`` (default the gated
+    ``ellamind/gpqa-multilingual``; a local folder in the same layout works offline)."""
+    return load(langs, source or DIAMOND_HUB_ID, limit, diamond=True)
+
+
+MGPQA_DIAMOND = Benchmark(
+    name="mgpqa-diamond", load=_load_diamond, SCORER=SCORER, LANGS=LANGS,
+    PAPER_METRIC="accuracy (study A: Avg over en, zh, de)", PAPER_AVG_LANGS=PAPER_AVG_LANGS,
+    doc="MGPQA-Diamond (study A): GPQA Diamond in the study languages, options shuffled once "
+        "per item and identically in every language.",
+)

@@ -117,6 +117,19 @@ def _staged_has_all(langs: list[str]) -> Path | None:
     return None
 
 
+def langs_for(source: str | None) -> tuple[str, ...]:
+    """``--langs all``: the staged repack has en and zh only (the hub has all six)."""
+    if source is None:
+        from xling.data import find_shared_data
+
+        try:
+            if (find_shared_data() / "mlogiqa").is_dir():
+                return ("en", "zh")
+        except XlingError:
+            pass
+    return LANGS
+
+
 def load(langs: list[str], source: str | None = None, limit: int | None = None) -> list[Example]:
     """Load mLogiQA for ``langs`` (all in ``LANGS``).
 

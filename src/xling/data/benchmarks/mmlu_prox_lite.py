@@ -41,6 +41,8 @@ SCORER = "choice"
 LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
 """Languages xling registers (the hub has 29; the staged TSVs have the ten study languages)."""
 PAPER_METRIC = "accuracy (study A: Avg over en, zh, de)"
+PAPER_AVG_LANGS: tuple[str, ...] = ("en", "zh", "de")
+"""The languages study A averages MMLU-ProX-Lite over (its tables' Avg column)."""
 HUB_ID = "li-lab/MMLU-ProX-Lite"
 STAGED = "mmlu-prox-lite"
 ARROW_DIR = "en-arrow-jphme"

@@ -1,0 +1,234 @@
+"""M-IFEval (Dussolle et al., 2025, arXiv 2502.04688) and xIFEval (BenchMAX, Huang et al., 2025,
+arXiv 2502.07346): verifiable instruction following ("answer in at most 50 words", "end with
+this phrase", "use only hiragana") beyond English.
+
+Stage: data. Gives Examples whose ``question`` is the raw prompt (no boxed instruction, see
+``build_prompt``), ``answer`` "" (nothing to extract) and ``meta`` = ``{"key",
+"instruction_id_list", "kwargs"}``; scored by ``scoring.ifeval`` (scorer "ifeval"); ``summarize``
+gives prompt- and instruction-level accuracy, strict and loose, per language, with the
+instruction ids xling has no checker for.
+
+Two sources, one row layout (IFEval's: ``key``, ``prompt``, ``instruction_id_list``, ``kwargs``):
+
+- ``mifeval`` (this module): M-IFEval, lightblue-tech/M-IFEval @ 0bc3143, Apache-2.0, staged in
+  ``shared/data/m-ifeval/{lang}_input_data.jsonl``: en 541 (the original IFEval prompts), es 115,
+  fr 235, ja 172 prompts written natively, with language-prefixed instruction ids
+  (``ja:letters:hiragana_only``). Not parallel across languages.
+- ``xifeval`` (``XIFEVAL`` below): BenchMAX's xIFEval, hub dataset ``LLaMAX/BenchMAX_Rule-based``
+  (config = language, split ``train``; files ``ifeval_{lang}.jsonl`` with a ``lang`` field), the
+  IFEval prompts translated into 16 languages, all ten study languages among them; parallel
+  by ``key``. Needs internet and the ``datasets`` package; offline, download the files once
+  and pass their folder as the source.
+
+``source``: None = the staged M-IFEval (``mifeval``) or the hub (``xifeval``); a folder holding
+either layout (``{lang}_input_data.jsonl`` or ``ifeval_{lang}.jsonl``); or a hub id (xIFEval's
+layout). Version 1.
+Try:  xling eval --model ./tiny --benchmark mifeval --langs all --limit 5
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from xling.data.io import read_jsonl
+from xling.languages import LANGUAGES, STUDY_LANGS, get_language
+from xling.schema import Example, XlingError
+
+SCORER = "ifeval"
+LANGS: tuple[str, ...] = ("en", "es", "fr", "ja")
+"""M-IFEval's languages (the staged default)."""
+PAPER_METRIC = "prompt-level strict accuracy (also instruction-level, and loose)"
+XIFEVAL_HUB_ID = "LLaMAX/BenchMAX_Rule-based"
+XIFEVAL_LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
+"""xIFEval's languages that xling's registry has (it also has ar cs hu ko sr vi)."""
+_FIELDS = ("key", "prompt", "instruction_id_list", "kwargs")
+
+
+def _mifeval_file(folder: Path, lang: str) -> Path:
+    return folder / f"{lang}_input_data.jsonl"
+
+
+def _xifeval_file(folder: Path, lang: str) -> Path:
+    return folder / f"ifeval_{lang}.jsonl"
+
+
+def _line_numbers(path: Path) -> list[int]:
+    """1-based line numbers of the non-blank lines (the rows ``read_jsonl`` returns)."""
+    text = path.read_text(encoding="utf-8")
+    return [i for i, line in enumerate(text.split("\n"), start=1) if line.strip()]
+
+
+def _check_row(row: Mapping[str, Any], where: str) -> None:
+    """Raise an ``XlingError`` naming ``where`` (file:line) and the field unless ``row`` has the
+    IFEval layout."""
+    if not isinstance(row.get("prompt"), str) or not row["prompt"].strip():
+        raise XlingError(f"{where}: field 'prompt' must be a non-empty string")
+    ids, kwargs = row.get("instruction_id_list"), row.get("kwargs")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i for i in ids):
+        raise XlingError(f"{where}: field 'instruction_id_list' must be a non-empty list of ids")
+    if not isinstance(kwargs, list) or len(kwargs) != len(ids):
+        raise XlingError(f"{where}: field 'kwargs' must be a list with one entry per instruction "
+                         f"({len(ids)})")
+    if not all(k is None or isinstance(k, dict) for k in kwargs):
+        raise XlingError(f"{where}: field 'kwargs' must hold one mapping (or null) per instruction")
+    if row.get("key") is None:
+        raise XlingError(f"{where}: field 'key' is missing")
+
+
+def _from_file(path: Path) -> list[tuple[dict[str, Any], str]]:
+    rows = read_jsonl(path, required=_FIELDS)
+    return [(row, f"{path}:{line}") for row, line in zip(rows, _line_numbers(path), strict=True)]
+
+
+def _from_hub(hub_id: str, lang: str) -> list[tuple[dict[str, Any], str]]:
+    from datasets import load_dataset
+
+    ds = load_dataset(hub_id, lang, split="train")
+    return [(dict(row), f"{hub_id}[{lang}] row {i}") for i, row in enumerate(ds)]
+
+
+def _examples(name: str, lang: str, rows: list[tuple[dict[str, Any], str]],
+              limit: int | None, parallel: bool) -> list[Example]:
+    out: list[Example] = []
+    for row, where in rows[:limit]:
+        _check_row(row, where)
+        key = str(row["key"])
+        out.append(Example(
+            id=f"{name}-{lang}-{key}",
+            parallel_id=f"{name}-{key}" if parallel else f"{name}-{lang}-{key}",
+            lang=lang, question=row["prompt"], answer="", source=name,
+            meta={"key": row["key"], "instruction_id_list": list(row["instruction_id_list"]),
+                  "kwargs": [{a: v for a, v in (k or {}).items() if v is not None}
+                             for k in row["kwargs"]]},
+        ))
+    return out
+
+
+def _load(name: str, langs: list[str], source: str | None, limit: int | None) -> list[Example]:
+    from xling.data import resolve_source
+
+    for lang in langs:
+        get_language(lang)
+    if name == "mifeval":
+        folder, hub_id = resolve_source(source, "m-ifeval", None)
+    else:
+        folder, hub_id = resolve_source(source, "xifeval", XIFEVAL_HUB_ID)
+    examples: list[Example] = []
+    for lang in langs:
+        if hub_id is not None:
+            if lang not in XIFEVAL_LANGS:
+                raise XlingError(f"{name}: the hub dataset {hub_id} (xIFEval layout) has no "
+                                 f"{lang!r}; xling reads its {', '.join(XIFEVAL_LANGS)}")
+            examples += _examples("xifeval", lang, _from_hub(hub_id, lang), limit, parallel=True)
+            continue
+        assert folder is not None
+        if _mifeval_file(folder, lang).is_file():
+            rows, parallel, kind = _from_file(_mifeval_file(folder, lang)), False, "mifeval"
+        elif _xifeval_file(folder, lang).is_file():
+            rows, parallel, kind = _from_file(_xifeval_file(folder, lang)), True, "xifeval"
+        else:
+            raise XlingError(
+                f"{name}: no {lang!r} file in {folder} (looked for {lang}_input_data.jsonl and "
+                f"ifeval_{lang}.jsonl); M-IFEval has {', '.join(LANGS)}; for the ten study "
+                f"languages use --benchmark xifeval (hub {XIFEVAL_HUB_ID})")
+        examples += _examples(kind, lang, rows, limit, parallel)
+    return examples
+
+
+def load(langs: list[str], source: str | None = None, limit: int | None = None) -> list[Example]:
+    """Load M-IFEval prompts for ``langs`` (en es fr ja in the staged copy).
+
+    Args:
+        source: None (staged M-IFEval), a folder in either layout, or a hub id (xIFEval layout).
+        limit: keep the first N prompts per language.
+
+    Raises:
+        XlingError: a language without a file, a malformed row (file:line and field).
+    """
+    return _load("mifeval", langs, source, limit)
+
+
+def load_xifeval(langs: list[str], source: str | None = None,
+                 limit: int | None = None) -> list[Example]:
+    """Load xIFEval prompts for ``langs`` (default: the hub dataset ``LLaMAX/BenchMAX_Rule-based``).
+
+    Args:
+        source: None (hub), a hub id, or a folder with ``ifeval_{lang}.jsonl`` files.
+        limit: keep the first N prompts per language (the same keys in every language).
+    """
+    return _load("xifeval", langs, source, limit)
+
+
+def _langs_in(name: str, source: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if source is None or not Path(source).expanduser().is_dir():
+        return default if source is None or name == "xifeval" else XIFEVAL_LANGS
+    folder = Path(source).expanduser()
+    return tuple(lang for lang in LANGUAGES if _mifeval_file(folder, lang).is_file()
+                 or _xifeval_file(folder, lang).is_file())
+
+
+def langs_for(source: str | None) -> tuple[str, ...]:
+    """The languages ``source`` holds: M-IFEval's four by default, a folder's files, or the
+    xIFEval languages for a hub id (``--langs all`` expands to these)."""
+    return _langs_in("mifeval", source, LANGS)
+
+
+def xifeval_langs_for(source: str | None) -> tuple[str, ...]:
+    """The languages an xIFEval ``source`` holds (default: the hub's, as xling knows them)."""
+    return _langs_in("xifeval", source, XIFEVAL_LANGS)
+
+
+def build_prompt(example: Example, style: str) -> str:
+    """The raw instruction prompt: the instructions are the task, so no boxed-answer or
+    language instruction is appended (for any ``style``)."""
+    return example.question
+
+
+def _details(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's per-instruction results; a row that was never scored (generation error) fails
+    every instruction of its prompt."""
+    if row.get("details"):
+        return json.loads(row["details"]) if isinstance(row["details"], str) else dict(row["details"])
+    from xling.scoring.ifeval import is_known
+
+    meta = row.get("meta")
+    meta = json.loads(meta) if isinstance(meta, str) else (meta or {})
+    ids = list(meta.get("instruction_id_list") or [])
+    return {"instructions": [{"id": i, "strict": False, "loose": False} for i in ids],
+            "unknown": [i for i in ids if not is_known(i)]}
+
+
+def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per language: IFEval's four accuracies with Wilson CIs (``metrics.ifeval_accuracy``); and
+    the instruction ids xling has no checker for, with how often each occurred (each counted
+    as not followed).
+
+    Returns:
+        ``{"langs": {lang: {"prompt_strict", "prompt_loose", "inst_strict", "inst_loose",
+        "n_prompts", "unknown", "by_instruction"}}, "unknown_instructions": {id: count}}``.
+    """
+    from xling.metrics import ifeval_accuracy
+
+    by_lang: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_lang[row["lang"]].append(_details(row))
+    per_lang = {lang: ifeval_accuracy(items) for lang, items in by_lang.items()}
+    unknown: Counter[str] = Counter()
+    for metrics in per_lang.values():
+        unknown.update(metrics["unknown"])
+    return {"langs": per_lang, "unknown_instructions": dict(sorted(unknown.items()))}
+
+
+XIFEVAL = SimpleNamespace(
+    name="xifeval", load=load_xifeval, SCORER=SCORER, LANGS=XIFEVAL_LANGS,
+    PAPER_METRIC=PAPER_METRIC, build_prompt=build_prompt, summarize=summarize,
+    langs_for=xifeval_langs_for,
+    doc="xIFEval (BenchMAX): IFEval translated into 16 languages; hub LLaMAX/BenchMAX_Rule-based.",
+)
+"""The xIFEval benchmark (registry name ``xifeval``): same rows, scorer and summary as
+M-IFEval, loaded from the hub by default."""
