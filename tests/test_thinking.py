@@ -114,3 +114,47 @@ def test_bootstrap_mti_undefined_without_source_gain():
     same = np.ones((5, 2))
     out = bootstrap_mti(same, same, ["en", "de"], n_boot=10)
     assert math.isnan(out["mti"]) and "no gain on the source" in out["undefined"]
+
+
+class _Template:
+    """A chat template like Qwen3's / R1's, which opens the thinking block itself."""
+
+    def apply_chat_template(self, messages, tokenize, add_generation_prompt):
+        assert not tokenize and add_generation_prompt
+        return f"<|user|>{messages[0]['content']}<|assistant|><think>\n"
+
+
+@pytest.mark.parametrize("chat", [False, True])
+def test_think_prefill_opens_the_block_in_the_question_language(tmp_path, shared_data, chat):
+    from xling.data import load_benchmark
+    from xling.languages import THINK_OPENINGS
+
+    questions = [ex.question for ex in load_benchmark("mgsm", ["de", "ja"], limit=1)]
+    texts = [f"{DE_THINK}</think> Die Antwort ist \\boxed{{18}}.", "まだ考えています"]
+    gen = Scripted({q: t for q, t in zip(questions, texts, strict=True)})
+    if chat:
+        gen.tokenizer = _Template()
+        gen.generate_raw = gen.generate
+        # The rendered prompt starts with the template's user tag: match on the question inside.
+        gen.generate = lambda prompts, params: gen.generate_raw(
+            [p.removeprefix("<|user|>") for p in prompts], params)
+    cfg = EvalConfig(model="scripted", benchmark="mgsm", limit=1, prompt_style="think-prefill",
+                     chat_template=chat)
+    assert cfg.think == "prefilled"
+    run_eval(cfg, ["de", "ja"], tmp_path / "run", generator=gen)
+    rows = read_parquet(tmp_path / "run" / "eval" / "mgsm.parquet")
+    for row in rows:
+        assert row["prompt_style"] == "think-prefill"
+        assert row["prompt"].endswith("<think>\n" + THINK_OPENINGS[row["lang"]] + "\n")
+        assert row["prompt"].count("<think>") == 1  # the template's own opening is not doubled
+    de, ja = rows
+    assert (de["think_state"], de["correct"]) == ("closed", True)
+    assert (ja["think_state"], ja["reason"]) == ("unclosed", "truncated-thinking")
+
+
+def test_every_language_has_a_think_opening_in_that_language():
+    from xling.languages import LANGUAGES, THINK_OPENINGS
+    from xling.scoring.language import detect_language
+
+    for code in LANGUAGES:
+        assert detect_language(THINK_OPENINGS[code]) == code, code

@@ -59,7 +59,8 @@ def eval_command(
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
     max_new_tokens: Annotated[int, typer.Option(help="Completion length cap (tokens).")] = 512,
     backend: Annotated[str, typer.Option(help="hf | openai | vllm.")] = "hf",
-    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency.")] = "standard",
+    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency | think-prefill (reason in the question's language).")] = "standard",
+    think: Annotated[str, typer.Option(help="Reasoning models' <think> blocks: auto | prefilled | off; the answer part is scored.")] = "auto",
     chat_template: Annotated[bool, typer.Option(help="Wrap prompts in the chat template.")] = False,
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
     batch_size: Annotated[int, typer.Option(help="hf backend batch size.")] = 16,
@@ -76,7 +77,7 @@ def eval_command(
                               max_new_tokens=max_new_tokens, seed=seed)
     cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
                      prompt_style=prompt_style, chat_template=chat_template, sampling=sampling,
-                     runs=runs, pass_k=_parse_ks(pass_k))
+                     runs=runs, pass_k=_parse_ks(pass_k), think=think)
     kwargs = {"batch_size": batch_size} if backend == "hf" else {}
     if base_url:
         kwargs["base_url"] = base_url

@@ -230,9 +230,29 @@ LANGUAGES: dict[str, Language] = {
     ]
 }
 
-PROMPT_STYLES: tuple[str, ...] = ("standard", "english", "consistency")
+PROMPT_STYLES: tuple[str, ...] = ("standard", "english", "consistency", "think-prefill")
 """standard: the instruction in the question's language; english: the English instruction for
-every language; consistency: the standard instruction plus 'reason only in <language>' (study A)."""
+every language; consistency: the standard instruction plus 'reason only in <language>' (study A,
+and study B's instruction to reason in the question's language); think-prefill: the consistency
+prompt, and the model's thinking block is opened for it with ``THINK_OPENINGS[lang]`` (study B's
+prefilled reasoning language; see ``study.evaluate``)."""
+
+THINK_OPENINGS: dict[str, str] = {
+    "en": "Okay, let me think this through step by step in English.",
+    "zh": "好的，让我用中文一步一步地思考这个问题。",
+    "de": "Okay, ich denke jetzt Schritt für Schritt auf Deutsch darüber nach.",
+    "es": "Bien, voy a pensar en esto paso a paso en español.",
+    "fr": "D'accord, je vais réfléchir à cela étape par étape en français.",
+    "ja": "では、日本語で一歩ずつ考えてみます。",
+    "ru": "Хорошо, я буду рассуждать шаг за шагом на русском языке.",
+    "th": "ได้ ฉันจะคิดเรื่องนี้ทีละขั้นตอนเป็นภาษาไทย",
+    "sw": "Sawa, nitafikiri kuhusu hili hatua kwa hatua kwa Kiswahili.",
+    "bn": "ঠিক আছে, আমি বাংলায় ধাপে ধাপে এটি নিয়ে চিন্তা করব।",
+    "te": "సరే, నేను దీని గురించి తెలుగులో దశలవారీగా ఆలోచిస్తాను.",
+}
+"""The first sentence of a prefilled thinking block, in each language ('think-prefill'):
+models continue in the language their reasoning started in. Every registered language has one
+(tested)."""
 
 
 def get_language(code: str) -> Language:
@@ -303,6 +323,6 @@ def build_prompt(question: str, lang: str, style: str = "standard",
         return f"{question}\n{instruction}"
     if style == "english":
         return f"{question}\n{english}"
-    if style == "consistency":
+    if style in ("consistency", "think-prefill"):
         return f"{question}\n{instruction} {language.consistency}"
     raise XlingError(f"unknown prompt style {style!r}; known: {', '.join(PROMPT_STYLES)}")

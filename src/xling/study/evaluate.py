@@ -71,6 +71,11 @@ class EvalConfig:
 
         if self.think not in THINK_MODES:
             raise XlingError(f"unknown think mode {self.think!r}; known: {', '.join(THINK_MODES)}")
+        if self.prompt_style == "think-prefill":
+            if self.think == "off":
+                raise XlingError("prompt style think-prefill opens a thinking block; think 'off' "
+                                 "would score the thinking as the answer")
+            object.__setattr__(self, "think", "prefilled")
         if self.sampling.greedy and total > 1:
             # Greedy decoding gives the same completion every time: R runs or n samples would be
             # identical copies and pass@k / run sd would be meaningless.
@@ -138,7 +143,7 @@ def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str) -> di
 
 def _rows(
     examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str,
-    run_index: int = 0, think: str = "auto",
+    run_index: int = 0, think: str = "auto", prompt_style: str = "standard",
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for ex, prompt, samples in zip(examples, prompts, gens, strict=True):
@@ -149,6 +154,7 @@ def _rows(
                 "gold": ex.answer, "prompt": prompt, "completion": gen.text,
                 **verdict_fields,
                 "run": run_index,
+                "prompt_style": prompt_style,
                 "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens,
                 "finish_reason": gen.finish_reason, "error": gen.error,
                 "meta": _json_or_none(ex.meta),
@@ -232,6 +238,8 @@ def _generate_stream(
     reused on a rerun; a chunk holding only finished languages is skipped.
     """
     prompts = {ex.id: _prompt(ex, cfg.prompt_style, module) for ex in examples}
+    if cfg.prompt_style == "think-prefill":
+        prompts = _prefill(prompts, examples, cfg, generator)
     order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
     chunks = [order[i:i + CHUNK_PROMPTS] for i in range(0, len(order), CHUNK_PROMPTS)]
     todo = [(r, c) for r in range(cfg.runs) for c, chunk in enumerate(chunks)
@@ -248,7 +256,7 @@ def _generate_stream(
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
             gens = generator.generate([prompts[i] for i in want], sampling)
             got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r,
-                        think=cfg.think)
+                        think=cfg.think, prompt_style=cfg.prompt_style)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
         log.info("%s: chunk %d/%d (%d prompts, run %d) done, %.0fs", cfg.benchmark, step,
@@ -256,6 +264,38 @@ def _generate_stream(
     index = {ex.id: i for i, ex in enumerate(examples)}  # back to the benchmark's item order
     rows.sort(key=lambda row: (index[row["id"]], row["run"], row["sample"]))
     return rows
+
+
+def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
+             generator: Generator) -> dict[str, str]:
+    """Study B's prefilled reasoning language: each prompt is rendered with the model's chat
+    template here (the backend then generates from the raw text) and ends with an opened
+    thinking block whose first sentence is in the question's language (``THINK_OPENINGS``)."""
+    from xling.languages import THINK_OPENINGS
+    from xling.scoring.thinking import OPEN
+
+    render = None
+    if cfg.chat_template:
+        tokenizer = getattr(generator, "tokenizer", None)
+        if tokenizer is None:
+            try:
+                from transformers import AutoTokenizer
+
+                tokenizer = AutoTokenizer.from_pretrained(cfg.model)
+            except Exception as exc:
+                raise XlingError(f"think-prefill with a chat template needs the tokenizer of "
+                                 f"{cfg.model!r} to render it: {exc}") from None
+
+        def render(text: str) -> str:
+            return tokenizer.apply_chat_template([{"role": "user", "content": text}],
+                                                 tokenize=False, add_generation_prompt=True)
+    out = {}
+    for ex in examples:
+        text = render(prompts[ex.id]) if render else prompts[ex.id] + "\n"
+        # Templates of reasoning models (R1 distills, Qwen3) already open the block.
+        opened = text.rstrip().endswith(OPEN)
+        out[ex.id] = (text if opened else text + OPEN + "\n") + THINK_OPENINGS[ex.lang] + "\n"
+    return out
 
 
 def _read_part(path: Path, ids: list[str], n: int) -> list[dict[str, Any]] | None:
@@ -313,8 +353,11 @@ def run_eval(
     pending = [lang for lang in langs if lang not in done]
     if pending:
         if generator is None:
-            generator = get_generator(cfg.backend, cfg.model, chat_template=cfg.chat_template,
-                                      **(backend_kwargs or {}))
+            # think-prefill renders the chat template itself (to open the assistant's thinking).
+            generator = get_generator(
+                cfg.backend, cfg.model,
+                chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
+                **(backend_kwargs or {}))
         fresh = _generate_stream(run.shard(name, "x").parent, cfg, module, examples, set(pending),
                                  generator)
         for lang in pending:
