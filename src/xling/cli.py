@@ -30,6 +30,9 @@ def _mount_subapps() -> None:
 
     app.add_typer(train_app, name="train")
     app.add_typer(export_app, name="export")
+    from xling.cli_translate import EPILOG, translate_command
+
+    app.command("translate", epilog=EPILOG)(translate_command)
 
 
 def _benchmark_epilog() -> str:

@@ -113,7 +113,8 @@ POOLS: dict[str, Callable[[list[str]], list[Example]]] = {
 
 
 def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]:
-    """Load a named pool (``POOLS``) or a jsonl file, restricted to ``langs``.
+    """Load a named pool (``POOLS``), a jsonl file, or a benchmark card (a ``card.yaml``, or a
+    folder holding one, such as ``xling translate``'s output), restricted to ``langs``.
 
     Raises:
         XlingError: unknown pool name (not a file either), or a language the pool lacks.
@@ -122,10 +123,20 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]
     loader = POOLS.get(str(name_or_path))
     if loader is not None:
         return loader(langs)
-    if Path(name_or_path).is_file():
-        return load_jsonl_pool(name_or_path, langs)
+    path = Path(name_or_path)
+    if path.is_dir() and (path / "card.yaml").is_file():
+        path = path / "card.yaml"
+    if path.is_file() and path.suffix in (".yaml", ".yml"):
+        from xling.data.benchmarks.card import card_benchmark
+
+        card = card_benchmark(path)
+        _check_available(langs, card.LANGS, str(path))
+        return card.load(langs)
+    if path.is_file():
+        return load_jsonl_pool(path, langs)
     raise XlingError(
-        f"unknown pool {str(name_or_path)!r}; known: {', '.join(POOLS)} (or a path to a .jsonl file)"
+        f"unknown pool {str(name_or_path)!r}; known: {', '.join(POOLS)} (or a path to a .jsonl "
+        "file, a card.yaml, or a folder holding one)"
     )
 
 

@@ -75,7 +75,7 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
     base_cell = next((c for c in cells if c.spec.paradigm == "base"), None)
     trained = [c for c in cells if c.spec.paradigm != "base"]
     sections: list[Section] = []
-    for bench in study.eval.benchmarks:
+    for bench in map(_result_name, study.eval.benchmarks):
         have = [c for c in cells if c.run.eval_file(bench).is_file()]
         if not have:
             continue
@@ -99,6 +99,39 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
     sections += _probe_sections(done, out)
     if study.scaling is not None and trained:
         sections.append(_scaling(study, [c for c in trained if c.spec.design == "parallel"], out))
+    return sections + _translation_sections(study)
+
+
+def _result_name(bench: str) -> str:
+    """The name results are stored under: a card path's is the card's name."""
+    if not str(bench).endswith((".yaml", ".yml")):
+        return bench
+    from xling.data import get_benchmark
+
+    return getattr(get_benchmark(bench), "NAME", None) or bench
+
+
+def _translation_sections(study: StudySpec) -> list[Section]:
+    """Cite the translation summary (``xling translate``'s summary.json) of a translated pool or
+    benchmark card the study uses: items, pass rate, retries and drops per language."""
+    sections = []
+    for use, where in [("training pool", study.pool.name),
+                       *(("benchmark", b) for b in study.eval.benchmarks)]:
+        path = Path(where)
+        summary_path = (path if path.is_dir() else path.parent) / "summary.json"
+        if not (path.is_dir() or path.suffix in (".yaml", ".yml")) or not summary_path.is_file():
+            continue
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        rows = [[lang, str(s["items"]), str(s["passed"]), _pct(s["passed"] / max(1, s["items"])),
+                 str(s["retried"]), ", ".join(f"{k} {v}" for k, v in sorted(s["dropped"].items()))
+                 or "0", str(s.get("in_card", ""))] for lang, s in summary["langs"].items()]
+        md = _table(["lang", "items", "passed", "pass rate %", "retried", "dropped (by reason)",
+                     "parallel items kept"], rows)
+        judge = summary.get("verify_model")
+        md += (f"\n\n_{summary.get('source')} translated by `{summary.get('model')}`"
+               + (f", judged by `{judge}`" if judge else ", rule checks only")
+               + f"; checks: {', '.join(summary.get('checks', []))}. Source: `{summary_path}`._")
+        sections.append(Section(f"Translated {use} `{where}`: verification summary", md))
     return sections
 
 
@@ -225,7 +258,7 @@ def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
         monolingual_generalization_gap,
         plot_scaling,
     )
-    bench = study.eval.benchmarks[0]
+    bench = _result_name(study.eval.benchmarks[0])
     ns, ys = [], []
     for c in sorted(cells, key=lambda c: len(c.spec.train_langs)):
         run = load_run(c.run.root, bench)
@@ -283,7 +316,7 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
             data_files = []
     prov = provenance(data_files)
     for c, _ in cell_results(study):
-        for bench in study.eval.benchmarks:
+        for bench in map(_result_name, study.eval.benchmarks):
             path = c.run.eval_file(bench)
             if path.is_file():
                 prov.setdefault("eval_files", {})[f"{c.label}/{bench}"] = hashlib.sha256(
