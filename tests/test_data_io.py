@@ -44,3 +44,41 @@ def test_atomic_writes_leave_no_temp_files(tmp_path):
     write_parquet(tmp_path / "p.parquet", [{"x": 1, "y": None}])
     assert read_parquet(tmp_path / "p.parquet") == [{"x": 1, "y": None}]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "p.parquet"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_written_files_get_the_umask_mode_not_0600(tmp_path, umask):
+    import os
+    import stat
+
+    from xling.data.io import atomic_write_text
+
+    old = os.umask(umask)
+    try:
+        written = [atomic_write_text(tmp_path / "report.html", "<p>"),
+                   write_json(tmp_path / "metrics.json", {"a": 1}),
+                   write_jsonl(tmp_path / "rows.jsonl", [{"a": 1}]),
+                   write_parquet(tmp_path / "rows.parquet", [{"a": 1}])]
+        with open(tmp_path / "plain.txt", "w") as fh:  # what a plain open gives
+            fh.write("x")
+    finally:
+        os.umask(old)
+    expected = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
+    assert expected == 0o666 & ~umask
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in written} == {
+        p.name: expected for p in written}
+
+
+def test_rewriting_keeps_an_existing_files_mode(tmp_path):
+    import os
+    import stat
+
+    path = write_json(tmp_path / "m.json", {"a": 1})
+    os.chmod(path, 0o640)
+    write_json(path, {"a": 2})
+    write_parquet(tmp_path / "p.parquet", [{"x": 1}])
+    os.chmod(tmp_path / "p.parquet", 0o604)
+    write_parquet(tmp_path / "p.parquet", [{"x": 2}])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "p.parquet").stat().st_mode) == 0o604
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "p.parquet"]

@@ -6,10 +6,13 @@ Run: pytest tests/test_generate_openai.py -v
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -186,3 +189,87 @@ def test_api_key_never_in_errors_or_logs(scripted, caplog):
     assert "HTTP 401" in str(info.value)
     assert SECRET not in str(info.value) and SECRET not in out[1][0].error
     assert SECRET not in caplog.text and "retry" in caplog.text
+
+
+@contextlib.contextmanager
+def silent_server(answer_first: bool = False):
+    """A loopback server that accepts connections and never answers (except, if asked, the
+    first request, with a valid completion). Yields (base_url, accepted connections)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.settimeout(0.05)
+    conns: list[socket.socket] = []
+    done = threading.Event()
+
+    def answer(conn: socket.socket) -> None:
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += conn.recv(65536)
+        head, _, body = buf.partition(b"\r\n\r\n")
+        length = int(re.search(rb"content-length:\s*(\d+)", head, re.IGNORECASE).group(1))
+        while len(body) < length:
+            body += conn.recv(65536)
+        data = json.dumps({"choices": [{"text": "ok", "finish_reason": "stop"}],
+                           "usage": {"prompt_tokens": 1, "completion_tokens": 1}}).encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     + f"Content-Length: {len(data)}\r\n\r\n".encode() + data)
+        conn.close()
+
+    def loop() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = sock.accept()
+            except TimeoutError:
+                continue
+            conns.append(conn)
+            if answer_first and len(conns) == 1:
+                answer(conn)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1", conns
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        for conn in conns:
+            conn.close()
+        sock.close()
+
+
+def test_silent_server_fails_after_one_timeout_with_one_line():
+    with silent_server() as (url, conns):
+        start = time.perf_counter()
+        with pytest.raises(XlingError, match=r"no answer from http://127\.0\.0\.1:\d+/v1/completions "
+                                             r"within timeout_s=0\.5 s") as info:
+            client(url, timeout_s=0.5, max_retries=3).generate(PROMPTS, SamplingParams())
+        elapsed = time.perf_counter() - start
+    assert "\n" not in str(info.value)
+    assert len(conns) == 1  # the first request alone, not retried on a timeout
+    assert elapsed < 60  # (a very loose bound: the old defaults waited 4 x 120 s)
+
+
+def test_timeout_and_retries_default_from_the_environment(monkeypatch):
+    monkeypatch.setenv("XLING_OPENAI_TIMEOUT_S", "0.5")
+    monkeypatch.setenv("XLING_OPENAI_MAX_RETRIES", "1")
+    gen = client("http://127.0.0.1:9/v1")
+    assert (gen.timeout_s, gen.max_retries) == (0.5, 1)
+    assert client("http://127.0.0.1:9/v1", timeout_s=7, max_retries=0).timeout_s == 7
+    monkeypatch.setenv("XLING_OPENAI_MAX_RETRIES", "lots")
+    with pytest.raises(XlingError, match=r"\$XLING_OPENAI_MAX_RETRIES must be an integer, got 'lots'"):
+        client("http://127.0.0.1:9/v1")
+    with pytest.raises(XlingError, match="timeout_s > 0"):
+        client("http://127.0.0.1:9/v1", timeout_s=0, max_retries=0)
+
+
+def test_server_that_stops_answering_stops_the_run():
+    prompts = [f"q{i}" for i in range(8)]
+    with silent_server(answer_first=True) as (url, conns):
+        with pytest.raises(XlingError, match=r"stopped answering \(1 of 8 requests answered\): "
+                                             r"no answer .* within timeout_s=0\.3 s") as info:
+            client(url, timeout_s=0.3, max_retries=1, backoff_s=0.01, max_concurrency=2).generate(
+                prompts, SamplingParams())
+    assert "\n" not in str(info.value)
+    # 1 answered + at most 2 in flight x 2 attempts; without stopping, 1 + 7 x 2 = 15
+    assert len(conns) <= 5

@@ -1,5 +1,7 @@
 """Study files are validated before anything runs, with the file and key named."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -27,19 +29,119 @@ def test_grid_expands_to_cells_with_a_base(tmp_path):
 @pytest.mark.parametrize("patch, message", [
     ({"modle": "x"}, r"study\.yaml: unknown key 'modle'"),
     ({"eval": {"langs": "en,xx"}}, r"study\.yaml: eval\.langs: unknown language 'xx'"),
-    ({"grid": {"paradigms": ["dpo"], "train_langs": [["de"]]}}, r"study\.yaml: unknown paradigm 'dpo'"),
-    ({"grid": {"paradigms": ["sft"], "train_langs": [["de", "kl"]]}}, r"grid\.train_langs: unknown language 'kl'"),
+    ({"grid": {"paradigms": ["dpo"], "train_langs": [["de"]]}}, r"study\.yaml: grid\.paradigms\[0\]: unknown paradigm 'dpo'"),
+    ({"grid": {"paradigms": ["sft"], "train_langs": [["de", "kl"]]}}, r"grid\.train_langs\[0\]: unknown language 'kl'"),
     ({"eval": {"benchmarks": ["mmlu"]}}, r"eval\.benchmarks: unknown benchmark 'mmlu'"),
     ({"eval": {"limitt": 3}}, r"study\.yaml: eval: unknown key 'limitt'"),
     ({"probes": ["vibes"]}, r"probes: unknown probe 'vibes'"),
     ({"base_model": "./no/such/model"}, r"base_model: no model at './no/such/model'"),
     ({"cells": [{"paradigm": "sft"}]}, r"cell SFT\(\) has no train_langs"),
-    ({"pool": {"design": "zigzag"}}, r"pool\.design 'zigzag' unknown"),
+    ({"pool": {"design": "zigzag"}}, r"study\.yaml: pool: design 'zigzag' unknown; known: single, mixed, parallel"),
     ({"name": ""}, r"missing required key 'name'"),
 ])
 def test_bad_study_files_are_refused_with_file_and_key(tmp_path, patch, message):
     with pytest.raises(XlingError, match=message):
         load_spec(write(tmp_path, {**BASE, **patch}))
+
+
+ABLATION = {"cells": [{"paradigm": "grpo", "train_langs": ["de"], "name": "RL+reward",
+                       "config": {"reward": "combined"}}]}
+
+
+@pytest.mark.parametrize("patch, message", [
+    # the issue's list: each started running (or ran silently) before
+    ({"paradigm_config": {"sft": {"epoch": 2}}},
+     r"study\.yaml: paradigm_config\.sft: unknown key 'epoch'; known: batch_size, .*epochs"),
+    ({"paradigm_config": {"sft": {"learning_rate": -1}}},
+     r"study\.yaml: cell SFT\(de\) \(paradigm_config\.sft\): learning_rate must be > 0, got -1"),
+    ({"paradigm_config": {"sft": {"epochs": "two"}}},
+     r"study\.yaml: paradigm_config\.sft\.epochs: expected a number, got 'two'$"),
+    ({"eval": {"n": 0, "limit": 0}}, r"study\.yaml: eval: (limit|n) must be .*>= 1"),
+    ({"eval": {"n": 0}}, r"study\.yaml: eval: n must be an integer >= 1, got 0"),
+    ({"eval": {"limit": 0}}, r"study\.yaml: eval: limit must be >= 1 \(or null = every question\), got 0"),
+    ({"pool": {"n": -5}}, r"study\.yaml: pool: n must be >= 1 \(or null = all\), got -5"),
+    ({"eval": {"batch_size": 0}}, r"study\.yaml: eval: batch_size must be >= 1, got 0"),
+    ({"paradigm_config": {"sft": {"batch_size": 0}}},
+     r"study\.yaml: cell SFT\(de\) \(paradigm_config\.sft\): batch_size .*must be >= 1"),
+    ({"sandbox": {"hiden_size": 64}}, r"study\.yaml: sandbox: unknown key 'hiden_size'; known: preset, .*hidden_size"),
+    ({"sandbox": {"problems": {"max_vlue": 9}}}, r"sandbox\.problems: unknown key 'max_vlue'"),
+    ({"sandbox": {"preset": "huge"}}, r"sandbox\.preset: unknown preset 'huge'; known: default, quick"),
+    ({"sandbox": {"steps": "many"}}, r"sandbox\.steps: expected an integer, got 'many'"),
+    ({"sandbox": {"mix": {"en": 0.5, "de": 0.2}}}, r"sandbox\.mix: shares must be >= 0 and sum to 1"),
+    # more values of each section
+    ({"paradigm_config": {"sft": {"learning_rate": "1e-4"}}}, r"expected a number, got '1e-4' .*write 1\.0e-4"),
+    ({"paradigm_config": {"sft": {"batch_size": 2.5}}}, r"paradigm_config\.sft\.batch_size: expected an integer"),
+    ({"paradigm_config": {"sft": {"chat": "yes"}}}, r"paradigm_config\.sft\.chat: expected true or false"),
+    ({"paradigm_config": {"grpo": {"num_generations": 1}}}, r"cell GRPO\(de\) .*num_generations must be >= 2"),
+    ({"paradigm_config": {"dpo": {}}}, r"paradigm_config: unknown paradigm 'dpo'"),
+    ({**ABLATION, "paradigm_config": {"grpo": {"reward": "vibes"}}}, r"cell GRPO\(de\) .*unknown reward 'vibes'"),
+    ({"cells": [{"paradigm": "grpo", "train_langs": ["de"], "config": {"rewrd": "combined"}}]},
+     r"cells\[0\]\.config: unknown key 'rewrd'"),
+    ({"cells": [{"paradigm": "grpo", "train_langs": ["de"], "name": "x",
+                 "config": {"reward_weights": [0.5, 0.5]}}]},
+     r"cell x \(cells\[0\]\.config\): reward_weights only apply to reward 'combined'"),
+    ({"cells": [{"paradigm": "rft", "train_langs": ["de"]}], "paradigm_config": {"rft": {"sft": {"epochs": 0}}}},
+     r"cell RFT\(de\) \(paradigm_config\.rft\): sft: epochs must be > 0"),
+    ({"cells": [{"paradigm": "sft+grpo", "train_langs": ["de"]}], "paradigm_config": {"sft": {"epoch": 1}}},
+     r"paradigm_config\.sft: unknown key 'epoch'"),
+    ({"cells": [{"paradigm": "sft+grpo", "train_langs": ["de"]}],
+      "paradigm_config": {"sft+grpo": {"grpo": {"beta": "x"}}}}, r"paradigm_config\.sft\+grpo\.grpo\.beta: expected a number"),
+    ({"cells": [{"train_langs": ["de"]}]}, r"cells\[0\]: missing required key 'paradigm'"),
+    ({"cells": [{"paradigm": "base", "config": {"seed": 1}}]}, r"a base cell takes no train_langs or config"),
+    ({"eval": {"temperature": -1}}, r"eval: temperature must be >= 0"),
+    ({"eval": {"top_p": 0}}, r"eval: top_p must be in \(0, 1\]"),
+    ({"eval": {"n": 4}}, r"eval: n is 4 but temperature 0 is greedy"),
+    ({"eval": {"prompt_style": "pirate"}}, r"eval: prompt_style 'pirate' unknown; known: standard"),
+    ({"eval": {"max_new_tokens": 0}}, r"eval: max_new_tokens must be an integer >= 1"),
+    ({"eval": {"benchmarks": []}}, r"eval: benchmarks: name at least one"),
+    ({"eval": {"langs": 5}}, r"eval\.langs: expected 'all', 'en,de' or a list"),
+    ({"pool": {"name": "no-such-pool"}}, r"pool\.name: unknown pool 'no-such-pool'; known: .*sandbox"),
+    ({"pool": {"n": "all"}}, r"pool\.n: expected an integer or null, got 'all'"),
+    ({"probes": "drift"}, r"probes: expected a list of strings, got 'drift'"),
+    ({"backend": "vlm"}, r"backend: unknown backend 'vlm'; known: hf, vllm, openai"),
+    ({"grid": {"paradigms": ["sft"], "train_langs": [["de"]], "seeds": ["a"]}}, r"grid\.seeds: expected a list of integers"),
+    ({"grid": {"paradigms": ["sft"], "seeds": [0]}}, r"grid: paradigms, train_langs and seeds must each be non-empty"),
+    ({"scaling": {"order": ["en", "de"], "target": "most"}}, r"scaling: target must be 'all' or 'unseen'"),
+    ({"scaling": {"order": ["en"], "paradigm": "ppo"}}, r"scaling\.paradigm: unknown paradigm 'ppo'"),
+    ({"base_model": "org/model", "sandbox": {"steps": 10}}, r"sandbox: the sandbox recipe applies only when base_model is 'sandbox'"),
+    ({"name": 7}, r"study\.yaml: name: expected a string, got 7"),
+])
+def test_every_key_and_value_is_checked_before_anything_runs(tmp_path, patch, message):
+    with pytest.raises(XlingError, match=message) as caught:
+        load_spec(write(tmp_path, {**BASE, **patch}))
+    text = str(caught.value)
+    assert text.startswith(str(tmp_path / "study.yaml") + ": ") and "\n" not in text  # one line
+
+
+def test_valid_configs_of_every_section_are_accepted():
+    spec = parse_spec({**BASE, **ABLATION, "pool": {"n": None, "design": "mixed"},
+                       "paradigm_config": {"sft": {"epochs": 2, "learning_rate": 1.0e-4, "lora": None},
+                                           "grpo": {"reward_weights": None, "trl": {"max_steps": 3}}},
+                       "sandbox": {"preset": "quick", "steps": 10, "problems": {"max_value": 9}},
+                       "eval": {**BASE["eval"], "n": 4, "temperature": 0.7, "limit": None}})
+    assert spec.pool.n is None and spec.eval.n == 4 and spec.sandbox["steps"] == 10
+
+
+def test_spec_merges_cell_configs_as_the_grid_does():
+    from xling.study.grid import cell_config
+    from xling.study.spec import merged_config
+
+    spec = parse_spec({**BASE, "cells": [{"paradigm": "sft+grpo", "train_langs": ["de"],
+                                          "config": {"grpo": {"beta": 0.1}}}],
+                       "paradigm_config": {"sft": {"epochs": 1}, "grpo": {"beta": 0.0},
+                                           "sft+grpo": {"sft": {"epochs": 2}}}})
+    for cell in spec.cells:
+        assert merged_config(spec.paradigm_config, cell) == cell_config(spec, cell)
+
+
+def test_validation_loads_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = ("import sys, glob; from xling.study.spec import load_spec; "
+            "[load_spec(f) for f in glob.glob('studies/*.yaml')]; "
+            "heavy = {'torch', 'trl', 'transformers'} & set(sys.modules); assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 
 def test_cell_keys_are_content_hashes(tmp_path):
@@ -51,8 +153,6 @@ def test_cell_keys_are_content_hashes(tmp_path):
 
 
 def test_shipped_study_files_validate():
-    from pathlib import Path
-
     files = sorted((Path(__file__).parents[1] / "studies").glob("*.yaml"))
     assert len(files) >= 3
     for path in files:

@@ -343,14 +343,27 @@ def correctness_matrix(
     return list(pids), mat.reshape(len(pids), len(langs))
 
 
+class BootstrapCI(tuple):
+    """``(estimate, lo, hi)``, unpacked as a plain 3-tuple, that also carries ``dropped``: how many
+    of the ``n_boot`` resamples had no defined value (and so are not in the interval)."""
+
+    dropped: int = 0
+    n_boot: int = 0
+
+
 def bootstrap_gen(
     model: Any, base: Any, other: Any | None = None, *, n_boot: int = 2000, seed: int = 0
-) -> tuple[float, float, float]:
+) -> BootstrapCI:
     """Gen of ``model`` against ``base`` (or Gen(model) − Gen(other)) with a paired 95% interval.
 
     Arguments are [n_questions, n_langs] correctness arrays over the same parallel questions
     (``correctness_matrix``); questions are resampled jointly across languages and runs. A
-    language where the resampled base is at 100% is skipped inside ``gen_score``, as in Gen.
+    language where the resampled base is at 100% is skipped inside ``gen_score``, as in Gen; a
+    resample where that leaves no language has no Gen: it is dropped and counted in the
+    result's ``dropped`` (the interval is over the ``n_boot - dropped`` others).
+
+    Raises:
+        XlingError: arrays of different shapes, or every resample undefined.
     """
     import numpy as np
 
@@ -376,8 +389,13 @@ def bootstrap_gen(
             boots.append(stat(rng.integers(0, n, size=n)))
         except XlingError:  # a resample where the base is at 100% everywhere: Gen undefined
             continue
+    if not boots:
+        raise XlingError(f"bootstrap_gen: Gen is undefined in all {n_boot} resamples (the base is "
+                         "at 100% in every language of each)")
     lo, hi = np.percentile(boots, [2.5, 97.5])
-    return float(stat(np.arange(n))), float(lo), float(hi)
+    result = BootstrapCI((float(stat(np.arange(n))), float(lo), float(hi)))
+    result.dropped, result.n_boot = n_boot - len(boots), n_boot
+    return result
 
 
 POLYMATH_WEIGHTS: dict[str, float] = {"low": 1.0, "medium": 2.0, "high": 4.0, "top": 8.0}

@@ -2,7 +2,9 @@
 
 Stage: data (and every stage that persists rows). A malformed row is an ``XlingError`` naming
 ``file:line``, never a silent skip. Writes are atomic (temp file + rename), so a killed run never
-leaves a half-written file that looks finished.
+leaves a half-written file that looks finished, and give the file the permissions a plain
+``open`` would (0o666 minus the umask; an existing file keeps its mode), so reports and metrics
+on a shared machine are as readable as any other file the user writes.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.jsonl"
@@ -15,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,11 +81,31 @@ def read_tsv(path: str | Path, n_columns: int) -> list[list[str]]:
     return rows
 
 
+def _temp_beside(path: Path) -> tuple[int, Path]:
+    """Create a new hidden temp file next to ``path``: (fd, its path).
+
+    Created with mode 0o666, so the kernel applies the umask exactly as for a plain ``open``
+    (``tempfile.mkstemp`` would give 0o600); an existing ``path`` lends its mode instead.
+    """
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except FileNotFoundError:
+            pass
+        return fd, tmp
+    raise FileExistsError(f"no free temp file name next to {path}")
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` via a temp file in the same directory and an atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -121,7 +143,12 @@ def write_parquet(path: str | Path, rows: list[dict[str, Any]]) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.Table.from_pylist(rows), tmp)
-    os.replace(tmp, path)
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(pa.Table.from_pylist(rows), fh)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path

@@ -3,11 +3,16 @@
 Stage: generate. Works with ``vllm serve``, TGI, SGLang, the OpenAI API and xling's own
 ``python -m xling.generate.server``. Standard library only (urllib + threads): one request per
 sample (n=1, seed = params.seed + sample index) so every sample gets exact token counts and its
-own retry; at most ``max_concurrency`` requests in flight; 429, 5xx and connection errors are
-retried ``max_retries`` times with exponential backoff. A sample that still fails is recorded
-as ``Generation(finish_reason="error", error=...)``; if every request fails (or the server is
-unreachable) an ``XlingError`` names the URL. The API key is read from the environment and
-never appears in a log line or an error message.
+own retry; at most ``max_concurrency`` requests in flight; 429, 5xx, connection errors and
+timeouts are retried ``max_retries`` times with exponential backoff. A sample that still fails is
+recorded as ``Generation(finish_reason="error", error=...)``. Bounded waiting: every request waits
+at most ``timeout_s`` for the server (``$XLING_OPENAI_TIMEOUT_S``, default 120 s; retries from
+``$XLING_OPENAI_MAX_RETRIES``, default 3, when the constructor is not given them). The first
+request goes alone and is not retried on a timeout, so a server that accepts connections and
+never answers fails after ``timeout_s``; once the server stops answering (unreachable, timed
+out or refusing the key/URL/model after the retries) the requests not yet sent are dropped.
+Each of these, and every request failing, is a one-line ``XlingError`` naming the URL. The API
+key is read from the environment and never appears in a log line or an error message.
 
 Try:  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 xling eval --backend openai --model tiny ...
 """
@@ -19,6 +24,7 @@ import json
 import logging
 import os
 import random
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -58,8 +64,11 @@ class OpenAIGenerator:
             pass one option to any backend).
         system_prompt: system message prepended in chat mode.
         max_concurrency: requests in flight at once.
-        max_retries: retries per request after the first attempt (429, 5xx, connection errors).
-        timeout_s: per-request timeout in seconds.
+        max_retries: retries per request after the first attempt (429, 5xx, connection errors,
+            timeouts); None = ``$XLING_OPENAI_MAX_RETRIES`` or 3.
+        timeout_s: seconds to wait for the server to connect and to answer (per socket
+            operation, so a non-streamed completion must arrive within it); None =
+            ``$XLING_OPENAI_TIMEOUT_S`` or 120.
         backoff_s: first retry delay in seconds; doubles per retry (capped at 60 s), jittered.
         progress: show a bar over requests (only on a TTY).
     """
@@ -74,13 +83,16 @@ class OpenAIGenerator:
         chat_template: bool = False,
         system_prompt: str | None = None,
         max_concurrency: int = 8,
-        max_retries: int = 3,
-        timeout_s: float = 120,
+        max_retries: int | None = None,
+        timeout_s: float | None = None,
         backoff_s: float = 1.0,
         progress: bool = True,
     ) -> None:
-        if max_concurrency < 1 or max_retries < 0 or timeout_s <= 0:
-            raise XlingError("need max_concurrency >= 1, max_retries >= 0 and timeout_s > 0")
+        max_retries = _from_env("XLING_OPENAI_MAX_RETRIES", 3, int) if max_retries is None else max_retries
+        timeout_s = _from_env("XLING_OPENAI_TIMEOUT_S", 120.0, float) if timeout_s is None else timeout_s
+        if max_concurrency < 1 or max_retries < 0 or not timeout_s > 0:
+            raise XlingError(f"openai backend: need max_concurrency >= 1, max_retries >= 0 and "
+                             f"timeout_s > 0; got {max_concurrency}, {max_retries}, {timeout_s}")
         url = base_url or os.environ.get("OPENAI_BASE_URL") or "http://localhost:8000/v1"
         self.model = model
         self.base_url = url.rstrip("/")
@@ -92,6 +104,7 @@ class OpenAIGenerator:
         self.backoff_s = backoff_s
         self.show_progress = progress
         self._api_key = os.environ.get(api_key_env) or None
+        self._gone_lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -102,20 +115,25 @@ class OpenAIGenerator:
         """Sample ``params.n`` completions per prompt; outer list in prompt order.
 
         Raises:
-            XlingError: the server is unreachable, refuses every request, or rejects the
-                key/URL/model (401, 403, 404).
+            XlingError: the server is unreachable, does not answer within ``timeout_s``, stops
+                answering, refuses every request, or rejects the key/URL/model (401, 403, 404).
         """
         per_prompt = 1 if params.greedy else params.n
         jobs = [(i, j) for i in range(len(prompts)) for j in range(per_prompt)]
         results: dict[tuple[int, int], Generation] = {}
-        if jobs:  # the first request alone: an unreachable server fails fast, not N times
-            results[jobs[0]] = self._sample(prompts[0], params, params.seed, raise_fatal=True)
+        if jobs:  # the first request alone: an unreachable or silent server fails fast, once
+            results[jobs[0]] = self._sample(prompts[0], params, params.seed, probe=True)
+        gone: list[str] = []  # the first fatal error once the server stopped answering
         with ThreadPoolExecutor(self.max_concurrency) as pool:
-            futures = {pool.submit(self._sample, prompts[i], params, params.seed + j): (i, j)
+            futures = {pool.submit(self._sample, prompts[i], params, params.seed + j, gone=gone): (i, j)
                        for i, j in jobs[1:]}
             for fut in progress(as_completed(futures), "generate", len(futures),
                                 enabled=self.show_progress):
                 results[futures[fut]] = fut.result()
+        if gone:
+            done = sum(g.finish_reason != "error" for g in results.values())
+            raise XlingError(f"{self.endpoint} stopped answering ({done} of {len(jobs)} requests "
+                             f"answered): {gone[0]}")
         errors = [g.error for g in results.values() if g.finish_reason == "error"]
         if errors and len(errors) == len(jobs):
             raise XlingError(f"every request to {self.endpoint} failed; first error: {errors[0]}")
@@ -126,9 +144,13 @@ class OpenAIGenerator:
                 for i in range(len(prompts))]
 
     def _sample(
-        self, prompt: str, params: SamplingParams, seed: int, raise_fatal: bool = False
+        self, prompt: str, params: SamplingParams, seed: int, probe: bool = False,
+        gone: list[str] | None = None,
     ) -> Generation:
-        """One request (n=1); a failure becomes an 'error' Generation unless fatal and asked."""
+        """One request (n=1); a failure becomes an 'error' Generation, except that a fatal one
+        raises for the ``probe`` and is recorded in ``gone`` (which stops the other requests)."""
+        if gone:
+            return Generation("", 0, 0, "error", error=f"not sent: {gone[0]}")
         body: dict[str, Any] = {
             "model": self.model, "n": 1, "max_tokens": params.max_new_tokens,
             "temperature": params.temperature, "top_p": params.top_p, "seed": seed,
@@ -141,13 +163,17 @@ class OpenAIGenerator:
         else:
             body["prompt"] = prompt
         try:
-            data = self._post(body)
+            data = self._post(body, retry_timeouts=not probe, stop=gone)
             choice = data["choices"][0]
             text = choice["message"]["content"] if self.chat else choice["text"]
             usage = data.get("usage") or {}
         except RequestFailed as exc:
-            if exc.fatal and raise_fatal:
+            if exc.fatal and probe:
                 raise XlingError(str(exc)) from None
+            if exc.fatal and gone is not None:
+                with self._gone_lock:
+                    if not gone:
+                        gone.append(str(exc))
             return Generation("", 0, 0, "error", error=str(exc))
         except (KeyError, IndexError, TypeError) as exc:
             return Generation("", 0, 0, "error", error=f"malformed response: missing {exc}")
@@ -156,8 +182,10 @@ class OpenAIGenerator:
         return Generation(text, int(usage.get("prompt_tokens", 0)),
                           int(usage.get("completion_tokens", 0)), finish)
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST with retries; raise RequestFailed with a key-free message."""
+    def _post(self, body: dict[str, Any], retry_timeouts: bool = True,
+              stop: list[str] | None = None) -> dict[str, Any]:
+        """POST with retries (none once ``stop`` holds an error); raise RequestFailed with a
+        key-free message."""
         url, data = self.endpoint, json.dumps(body).encode()
         headers = {"Content-Type": "application/json"}
         if self._api_key:
@@ -174,12 +202,18 @@ class OpenAIGenerator:
                 delay = _retry_after(exc)
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", None) or exc
-                message = f"cannot reach {url}: {type(exc).__name__}: {reason}"
-                retry = fatal = True
+                if isinstance(reason, TimeoutError):  # connected (or not) but no answer in time
+                    message = (f"no answer from {url} within timeout_s={self.timeout_s:g} s "
+                               f"(raise timeout_s if the server is only slow)")
+                    retry = retry_timeouts
+                else:
+                    message = f"cannot reach {url}: {type(exc).__name__}: {reason}"
+                    retry = True
+                fatal = True
             except ValueError as exc:
                 message, retry, fatal = f"invalid JSON from {url}: {exc}", False, False
             message = self._redact(message)
-            if not retry or attempt == self.max_retries:
+            if not retry or attempt == self.max_retries or stop:
                 raise RequestFailed(message, fatal)
             delay = delay or min(self.backoff_s * 2**attempt, 60.0) * random.uniform(0.5, 1.0)
             log.warning("%s; retry %d/%d in %.1fs", message, attempt + 1, self.max_retries, delay)
@@ -188,6 +222,18 @@ class OpenAIGenerator:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def _from_env(name: str, default: Any, kind: type) -> Any:
+    """The environment variable ``name`` read as ``kind`` (int or float), else ``default``."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise XlingError(f"${name} must be {'an integer' if kind is int else 'a number'}, "
+                         f"got {raw!r}") from None
 
 
 def _detail(exc: urllib.error.HTTPError) -> str:

@@ -7,25 +7,32 @@ language or of English (``languages.Language.answer_phrases``) followed by a num
 ``$..$`` expression, else (lenient mode only) the last number. Numbers are read per language by
 ``scoring.numbers``. Equivalence: exact rational comparison in-process when both sides are plain
 numbers or simple fractions; otherwise Math-Verify (``verify(gold, pred)``, gold first) in a
-small worker-process pool under a wall-clock deadline (``configure``); on expiry the verdict is
-``reason="timeout"``, the counter in ``stats()`` goes up and the pool is replaced.
-Model output is never evaluated as code.
+few worker processes (``scoring/_worker.py``: plain child processes speaking JSON lines, so the
+caller's script, stdin or notebook is never imported or run again) under a wall-clock deadline
+(``configure``). On expiry the verdict is ``reason="timeout"``; a check whose worker dies three
+times is ``reason="checker-error"``; both are counted in ``stats()`` and the worker is replaced.
+A worker that cannot start at all raises ``XlingError``. Model output is never evaluated as code.
 Try:  python -c "from xling.scoring.math import score_math; print(score_math('\\\\boxed{70.000}', '70000', 'de'))"
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
-import multiprocessing
+import os
+import queue
 import re
+import subprocess
+import sys
+import tempfile
 import threading
 from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
 
 from xling.languages import get_language
-from xling.schema import Verdict
+from xling.schema import Verdict, XlingError
 from xling.scoring.numbers import (
     _SPACES,
     NUMBER_SPAN,
@@ -116,104 +123,350 @@ def extract_span(completion: str, lang: str, lenient: bool = False) -> tuple[str
 
 
 # --- symbolic equivalence in worker processes -------------------------------------------------
+# Workers are plain child processes (``python -I -c ... xling.scoring._worker``) speaking JSON
+# lines over pipes, not a multiprocessing pool: multiprocessing's spawn and forkserver start
+# methods import the caller's ``__main__`` again in every worker, which re-ran unguarded user
+# scripts (and broke on scripts read from stdin). A worker is lent to one check at a time; one
+# that misses the deadline or dies is killed and replaced.
 
 _config = {"deadline_s": 1.0, "workers": 2}
 _counts: Counter[str] = Counter()
 _lock = threading.Lock()  # counters and config
-_pool_lock = threading.Lock()  # creating and discarding the pool (slow: never hold _lock)
-_pool: ProcessPoolExecutor | None = None
-_slots = threading.BoundedSemaphore(2)
+_pool_lock = threading.Lock()  # swapping the pool object
+START_TIMEOUT_S = 120.0
+"""Seconds a new worker may take to import and warm up Math-Verify."""
+ATTEMPTS = 3
+"""Tries per check when its worker dies (each on a fresh worker); then 'checker-error'."""
+_WORKER_CODE = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+                "from xling.scoring._worker import main; main()")
+
+
+class _WorkerGone(Exception):
+    """The worker process ended (or never started); the message is the end of its stderr."""
+
+
+class _Worker:
+    """One worker process, its pipes, and a thread that queues its reply lines."""
+
+    def __init__(self) -> None:
+        self._stderr = tempfile.TemporaryFile()
+        # The parent's import path plus xling's own root, so the worker imports the same xling
+        # and Math-Verify; without the entry Python put first for the caller (its script's
+        # folder or the working directory, which -P/-I would drop), so no module of the user's
+        # can shadow a library here. -I keeps the working directory off sys.path too.
+        unsafe = None if sys.flags.safe_path or not sys.path else sys.path[0]
+        paths = [os.path.abspath(p) for i, p in enumerate(sys.path)
+                 if p and not (i == 0 and p == unsafe)]
+        root = str(Path(__file__).resolve().parents[2])
+        paths += [root] if root not in paths else []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _WORKER_CODE, json.dumps(paths)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
+        self._replies: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        threading.Thread(target=self._read, name="xling-math-reader", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.proc.stdout:  # type: ignore[union-attr]
+                self._replies.put(line)
+        except (OSError, ValueError):
+            pass
+        self._replies.put(None)  # end of output: the worker is gone
+
+    def _reply(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self._replies.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError from None
+        if line is None:
+            raise self._gone()
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            raise _WorkerGone(f"garbled reply {line[:200]!r}") from None
+        if not isinstance(reply, dict):
+            raise _WorkerGone(f"garbled reply {line[:200]!r}")
+        return reply
+
+    @classmethod
+    def start(cls) -> _Worker:
+        """A ready worker. Raises _WorkerGone with its stderr if it does not get ready."""
+        worker = cls()
+        try:
+            if worker._reply(START_TIMEOUT_S).get("ready") is True:
+                return worker
+            problem = "no ready line"
+        except TimeoutError:
+            problem = f"not ready after {START_TIMEOUT_S:.0f} s"
+        except _WorkerGone as exc:
+            worker.kill()
+            raise exc from None
+        worker.kill()
+        raise _WorkerGone(f"{problem}; stderr: {worker.stderr_tail()}")
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request; its reply within ``timeout`` seconds.
+
+        Raises:
+            TimeoutError: no reply in time (the worker is still busy: kill it).
+            _WorkerGone: the worker ended.
+        """
+        try:
+            self.proc.stdin.write(json.dumps(request).encode("ascii") + b"\n")  # type: ignore[union-attr]
+            self.proc.stdin.flush()  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            raise self._gone() from None
+        return self._reply(timeout)
+
+    def _gone(self) -> _WorkerGone:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        return _WorkerGone(f"ended (exit code {code}); stderr: {self.stderr_tail()}")
+
+    def stderr_tail(self, chars: int = 600) -> str:
+        """The last lines the worker wrote to stderr, on one line."""
+        try:
+            self._stderr.seek(0)
+            text = self._stderr.read().decode("utf-8", "replace")[-chars:]
+        except (OSError, ValueError):
+            return "(no stderr)"
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return " | ".join(lines[-4:]) or "(no stderr)"
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self._close_files()
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Let the worker end on end-of-input; kill it if it does not within ``timeout``."""
+        try:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+        self._close_files()
+
+    def _close_files(self) -> None:
+        for fh in (self.proc.stdin, self._stderr):
+            try:
+                fh.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+
+
+def _start_worker() -> _Worker:
+    """Start a worker (two tries). Raises XlingError when none starts: the environment is broken."""
+    problem = ""
+    for _ in range(2):
+        try:
+            return _Worker.start()
+        except _WorkerGone as exc:
+            problem = str(exc)
+        except OSError as exc:  # cannot even spawn (no memory, no such executable)
+            problem = f"{type(exc).__name__}: {exc}"
+    with _lock:
+        _counts["start_failures"] += 1
+    raise XlingError(f"the Math-Verify worker process ({sys.executable}) did not start: {problem}")
+
+
+class _Pool:
+    """At most ``size`` workers; each check borrows an idle one or starts one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.idle: list[_Worker] = []
+        self.live = 0  # workers idle, lent or starting
+        self.closed = False
+        self.cond = threading.Condition()
+
+    def borrow(self) -> _Worker | None:
+        """An idle or new worker; None if the pool was closed meanwhile (ask for the new pool)."""
+        with self.cond:
+            while not self.idle and self.live >= self.size and not self.closed:
+                self.cond.wait()
+            if self.closed:
+                return None
+            if self.idle:
+                return self.idle.pop()
+            self.live += 1
+        try:
+            return _start_worker()
+        except BaseException:
+            self._forget()
+            raise
+
+    def give_back(self, worker: _Worker, healthy: bool) -> None:
+        """Return a worker; an unhealthy one (timed out, died) is killed and replaced."""
+        with self.cond:
+            keep = healthy and not self.closed
+            if keep:
+                self.idle.append(worker)
+                self.cond.notify()
+        if keep:
+            return
+        self._forget()
+        if healthy:
+            worker.close()
+            return
+        worker.kill()
+        with _lock:
+            _counts["pool_restarts"] += 1
+        threading.Thread(target=self.fill, kwargs={"quiet": True}, daemon=True).start()
+
+    def _forget(self) -> None:
+        with self.cond:
+            self.live -= 1
+            self.cond.notify()
+
+    def fill(self, quiet: bool = False) -> None:
+        """Start workers (in parallel) until ``size`` are live; raises XlingError unless quiet."""
+        with self.cond:
+            missing = 0 if self.closed else self.size - self.live
+            self.live += missing
+        errors: list[BaseException] = []
+
+        def one() -> None:
+            try:
+                worker = _start_worker()
+            except BaseException as exc:  # noqa: BLE001 - collected, re-raised below
+                errors.append(exc)
+                self._forget()
+                return
+            self.give_back(worker, healthy=True)
+
+        threads = [threading.Thread(target=one, daemon=True) for _ in range(missing)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors and not quiet:
+            raise errors[0]
+
+    def close(self) -> None:
+        """Close idle workers now; lent ones are closed when given back."""
+        with self.cond:
+            self.closed = True
+            idle, self.idle = self.idle, []
+            self.live -= len(idle)
+            self.cond.notify_all()
+        for worker in idle:
+            worker.close()
+
+
+_pool: _Pool | None = None
+
+
+def _get_pool() -> _Pool:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = _Pool(_config["workers"])
+        return _pool
+
+
+def _after_fork_in_child() -> None:
+    """A forked child must not share its parent's workers (or a lock held at fork time)."""
+    global _pool, _lock, _pool_lock
+    _pool, _lock, _pool_lock = None, threading.Lock(), threading.Lock()
+
+
+def _shutdown() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.close()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(_shutdown)
 
 
 def configure(deadline_s: float | None = None, workers: int | None = None) -> None:
     """Set the wall-clock deadline per symbolic check (seconds) and the worker-process count."""
-    global _slots
+    global _pool
+    old = None
     with _pool_lock:
         if deadline_s is not None:
+            if not deadline_s > 0:
+                raise XlingError(f"deadline_s must be > 0, got {deadline_s}")
             _config["deadline_s"] = float(deadline_s)
         if workers is not None and workers != _config["workers"]:
+            if workers < 1:
+                raise XlingError(f"workers must be >= 1, got {workers}")
             _config["workers"] = int(workers)
-            _slots = threading.BoundedSemaphore(int(workers))
-            _discard_locked(_pool)
+            old, _pool = _pool, None
+    if old is not None:
+        old.close()
 
 
 def stats() -> dict[str, int]:
-    """Counters since import: fast, symbolic, timeouts, unparsable, pool_restarts."""
+    """Counters since import: fast, symbolic, timeouts, unparsable, checker_errors (a check that
+    Math-Verify raised on, or whose worker died ``ATTEMPTS`` times), pool_restarts (workers
+    killed and replaced), start_failures (a worker that never started: XlingError raised)."""
     with _lock:
         return {k: _counts[k] for k in ("fast", "symbolic", "timeouts", "unparsable",
-                                        "pool_restarts")}
-
-
-def _ping() -> bool:
-    import math_verify  # noqa: F401 - warms the import in the worker
-
-    return True
-
-
-def _verify_in_worker(gold: str, pred: str, seconds: int) -> bool | None:
-    """Runs in a worker process (its own main thread, so Math-Verify's alarms work)."""
-    from math_verify import parse, verify
-
-    parsed = parse(f"${pred}$", parsing_timeout=seconds)
-    if not parsed:
-        return None
-    return bool(verify(parse(f"${gold}$", parsing_timeout=seconds), parsed,
-                       timeout_seconds=seconds))
+                                        "checker_errors", "pool_restarts", "start_failures")}
 
 
 def warm_up() -> None:
-    """Start the worker pool now (a few seconds once), so the first check is not slowed."""
-    _get_pool()
+    """Start the worker processes now (a few seconds once), so the first check is not slowed.
+
+    Raises:
+        XlingError: a worker does not start (its stderr is in the message).
+    """
+    _get_pool().fill()
 
 
-def _get_pool() -> ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            pool = ProcessPoolExecutor(_config["workers"], mp_context=ctx)
-            for future in [pool.submit(_ping) for _ in range(_config["workers"])]:
-                future.result(timeout=120)
-            _pool = pool
-        return _pool
-
-
-def _discard_locked(pool: ProcessPoolExecutor | None) -> None:
-    global _pool
-    if pool is None or pool is not _pool:
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
-    _pool = None
+def _checker_error(gold: str, pred: str, why: str) -> str:
     with _lock:
-        _counts["pool_restarts"] += 1
+        _counts["checker_errors"] += 1
+    log.warning("symbolic check failed (%s): gold=%r pred=%.80r", why, gold, pred)
+    return "checker-error"
 
 
 def _symbolic(gold: str, pred: str) -> bool | str:
-    """True/False, or 'timeout' / 'unparsable'."""
-    seconds = max(1, round(_config["deadline_s"]))
-    with _slots:
-        for _ in range(3):  # a pool broken by another thread's timeout is retried
-            pool = _get_pool()
-            try:
-                result = pool.submit(_verify_in_worker, gold, pred, seconds).result(
-                    timeout=_config["deadline_s"])
-            except FutureTimeout:
-                with _lock:
-                    _counts["timeouts"] += 1
-                with _pool_lock:
-                    _discard_locked(pool)
-                threading.Thread(target=_get_pool, daemon=True).start()  # re-warm in background
-                log.warning("symbolic check timed out: gold=%r pred=%.80r", gold, pred)
-                return "timeout"
-            except (BrokenProcessPool, RuntimeError):
-                with _pool_lock:
-                    _discard_locked(pool)
-                continue
-            return "unparsable" if result is None else result
-    return "timeout"
+    """True/False, or 'timeout' / 'unparsable' / 'checker-error' (each counted in stats()).
+
+    Raises:
+        XlingError: no worker process can be started.
+    """
+    deadline = _config["deadline_s"]
+    request = {"gold": gold, "pred": pred, "seconds": max(1, round(deadline))}
+    attempts = 0
+    why = ""
+    while attempts < ATTEMPTS:
+        pool = _get_pool()
+        worker = pool.borrow()
+        if worker is None:  # reconfigured meanwhile
+            continue
+        attempts += 1
+        healthy = False
+        try:
+            reply = worker.ask(request, deadline)
+            healthy = True
+        except TimeoutError:
+            with _lock:
+                _counts["timeouts"] += 1
+            log.warning("symbolic check timed out: gold=%r pred=%.80r", gold, pred)
+            return "timeout"
+        except _WorkerGone as exc:
+            why = f"worker ended: {exc}"
+            continue
+        finally:
+            pool.give_back(worker, healthy)
+        if "error" in reply:
+            return _checker_error(gold, pred, str(reply["error"]))
+        result = reply.get("result")
+        if result is None:
+            return "unparsable"
+        return bool(result)
+    return _checker_error(gold, pred, f"{ATTEMPTS} tries; {why}")
 
 
 def _too_complex(pred: str, gold: str) -> bool:

@@ -4,6 +4,10 @@ Stage: study. For each cell: train (unless it is the base; a finished training i
 skipped, an interrupted one resumes from its last checkpoint), evaluate every benchmark (resumes
 per language), run the probes, write ``metrics.json`` and finally ``DONE``. A cell that raises is
 marked FAILED with the error and the study goes on with the next cell; rerunning retries it.
+Before the base model is built or loaded, every paradigm config to train is checked against
+TRL (``check_training``). A cell is run only under its lock (``<cell>/LOCK``, ``fcntl.flock``):
+two ``study run``s of one study share the cells out, each waits at the end for the cells the
+other holds, and a lock dies with its process, so a killed run never blocks a rerun.
 Try:  xling study run studies/sandbox.yaml && xling study status studies/sandbox.yaml
 """
 
@@ -29,7 +33,7 @@ from xling.study.store import attach_log
 
 log = logging.getLogger(__name__)
 
-RUNNING, FAILED, TRAINED = "RUNNING", "FAILED", "TRAINED"
+FAILED, TRAINED, LOCK = "FAILED", "TRAINED", "LOCK"
 
 
 @dataclass(frozen=True)
@@ -41,25 +45,66 @@ class CellStatus:
     detail: str = ""
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+class CellLock:
+    """The exclusive right to run one cell: ``fcntl.flock`` on ``<cell>/LOCK``.
+
+    The kernel drops the lock when its holder closes it or dies (even by SIGKILL), so a lock is
+    never stale; the file stays (deleting it would let two processes lock two different files)
+    and holds the holder's pid for ``study status``.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.path = Path(root) / LOCK
+        self._fd: int | None = None
+
+    def acquire(self, wait: bool = False) -> bool:
+        """Take the lock; False if another process holds it (and ``wait`` is False)."""
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "start": time.time()}).encode())
+        self._fd = fd
         return True
-    return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the flock
+            self._fd = None
+
+    def holder(self) -> int | None:
+        """The pid of the process holding the lock now, or None if it is free."""
+        import fcntl
+
+        if not self.path.is_file():
+            return None
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                try:
+                    return int(json.loads(self.path.read_text(encoding="utf-8") or "{}")["pid"])
+                except (ValueError, KeyError, TypeError):
+                    return -1  # held, but the pid is not written yet
+            return None
+        finally:
+            os.close(fd)
 
 
 def cell_status(cell: Cell) -> CellStatus:
     root = cell.run.root
     if cell.run.is_done():
         return CellStatus(cell.label, "done", root)
-    running = root / RUNNING
-    if running.is_file():
-        info = json.loads(running.read_text(encoding="utf-8") or "{}")
-        if _pid_alive(int(info.get("pid", -1))):
-            return CellStatus(cell.label, "running", root, f"pid {info.get('pid')}")
+    pid = CellLock(root).holder()
+    if pid is not None:
+        return CellStatus(cell.label, "running", root, f"pid {pid}" if pid > 0 else "")
     failed = root / FAILED
     if failed.is_file():
         return CellStatus(cell.label, "failed", root, failed.read_text(encoding="utf-8").splitlines()[0])
@@ -145,11 +190,34 @@ def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
     write_json(path, run_probes(study, cell, model, base))
 
 
+def check_training(study: StudySpec, cells: list[Cell]) -> None:
+    """Build every trained cell's paradigm config as training will (``train.make_config``,
+    which also checks TRL's field names; imports trl, loads no model).
+
+    Raises:
+        XlingError: naming the study file and the cell.
+    """
+    from xling.train import make_config
+
+    seen: set[str] = set()
+    for cell in cells:
+        if cell.spec.paradigm == "base":
+            continue
+        config = cell.resolved["config"]
+        fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
+        if fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        try:
+            make_config(cell.spec.paradigm, config)
+        except XlingError as exc:
+            raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
+
+
 def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
-    """Train, evaluate and probe one cell; DONE is written last."""
+    """Train, evaluate and probe one cell; DONE is written last. The caller holds its lock."""
     root = cell.run.root
     root.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(root / RUNNING, json.dumps({"pid": os.getpid(), "start": time.time()}))
     (root / FAILED).unlink(missing_ok=True)
     handler = attach_log(cell.run)
     try:
@@ -165,7 +233,6 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
             atomic_write_text(root / FAILED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         raise
     finally:
-        (root / RUNNING).unlink(missing_ok=True)
         logging.getLogger("xling").removeHandler(handler)
         handler.close()
 
@@ -182,20 +249,38 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
     log.info("study %s: %d cells, %d to run (%s)", study.name, len(cells), len(todo), study.out_dir)
     if not todo:
         return study_status(study)
-    base = base_model_path(study)
+    check_training(study, todo)
+    base: str | None = None
     failures: list[str] = []
-    for i, cell in enumerate(todo, start=1):
-        log.info("[%d/%d] cell %s (%s)", i, len(todo), cell.label, cell.run.root.name)
-        start = time.perf_counter()
-        try:
-            run_cell(study, cell, base)
-        except (XlingError, RuntimeError, ValueError, OSError) as exc:
-            if not keep_going:
-                raise
-            log.error("cell %s failed: %s", cell.label, exc)
-            failures.append(cell.label)
-            continue
-        log.info("cell %s done in %.0fs", cell.label, time.perf_counter() - start)
+    held_elsewhere: list[Cell] = []
+    # First pass: every free cell; a cell another run holds is left to it. Second pass: wait for
+    # those, and run any that the other run did not finish (it failed or was killed).
+    for wait, cells_now in ((False, todo), (True, held_elsewhere)):
+        for i, cell in enumerate(cells_now, start=1):
+            lock = CellLock(cell.run.root)
+            if wait:
+                log.info("waiting for cell %s (run by pid %s)", cell.label, lock.holder())
+            if not lock.acquire(wait=wait):
+                log.info("cell %s is being run by pid %s: left to it", cell.label, lock.holder())
+                held_elsewhere.append(cell)
+                continue
+            try:
+                if cell.run.is_done():  # finished by another run meanwhile
+                    continue
+                base = base or base_model_path(study)
+                log.info("[%d/%d] cell %s (%s)", i, len(cells_now), cell.label, cell.run.root.name)
+                start = time.perf_counter()
+                try:
+                    run_cell(study, cell, base)
+                except (XlingError, RuntimeError, ValueError, OSError) as exc:
+                    if not keep_going:
+                        raise
+                    log.error("cell %s failed: %s", cell.label, exc)
+                    failures.append(cell.label)
+                    continue
+                log.info("cell %s done in %.0fs", cell.label, time.perf_counter() - start)
+            finally:
+                lock.release()
     if failures:
         raise XlingError(f"study {study.name}: {len(failures)} cell(s) failed: {', '.join(failures)} "
                          f"(see FAILED in their directories; rerun to retry)")

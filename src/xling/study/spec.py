@@ -19,11 +19,15 @@ Try:  xling study run studies/sandbox.yaml
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.languages import STUDY_LANGS, parse_langs
+from xling.languages import PROMPT_STYLES, STUDY_LANGS, parse_langs
 from xling.schema import XlingError
 
 DESIGNS = ("single", "mixed", "parallel")
@@ -34,11 +38,20 @@ class PoolSpec:
     """Where training examples come from."""
 
     name: str = "sandbox"
-    """A name of data.pools.POOLS (sandbox, gsm8k, mgsm8k) or a jsonl path."""
+    """A name of data.pools.POOLS (sandbox, gsm8k, mgsm8k), a jsonl path, or a card.yaml (or a
+    folder holding one, e.g. ``xling translate``'s output)."""
     n: int | None = 256
     """Problems per training run (per language for the parallel design); None = all."""
     design: str = "single"
     """single | mixed | parallel (study B's parallel data)."""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise XlingError("name must be a pool name or a path")
+        if self.n is not None and self.n < 1:
+            raise XlingError(f"n must be >= 1 (or null = all), got {self.n}")
+        if self.design not in DESIGNS:
+            raise XlingError(f"design {self.design!r} unknown; known: {', '.join(DESIGNS)}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,10 @@ class CellSpec:
     """Overrides of the paradigm's config for this cell (e.g. prompt_style, reward)."""
     design: str | None = None
     """Overrides the pool design for this cell."""
+
+    def __post_init__(self) -> None:
+        if self.design is not None and self.design not in DESIGNS:
+            raise XlingError(f"design {self.design!r} unknown; known: {', '.join(DESIGNS)}")
 
     @property
     def label(self) -> str:
@@ -79,6 +96,23 @@ class EvalSpec:
     source: str | None = None
     """Benchmark source override (folder / hub id); None = each benchmark's default."""
 
+    def __post_init__(self) -> None:
+        from xling.generate import SamplingParams
+
+        if not self.benchmarks:
+            raise XlingError("benchmarks: name at least one benchmark")
+        if self.limit is not None and self.limit < 1:
+            raise XlingError(f"limit must be >= 1 (or null = every question), got {self.limit}")
+        if self.batch_size < 1:
+            raise XlingError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.prompt_style not in PROMPT_STYLES:
+            raise XlingError(f"prompt_style {self.prompt_style!r} unknown; known: {', '.join(PROMPT_STYLES)}")
+        SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p,
+                       max_new_tokens=self.max_new_tokens)  # raises on n, temperature, top_p, tokens
+        if self.n > 1 and self.temperature == 0:
+            raise XlingError(f"n is {self.n} but temperature 0 is greedy ({self.n} identical "
+                             "samples); set temperature > 0 or n: 1")
+
 
 @dataclass(frozen=True)
 class ScalingSpec:
@@ -89,6 +123,12 @@ class ScalingSpec:
     paradigm: str = "grpo"
     target: str = "all"
     """What y(N) averages: 'all' evaluation languages, or 'unseen' (not trained on)."""
+
+    def __post_init__(self) -> None:
+        if not self.order:
+            raise XlingError("order: name at least one language")
+        if self.target not in ("all", "unseen"):
+            raise XlingError(f"target must be 'all' or 'unseen', got {self.target!r}")
 
 
 @dataclass(frozen=True)
@@ -116,120 +156,355 @@ class StudySpec:
 
 _TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config",
              "probes", "scaling", "sandbox", "out"}
+_GRID_KEYS = ("paradigms", "train_langs", "seeds")
 
 
-def _fields(cls) -> set[str]:
-    return {f.name for f in dataclasses.fields(cls)}
+# --- typed construction: every key and value checked against the dataclass it fills ----------
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a YAML value fits a field annotation (bool is not a number; ints are floats)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value))
+    if hint is str:
+        return isinstance(value, str)
+    if origin in (list, tuple) or hint in (list, tuple):
+        inner = [arg for arg in args if arg is not Ellipsis]
+        return isinstance(value, list | tuple) and all(_fits(v, inner[0]) for v in value if inner)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict) and (not args or all(
+            _fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items()))
+    return True  # any other annotation is left to the class's own checks
 
 
-def _build(cls, data: Any, where: str, convert: dict[str, Any] | None = None):
+def _describe(hint: Any) -> str:
+    """'an integer', 'a number or null', 'a list of strings', ..."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in args)
+    simple = {type(None): "null", bool: "true or false", int: "an integer", float: "a number",
+              str: "a string", Any: "anything"}
+    if hint in simple:
+        return simple[hint]
+    if origin in (list, tuple) or hint in (list, tuple):
+        inner = [arg for arg in args if arg is not Ellipsis]
+        return f"a list of {_describe(inner[0]).split(' ', 1)[-1]}s" if inner else "a list"
+    if origin is dict or hint is dict:
+        return "a mapping"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _got(value: Any) -> str:
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    if isinstance(value, str):
+        try:
+            float(value)
+            return f"{shown} (a string: YAML reads 1e-4 as text; write 1.0e-4)"
+        except ValueError:
+            pass
+    return shown
+
+
+def _key(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _at(file: str, path: str) -> str:
+    """'<file>: <key path>' (the file alone when the path is empty)."""
+    return f"{file}: {path}" if path else file
+
+
+def _build(cls: type, data: Any, file: str, path: str, *, convert: dict[str, Any] | None = None,
+           construct: bool = True) -> Any:
+    """``cls(**data)`` after refusing unknown keys, missing required keys and values of the
+    wrong type (from ``cls``'s annotations); ``cls``'s own checks (``__post_init__``) run last.
+    Every error is one line: ``<file>: <key path>: <what is wrong; what is allowed>``.
+
+    Args:
+        convert: key -> function applied to the raw value first (e.g. language parsing).
+        construct: False = check keys and types only (a partial config, merged later).
+    """
     if data is None:
-        return cls()
+        data = {}
     if not isinstance(data, dict):
-        raise XlingError(f"{where}: expected a mapping, got {type(data).__name__}")
-    unknown = sorted(set(data) - _fields(cls))
+        raise XlingError(f"{_at(file, path)}: expected a mapping, got {_got(data)}")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted((k for k in data if k not in fields), key=str)
     if unknown:
-        raise XlingError(f"{where}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_fields(cls)))}")
+        raise XlingError(f"{_at(file, path)}: unknown key {unknown[0]!r}; "
+                         f"known: {', '.join(sorted(fields))}")
+    hints = typing.get_type_hints(cls)
     values = dict(data)
-    for key, fn in (convert or {}).items():
-        if key in values:
-            values[key] = fn(values[key])
+    for key, value in data.items():
+        if key in (convert or {}):
+            value = values[key] = convert[key](value)  # type: ignore[index]
+        if not _fits(value, hints.get(key, Any)):
+            raise XlingError(f"{_at(file, _key(path, key))}: expected {_describe(hints[key])}, "
+                             f"got {_got(value)}")
+    if not construct:
+        return None
+    missing = [name for name, f in fields.items() if name not in values
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise XlingError(f"{_at(file, path)}: missing required key {missing[0]!r}")
     try:
         return cls(**values)
-    except TypeError as exc:
-        raise XlingError(f"{where}: {exc}") from None
+    except (XlingError, TypeError, ValueError) as exc:
+        raise XlingError(f"{_at(file, path)}: {exc}") from None
 
 
-def _langs(value: Any, where: str) -> tuple[str, ...]:
+def _langs(value: Any, file: str, path: str) -> tuple[str, ...]:
+    if not isinstance(value, str | list | tuple):
+        raise XlingError(f"{file}: {path}: expected 'all', 'en,de' or a list of language codes, "
+                         f"got {_got(value)}")
     try:
-        return tuple(parse_langs(value if isinstance(value, str) else list(value)))
+        return tuple(parse_langs(value if isinstance(value, str) else [str(v) for v in value]))
     except XlingError as exc:
-        raise XlingError(f"{where}: {exc}") from None
+        raise XlingError(f"{file}: {path}: {exc}") from None
 
+
+def _list(value: Any, file: str, path: str, item: type) -> list[Any]:
+    hint = list[item]  # type: ignore[valid-type]
+    if value is None:
+        return []
+    if not _fits(value, hint):
+        raise XlingError(f"{file}: {path}: expected {_describe(hint)}, got {_got(value)}")
+    return list(value)
+
+
+# --- paradigm configs: the train dataclasses themselves ---------------------------------------
+
+def config_class(paradigm: str) -> type:
+    """The config dataclass of a paradigm (``train.PARADIGMS``); imports no trainer."""
+    from xling.registry import resolve
+    from xling.train import PARADIGMS
+
+    return resolve({k: v[0] for k, v in PARADIGMS.items()}, paradigm, "paradigm")
+
+
+def merged_config(paradigm_config: dict[str, dict[str, Any]], cell: CellSpec) -> dict[str, Any]:
+    """A cell's paradigm config: the study's per-paradigm config, then the cell's overrides.
+
+    A composed paradigm ('sft+grpo') takes the configs of its parts under their names.
+    (``grid.cell_config`` computes the same for a StudySpec.)
+    """
+    if cell.paradigm == "base":
+        return {}
+    config: dict[str, Any] = {}
+    for part in cell.paradigm.split("+"):
+        if part in paradigm_config and part != cell.paradigm:
+            config[part] = dict(paradigm_config[part])
+    config.update(paradigm_config.get(cell.paradigm, {}))
+    config.update(cell.config)
+    return config
+
+
+def _check_paradigm_config(paradigm: str, data: Any, file: str, path: str, construct: bool) -> None:
+    """Keys and types of a paradigm config (and of nested stage configs, e.g. sft+grpo's 'sft'
+    or rft's 'sft': a field named after a paradigm holds that paradigm's config)."""
+    from xling.train import PARADIGMS
+
+    cls = config_class(paradigm)
+    if isinstance(data, dict):
+        names = {f.name for f in dataclasses.fields(cls)}
+        for key, value in data.items():
+            if key in PARADIGMS and key != paradigm and key in names:
+                _check_paradigm_config(key, value, file, _key(path, key), construct)
+    _build(cls, data, file, path, construct=construct)
+
+
+# --- sandbox recipe -----------------------------------------------------------------------------
+
+def _check_sandbox(overrides: Any, file: str) -> None:
+    """The ``sandbox:`` block: keys, types and values of the recipe and its problem range."""
+    from xling.data.sandbox import SandboxConfig
+    from xling.study.sandbox import PRESETS, SandboxRecipe
+
+    if not isinstance(overrides, dict):
+        raise XlingError(f"{file}: sandbox: expected a mapping, got {_got(overrides)}")
+    overrides = dict(overrides)
+    preset = overrides.pop("preset", "default")
+    if preset not in PRESETS:
+        raise XlingError(f"{file}: sandbox.preset: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    try:
+        _build(SandboxRecipe, overrides, file, "sandbox", construct=False)
+    except XlingError as exc:
+        raise XlingError(str(exc).replace("; known: ", "; known: preset, ", 1)) from None
+    recipe = dataclasses.replace(PRESETS[preset], **overrides)
+    for name in ("pretrain_texts", "vocab_size", "hidden_size", "num_layers", "num_heads",
+                 "num_kv_heads", "intermediate_size", "steps", "batch_size"):
+        if getattr(recipe, name) < 1:
+            raise XlingError(f"{file}: sandbox.{name}: must be >= 1, got {getattr(recipe, name)}")
+    if recipe.learning_rate <= 0:
+        raise XlingError(f"{file}: sandbox.learning_rate: must be > 0, got {recipe.learning_rate}")
+    if recipe.hidden_size % recipe.num_heads or recipe.num_heads % recipe.num_kv_heads:
+        raise XlingError(f"{file}: sandbox: hidden_size ({recipe.hidden_size}) must be a multiple of "
+                         f"num_heads ({recipe.num_heads}), and num_heads of num_kv_heads "
+                         f"({recipe.num_kv_heads})")
+    if recipe.mix:
+        _langs(list(recipe.mix), file, "sandbox.mix")
+        shares = list(recipe.mix.values())
+        if min(shares) < 0 or abs(sum(shares) - 1.0) > 1e-6:
+            raise XlingError(f"{file}: sandbox.mix: shares must be >= 0 and sum to 1, "
+                             f"got sum {sum(shares):.3f}")
+    _build(SandboxConfig, {"seed": recipe.seed, **recipe.problems}, file, "sandbox.problems")
+
+
+# --- the study file -----------------------------------------------------------------------------
 
 def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     """Validate a study mapping (as loaded from YAML) into a ``StudySpec``.
 
+    Every key and value is checked before anything runs: unknown keys, value types (against the
+    dataclasses they fill), ranges, languages, benchmarks, probes, the backend, the pool, the
+    sandbox recipe, and each cell's paradigm config as resolved for that cell (built with the
+    paradigm's own config class, e.g. ``train.sft.SFTConfig``). TRL's own field names are
+    checked by the runner (``runner.check_training``), which needs trl imported.
+
     Raises:
-        XlingError: naming ``where`` (the file) and the offending key.
+        XlingError: one line naming ``where`` (the file), the key path and what is allowed.
     """
     from xling.data import BENCHMARKS
+    from xling.data.pools import POOLS
+    from xling.generate import BACKENDS
     from xling.probes import PROBES
     from xling.train import PARADIGMS
 
+    file = where
     if not isinstance(data, dict):
-        raise XlingError(f"{where}: a study file must be a mapping")
-    unknown = sorted(set(data) - _TOP_KEYS)
+        raise XlingError(f"{file}: a study file must be a mapping")
+    unknown = sorted(set(data) - _TOP_KEYS, key=str)
     if unknown:
-        raise XlingError(f"{where}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_TOP_KEYS))}")
+        raise XlingError(f"{file}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_TOP_KEYS))}")
     for key in ("name", "base_model"):
         if not data.get(key):
-            raise XlingError(f"{where}: missing required key {key!r}")
+            raise XlingError(f"{file}: missing required key {key!r}")
+    for key in ("name", "base_model", "backend", "out"):
+        if key in data and not isinstance(data[key], str):
+            raise XlingError(f"{file}: {key}: expected a string, got {_got(data[key])}")
 
-    pool = _build(PoolSpec, data.get("pool"), f"{where}: pool")
-    if pool.design not in DESIGNS:
-        raise XlingError(f"{where}: pool.design {pool.design!r} unknown; known: {', '.join(DESIGNS)}")
-    ev = _build(EvalSpec, data.get("eval"), f"{where}: eval", {
-        "benchmarks": lambda v: tuple([v] if isinstance(v, str) else v),
-        "langs": lambda v: _langs(v, f"{where}: eval.langs"),
+    backend = data.get("backend", "hf")
+    if backend not in BACKENDS and ":" not in backend:
+        raise XlingError(f"{file}: backend: unknown backend {backend!r}; known: "
+                         f"{', '.join(BACKENDS)} (or a dotted path 'my_pkg.module:Class')")
+
+    pool = _build(PoolSpec, data.get("pool"), file, "pool")
+    if pool.name not in POOLS and not Path(pool.name).exists():
+        raise XlingError(f"{file}: pool.name: unknown pool {pool.name!r}; known: {', '.join(POOLS)} "
+                         "(or a path to a .jsonl file, a card.yaml, or a folder holding one)")
+    ev = _build(EvalSpec, data.get("eval"), file, "eval", convert={
+        "benchmarks": lambda v: tuple([v] if isinstance(v, str) else v) if isinstance(
+            v, str | list | tuple) else v,
+        "langs": lambda v: _langs(v, file, "eval.langs"),
     })
     for bench in ev.benchmarks:
-        if bench not in BENCHMARKS:
-            raise XlingError(f"{where}: eval.benchmarks: unknown benchmark {bench!r}; "
-                             f"known: {', '.join(sorted(BENCHMARKS))}")
-    probes = tuple(data.get("probes") or ())
+        if str(bench).endswith((".yaml", ".yml")):  # a benchmark card (e.g. xling translate's)
+            from xling.data import get_benchmark
+
+            try:
+                get_benchmark(str(bench))  # validated now, rows included
+            except XlingError as exc:
+                raise XlingError(f"{file}: eval.benchmarks: {exc}") from None
+        elif bench not in BENCHMARKS:
+            raise XlingError(f"{file}: eval.benchmarks: unknown benchmark {bench!r}; "
+                             f"known: {', '.join(sorted(BENCHMARKS))} (or a card.yaml path)")
+    probes = tuple(_list(data.get("probes"), file, "probes", str))
     for probe in probes:
         if probe not in PROBES:
-            raise XlingError(f"{where}: probes: unknown probe {probe!r}; known: {', '.join(PROBES)}")
+            raise XlingError(f"{file}: probes: unknown probe {probe!r}; known: {', '.join(PROBES)}")
 
-    cells: list[CellSpec] = [CellSpec("base")]
+    # cells: the base, the grid, explicit cells, the scaling series; each with its key path
+    cells: list[tuple[CellSpec, str]] = [(CellSpec("base"), "base")]
     grid = data.get("grid")
     if grid is not None:
-        if not isinstance(grid, dict) or set(grid) - {"paradigms", "train_langs", "seeds"}:
-            raise XlingError(f"{where}: grid: keys are paradigms, train_langs, seeds")
-        sets = [_langs(s, f"{where}: grid.train_langs") for s in grid.get("train_langs", [])]
-        for paradigm in grid.get("paradigms", []):
+        if not isinstance(grid, dict) or set(grid) - set(_GRID_KEYS):
+            raise XlingError(f"{file}: grid: expected a mapping with keys {', '.join(_GRID_KEYS)}")
+        paradigms = _list(grid.get("paradigms"), file, "grid.paradigms", str)
+        sets = [_langs(s, file, f"grid.train_langs[{i}]")
+                for i, s in enumerate(_list(grid.get("train_langs"), file, "grid.train_langs", Any))]
+        seeds = _list(grid.get("seeds", [0]), file, "grid.seeds", int)
+        if not paradigms or not sets or not seeds:
+            raise XlingError(f"{file}: grid: paradigms, train_langs and seeds must each be non-empty")
+        for j, paradigm in enumerate(paradigms):
             for langs in sets:
-                for seed in grid.get("seeds", [0]):
-                    cells.append(CellSpec(str(paradigm), langs, int(seed)))
-    for i, raw in enumerate(data.get("cells") or []):
-        cell_where = f"{where}: cells[{i}]"
-        cells.append(_build(CellSpec, raw, cell_where, {
-            "train_langs": lambda v, w=cell_where: _langs(v, f"{w}.train_langs")}))
+                for seed in seeds:
+                    cells.append((CellSpec(paradigm, langs, seed), f"grid.paradigms[{j}]"))
+    raw_cells = data.get("cells")
+    if raw_cells is not None and not isinstance(raw_cells, list):
+        raise XlingError(f"{file}: cells: expected a list of cell mappings, got {_got(raw_cells)}")
+    for i, raw in enumerate(raw_cells or []):
+        cells.append((_build(CellSpec, raw, file, f"cells[{i}]", convert={
+            "train_langs": lambda v, i=i: _langs(v, file, f"cells[{i}].train_langs")}),
+            f"cells[{i}]"))
     scaling = None
     if data.get("scaling") is not None:
-        scaling = _build(ScalingSpec, data["scaling"], f"{where}: scaling", {
-            "order": lambda v: _langs(v, f"{where}: scaling.order")})
-        if scaling.target not in ("all", "unseen"):
-            raise XlingError(f"{where}: scaling.target must be 'all' or 'unseen'")
+        scaling = _build(ScalingSpec, data["scaling"], file, "scaling", convert={
+            "order": lambda v: _langs(v, file, "scaling.order")})
         for k in range(1, len(scaling.order) + 1):
-            cells.append(CellSpec(scaling.paradigm, scaling.order[:k], 0, design="parallel"))
+            cells.append((CellSpec(scaling.paradigm, scaling.order[:k], 0, design="parallel"),
+                          "scaling.paradigm"))
 
     paradigm_config = data.get("paradigm_config") or {}
-    for cell in cells:
-        if cell.paradigm != "base" and cell.paradigm not in PARADIGMS:
-            raise XlingError(f"{where}: unknown paradigm {cell.paradigm!r}; "
-                             f"known: base, {', '.join(PARADIGMS)}")
-        if cell.paradigm != "base" and not cell.train_langs:
-            raise XlingError(f"{where}: cell {cell.label} has no train_langs")
-        if cell.design is not None and cell.design not in DESIGNS:
-            raise XlingError(f"{where}: cell {cell.label}: design {cell.design!r} unknown")
-    for paradigm in paradigm_config:
+    if not isinstance(paradigm_config, dict):
+        raise XlingError(f"{file}: paradigm_config: expected a mapping of paradigm -> config, "
+                         f"got {_got(paradigm_config)}")
+    for paradigm, config in paradigm_config.items():
         if paradigm not in PARADIGMS:
-            raise XlingError(f"{where}: paradigm_config: unknown paradigm {paradigm!r}; "
+            raise XlingError(f"{file}: paradigm_config: unknown paradigm {paradigm!r}; "
                              f"known: {', '.join(PARADIGMS)}")
-    labels = [c.label for c in cells]
+        _check_paradigm_config(paradigm, config, file, f"paradigm_config.{paradigm}", construct=False)
+    checked: set[str] = set()
+    for cell, source in cells:
+        if cell.paradigm != "base" and cell.paradigm not in PARADIGMS:
+            raise XlingError(f"{file}: {source}: unknown paradigm {cell.paradigm!r}; "
+                             f"known: base, {', '.join(PARADIGMS)}")
+        if cell.paradigm == "base":
+            if cell.train_langs or cell.config:
+                raise XlingError(f"{file}: {source}: a base cell takes no train_langs or config")
+            continue
+        if not cell.train_langs:
+            raise XlingError(f"{file}: cell {cell.label} has no train_langs")
+        if cell.config:
+            _check_paradigm_config(cell.paradigm, cell.config, file, f"{source}.config", construct=False)
+        merged = merged_config(paradigm_config, cell)
+        fingerprint = json.dumps([cell.paradigm, merged], sort_keys=True, default=str)
+        if fingerprint not in checked:
+            sources = " + ".join([f"paradigm_config.{p}" for p in dict.fromkeys(
+                [*cell.paradigm.split("+"), cell.paradigm]) if p in paradigm_config]
+                + ([f"{source}.config"] if cell.config else [])) or "defaults"
+            _check_paradigm_config(cell.paradigm, merged, f"{file}: cell {cell.label} ({sources})",
+                                   "", construct=True)
+            checked.add(fingerprint)
+    labels = [c.label for c, _ in cells]
     dupes = sorted({label for label in labels if labels.count(label) > 1})
     if dupes:
-        raise XlingError(f"{where}: duplicate cell {dupes[0]!r}; give cells distinct names")
-    base_model = str(data["base_model"])
-    if base_model != "sandbox" and base_model.startswith((".", "/")) and not Path(base_model).exists():
-        raise XlingError(f"{where}: base_model: no model at {base_model!r}")
+        raise XlingError(f"{file}: duplicate cell {dupes[0]!r}; give cells distinct names")
+
+    base_model = data["base_model"]
+    if base_model != "sandbox" and base_model.startswith((".", "/", "~")) and not Path(
+            base_model).expanduser().exists():
+        raise XlingError(f"{file}: base_model: no model at {base_model!r}")
+    sandbox = data.get("sandbox")
+    if sandbox is not None:
+        if base_model != "sandbox":
+            raise XlingError(f"{file}: sandbox: the sandbox recipe applies only when base_model is "
+                             f"'sandbox' (it is {base_model!r}); remove the block")
+        _check_sandbox(sandbox, file)
     return StudySpec(
-        name=str(data["name"]), base_model=base_model, cells=tuple(cells), pool=pool, eval=ev,
-        paradigm_config=paradigm_config, probes=probes, scaling=scaling,
-        sandbox=dict(data.get("sandbox") or {}), backend=str(data.get("backend", "hf")),
-        out=str(data.get("out", "")), source_file=where,
+        name=data["name"], base_model=base_model, cells=tuple(c for c, _ in cells), pool=pool,
+        eval=ev, paradigm_config=paradigm_config, probes=probes, scaling=scaling,
+        sandbox=dict(sandbox or {}), backend=backend, out=data.get("out", ""), source_file=file,
     )
 
 
