@@ -1,4 +1,4 @@
-"""``xling train sft|rft|grpo|cold-start`` and ``xling export verl``: thin verbs over xling.train.
+"""``xling train sft|rft|grpo|cold-start`` and ``xling export verl|verl-merge``: thin verbs over xling.train.
 
 Stage: CLI (mounted by cli.py as ``train`` and ``export``). Each command loads a pool, selects
 training examples by design, merges the --config YAML with the flags, calls
@@ -63,20 +63,56 @@ for _paradigm, _name in [("sft", "sft"), ("rft", "rft"), ("grpo", "grpo"), ("sft
     train_app.command(_name, epilog=EPILOG.format(name=_name))(_train_command(_paradigm))
 
 
-@export_app.command("verl", epilog="Example: xling export verl --pool sandbox --langs en,zh,de --out runs/verl")
+ExportOut = Annotated[Path, typer.Option(help="Export directory: data, reward file, verl config.")]
+EXPORT_EPILOG = ("Example: xling export verl --pool mgsm8k --langs de --preset paper --gpus 8 "
+                 "--out runs/verl-de   (then run the printed line on the GPU node)")
+
+
+@export_app.command("verl", epilog=EXPORT_EPILOG)
 def export_verl_command(
-    out: Out, pool: Pool = "sandbox", langs: Langs = "en", design: Design = "single", n: N = None,
+    out: ExportOut, pool: Pool = "sandbox", langs: Langs = "en", design: Design = "single",
+    n: N = None, preset: Annotated[str | None, typer.Option(
+        help="'paper': study A's GRPO settings (default); 'none': verl's defaults.")] = "paper",
+    config: ConfigFile = None, reward: RewardOpt = None, prompt_style: Style = None,
+    model: Annotated[str, typer.Option(help="Base model: hub id or a path on the GPU nodes.")] = "Qwen/Qwen2.5-3B",
+    gpus: Annotated[int, typer.Option(help="GPUs per node.")] = 1,
+    nodes: Annotated[int, typer.Option(help="Nodes (> 1: launched as a Ray job).")] = 1,
+    rollout_tp: Annotated[int, typer.Option(help="vLLM tensor-parallel size of the rollout.")] = 1,
+    checkpoint_dir: Annotated[str, typer.Option(
+        help="Where verl saves; relative = under the export. Several nodes: an absolute shared path."
+    )] = "checkpoints",
+    cluster_dir: Annotated[str | None, typer.Option(
+        help="Where the export will live on the GPU machines, if not launched from --out.")] = None,
     val_fraction: Annotated[float, typer.Option(help="Share of problems held out.")] = 0.05,
-    reward: Annotated[str, typer.Option(help="accuracy | consistency | combined.")] = "accuracy",
-    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency.")] = "standard",
     seed: Seed = 0, limit: Limit = None,
 ) -> None:
-    """Write train/val parquet in verl's layout and an example verl config using xling's reward."""
+    """Export an RL cell for verl: train/val parquet, xling's reward, a config extending verl's
+    defaults. Prints the files, then the one-line launch command (last line)."""
+    from xling.train import make_config
     from xling.train.verl_export import export_verl
 
+    grpo = make_config("grpo", _merge("grpo", read_config(config), reward, prompt_style, seed),
+                       None if preset in (None, "none") else preset)
     examples = select_examples(pool, langs, design, n, seed, limit)
-    train_path, val_path = export_verl(examples, out, val_fraction, seed, prompt_style, reward)
-    typer.echo(f"{train_path}\n{val_path}\n{Path(out) / 'verl_grpo.yaml'}")
+    done = export_verl(examples, out, grpo, val_fraction=val_fraction, seed=seed, model=model,
+                       gpus=gpus, nodes=nodes, rollout_tp=rollout_tp,
+                       checkpoint_dir=checkpoint_dir, cluster_dir=cluster_dir)
+    b = done.batch
+    typer.echo(f"{done.train} ({done.n_train} prompts)\n{done.val} ({done.n_val} prompts)\n"
+               f"{done.reward}\n{done.config} (rollout batch {b.train_batch}, micro-batch "
+               f"{b.micro_per_gpu}/GPU, {gpus} GPU(s) x {nodes} node(s))\n{done.launch}")
+
+
+@export_app.command("verl-merge", epilog="Example: xling export verl-merge --out runs/verl-de")
+def export_verl_merge_command(
+    out: Annotated[Path, typer.Option(help="The directory `xling export verl` wrote.")],
+    target: Annotated[Path | None, typer.Option(help="HF model directory (default: OUT/checkpoint).")] = None,
+) -> None:
+    """Merge the run's latest verl actor checkpoint into a Hugging Face model (verl's merger);
+    prints its path, usable as --model for xling eval and probes."""
+    from xling.train.verl_export import merge_verl_checkpoint
+
+    typer.echo(str(merge_verl_checkpoint(out, target)))
 
 
 def select_examples(pool: str, langs: str, design: str, n: int | None, seed: int,

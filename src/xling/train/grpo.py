@@ -48,10 +48,14 @@ PAPER_PRESET: dict[str, Any] = {
 }
 """Study A's GRPO settings on TRL's GRPOConfig field names, each commented above.
 
-The rollout batch of 512 prompts is not one TRL field: see ``PAPER_ROLLOUT_BATCH`` and
-``rollout_fields``."""
+The one place they are written: ``trl_fields`` reads them for TRL, and ``verl_export``
+(``paper_settings``) maps them onto verl's keys (optim.lr, rollout.temperature, kl_loss_coef,
+total_epochs, rollout.n, max_response_length). The rollout batch of 512 prompts is not one TRL
+field: see ``PAPER_ROLLOUT_BATCH`` and ``trl_fields``."""
 PAPER_ROLLOUT_BATCH = 512
-"""Study A's rollout batch (verl ``data.train_batch_size``): prompts per policy update."""
+"""Study A's rollout batch (verl ``data.train_batch_size``): prompts per policy update. Both
+engines take one update per rollout batch (TRL: gradient accumulation over it; verl:
+``ppo_mini_batch_size`` = ``train_batch_size``)."""
 
 
 @dataclass

@@ -1,31 +1,57 @@
-"""Export a training pool for verl (cluster-scale GRPO), with xling's reward as verl's reward.
+"""Hand an RL cell to verl (the engine study A used) for multi-GPU / multi-node GRPO, and back.
 
-Stage: train (export). Writes ``train.parquet`` and ``val.parquet`` in the row layout of verl's
-data preprocessing examples (e.g. ``examples/data_preprocess/gsm8k.py``)::
+Stage: train (export). ``export_verl`` writes one self-contained directory::
 
-    data_source   "xling/<pool source>"
-    prompt        [{"role": "user", "content": build_prompt(question, lang, style)}]
-    ability       "math"
-    reward_model  {"style": "rule", "ground_truth": answer}
-    extra_info    {"lang", "parallel_id", "index", "split", "id"}
+    train.parquet, val.parquet   one row per prompt, in verl's row layout
+                                 (data_source, prompt, ability, reward_model, extra_info)
+    xling_reward.py              the file verl loads the reward from; it re-exports xling's
+                                 ``compute_score*`` hooks (train/rewards.py, ``to_verl``)
+    verl_grpo.yaml               extends verl's own ``ppo_trainer`` defaults with study A's GRPO
+                                 settings (read from grpo.PAPER_PRESET, never repeated here), the
+                                 reward under ``reward.custom_reward_function`` (the key verl
+                                 0.9.1 reads), and batch / micro-batch sizes derived from the
+                                 data and the GPUs (``verl_batch_sizes``)
 
-and ``verl_grpo.yaml``: study A's GRPO settings as verl config overrides, with
-``custom_reward_function.path`` naming xling/train/rewards.py and ``.name`` one of its
-module-level ``compute_score*`` hooks (built with ``rewards.to_verl``). Problems are split by
-``parallel_id``, so no translation of a validation problem is trained on.
-Try:  xling export verl --pool sandbox --langs en,zh,de --out runs/verl
+and returns the one-line launch command (``launch_command``). Paths in the config are relative
+to the export directory (the launch runs there; a Ray job uploads it as its working directory)
+or under a directory the user names (``cluster_dir``). Problems are split by ``parallel_id``,
+so no translation of a validation problem is trained on. ``merge_verl_checkpoint`` turns the
+latest actor checkpoint verl wrote into a Hugging Face model directory with verl's own merger,
+so the trained model comes back to xling's evaluation and probes.
+
+Checked against verl 0.9.1 (``pip install 'xling[verl]'``): tests/test_verl_export.py composes
+the config with ``main_ppo --cfg job``, runs verl's ``validate_config``, loads the data with
+``RLHFDataset`` and scores through verl's reward loader and reward manager.
+Try:  xling export verl --pool sandbox --langs en,zh,de --gpus 8 --out runs/verl
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
 import random
-from pathlib import Path
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from xling.languages import build_prompt
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
+
+VERL_VERSION = "0.9.1"
+"""The verl release the config layout and the tests were checked against."""
+CONFIG_NAME = "verl_grpo"
+"""The exported config is ``<out>/verl_grpo.yaml``; verl is launched with ``--config-name`` this."""
+REWARD_FILE = "xling_reward.py"
+"""The reward file in the export; verl loads it by path (``reward.custom_reward_function.path``)."""
+MAX_MICRO_BATCH = 8
+"""Default upper bound on sequences per GPU per forward/backward pass (``*_micro_batch_size_per_gpu``):
+a memory setting, not a study setting; raise it on large GPUs with short responses."""
 
 REWARD_HOOKS: dict[str, str] = {
     "accuracy": "compute_score",
@@ -34,9 +60,60 @@ REWARD_HOOKS: dict[str, str] = {
 }
 """xling reward name -> the function in xling.train.rewards that verl calls."""
 
+REWARD_SHIM = '''"""xling's rewards for verl (written by `xling export verl`).
+
+verl loads this file by path (reward.custom_reward_function.path in verl_grpo.yaml) and calls the
+function named by reward.custom_reward_function.name once per response:
+compute_score(data_source, solution_str, ground_truth, extra_info) -> float.
+xling must be installed wherever verl's reward workers run (pip install xling).
+"""
+
+from xling.train.rewards import (  # noqa: F401
+    compute_score,
+    compute_score_combined,
+    compute_score_consistency,
+)
+'''
+
+
+@dataclass(frozen=True)
+class VerlBatch:
+    """Batch sizes of one verl GRPO run, in verl's units.
+
+    ``train_batch`` prompts are sampled ``n`` times each per step; the actor then takes one policy
+    update over them (``mini_batch == train_batch``, as xling's TRL path does with gradient
+    accumulation). Micro-batches are sequences per GPU per forward/backward pass.
+    """
+
+    train_batch: int
+    """Prompts per rollout step (``data.train_batch_size``)."""
+    mini_batch: int
+    """Prompts per policy update (``actor.ppo_mini_batch_size``)."""
+    micro_per_gpu: int
+    """Sequences per GPU per actor forward/backward (``actor.ppo_micro_batch_size_per_gpu``)."""
+    log_prob_micro_per_gpu: int
+    """Sequences per GPU per log-prob pass (rollout and ref ``log_prob_micro_batch_size_per_gpu``)."""
+
+
+@dataclass(frozen=True)
+class VerlExport:
+    """What ``export_verl`` wrote, and how to launch it."""
+
+    out: Path
+    train: Path
+    val: Path
+    config: Path
+    reward: Path
+    n_train: int
+    """Training prompts (rows of train.parquet)."""
+    n_val: int
+    batch: VerlBatch
+    launch: str
+    """One shell line that starts the run (``launch_command``)."""
+
 
 def verl_row(e: Example, index: int, split: str, prompt_style: str = "standard") -> dict:
-    """One verl row for example ``e``."""
+    """One verl row for example ``e`` (the layout of verl's ``examples/data_preprocess``)."""
     return {
         "data_source": f"xling/{e.source or 'pool'}",
         "prompt": [{"role": "user", "content": build_prompt(e.question, e.lang, prompt_style)}],
@@ -47,73 +124,286 @@ def verl_row(e: Example, index: int, split: str, prompt_style: str = "standard")
     }
 
 
+def verl_batch_sizes(
+    n_train: int, n: int, gpus: int, nodes: int = 1, rollout_batch: int = 512,
+    max_micro: int = MAX_MICRO_BATCH,
+) -> VerlBatch:
+    """Batch sizes that satisfy verl's checks for ``n_train`` prompts on ``gpus * nodes`` GPUs.
+
+    verl requires ``train_batch * n`` (sequences per step) to divide evenly over the GPUs, and
+    its data loader drops an incomplete last batch, so the rollout batch is ``rollout_batch``
+    (study A: 512), capped at ``n_train`` and rounded down to a multiple of
+    ``gpus * nodes / gcd(n, gpus * nodes)``. Micro-batches are the largest divisors of the
+    per-GPU sequence count up to ``max_micro`` (actor) and ``2 * max_micro`` (log-probs).
+
+    >>> verl_batch_sizes(7473, n=8, gpus=8)
+    VerlBatch(train_batch=512, mini_batch=512, micro_per_gpu=8, log_prob_micro_per_gpu=16)
+    >>> verl_batch_sizes(100, n=8, gpus=3).train_batch  # 100 rounded down to a multiple of 3
+    99
+
+    Raises:
+        XlingError: non-positive sizes, or fewer training prompts than one step needs.
+    """
+    for name, value in (("n_train", n_train), ("n", n), ("gpus", gpus), ("nodes", nodes),
+                        ("rollout_batch", rollout_batch), ("max_micro", max_micro)):
+        if value < 1:
+            raise XlingError(f"{name} must be >= 1, got {value}")
+    n_gpus = gpus * nodes
+    unit = n_gpus // math.gcd(n, n_gpus)
+    train_batch = min(rollout_batch, n_train) // unit * unit
+    if train_batch == 0:
+        raise XlingError(f"{n_train} training prompt(s) cannot fill one rollout step on {n_gpus} "
+                         f"GPU(s) with n={n}: need at least {unit}")
+    if train_batch != rollout_batch:
+        log.warning("rollout batch %d -> %d (%d training prompts, %d GPU(s), n=%d)",
+                    rollout_batch, train_batch, n_train, n_gpus, n)
+    per_gpu = train_batch * n // n_gpus
+    return VerlBatch(train_batch=train_batch, mini_batch=train_batch,
+                     micro_per_gpu=_largest_divisor(per_gpu, max_micro),
+                     log_prob_micro_per_gpu=_largest_divisor(per_gpu, 2 * max_micro))
+
+
+def _largest_divisor(value: int, cap: int) -> int:
+    return max(d for d in range(1, min(value, cap) + 1) if value % d == 0)
+
+
 def export_verl(
-    examples: list[Example], out_dir: str | Path, val_fraction: float = 0.05, seed: int = 0,
-    prompt_style: str = "standard", reward: str = "accuracy",
-) -> tuple[Path, Path]:
-    """Write train/val parquet files and an example verl config; returns (train, val) paths.
+    examples: list[Example], out_dir: str | Path, cfg: Any = None, *,
+    val_fraction: float = 0.05, seed: int = 0, model: str = "Qwen/Qwen2.5-3B",
+    gpus: int = 1, nodes: int = 1, rollout_tp: int = 1, max_micro: int = MAX_MICRO_BATCH,
+    checkpoint_dir: str = "checkpoints", cluster_dir: str | None = None,
+    name: str | None = None,
+) -> VerlExport:
+    """Write a verl run for ``examples``: data, reward file, config; returns what it wrote.
 
     Args:
         examples: the pool selection to train on.
+        out_dir: the export directory (created).
+        cfg: a ``grpo.GRPOConfig`` (study A's preset by default): reward, prompt style, seed,
+            save_steps, and the GRPO settings (each unset one falls back to the preset's, else
+            verl's default).
         val_fraction: share of problems (parallel_ids) held out for validation, in [0, 1).
         seed: seeds the train/val split.
-        prompt_style: languages.PROMPT_STYLES.
-        reward: which xling reward verl should call (``REWARD_HOOKS``).
+        model: base model (hub id or a path that exists on the GPU nodes).
+        gpus: GPUs per node (``trainer.n_gpus_per_node``); nodes: ``trainer.nnodes``.
+        rollout_tp: vLLM tensor-parallel size of the rollout (divides ``gpus``).
+        max_micro: upper bound on micro-batches (``verl_batch_sizes``).
+        checkpoint_dir: where verl saves (``trainer.default_local_dir``); relative = under the
+            export. With several nodes it must be absolute, on storage every node shares.
+        cluster_dir: where this directory will live on the GPU machines, if not where it is
+            launched from; the config then names its files under it.
+        name: experiment name (default: the export directory's name).
 
     Raises:
-        XlingError: no examples, a bad fraction, or an unknown reward.
+        XlingError: no examples, bad sizes, an unknown reward, or settings verl cannot run.
     """
-    from xling.data.io import write_parquet
+    from xling.data.io import atomic_write_text, write_parquet  # files get 0o666 minus umask
+    from xling.train.grpo import GRPOConfig
 
+    cfg = cfg if cfg is not None else GRPOConfig(preset="paper")
     if not examples:
         raise XlingError("nothing to export: no examples")
     if not 0 <= val_fraction < 1:
         raise XlingError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    if reward not in REWARD_HOOKS:
-        raise XlingError(f"unknown reward {reward!r}; known: {', '.join(REWARD_HOOKS)}")
+    if cfg.reward not in REWARD_HOOKS:
+        raise XlingError(f"unknown reward {cfg.reward!r}; known: {', '.join(REWARD_HOOKS)}")
+    _check_cfg(cfg)
+    if gpus < 1 or nodes < 1 or rollout_tp < 1:
+        raise XlingError(f"gpus, nodes and rollout_tp must be >= 1, got {gpus}, {nodes}, {rollout_tp}")
+    if gpus % rollout_tp:
+        raise XlingError(f"rollout_tp {rollout_tp} must divide the {gpus} GPU(s) per node")
+    base = PurePosixPath(cluster_dir) if cluster_dir else None
+    ckpt = str(base / checkpoint_dir) if base and not PurePosixPath(checkpoint_dir).is_absolute() \
+        else checkpoint_dir
+    if nodes > 1 and not PurePosixPath(ckpt).is_absolute():
+        raise XlingError(
+            f"with {nodes} nodes every node writes checkpoint shards: give --checkpoint-dir (or "
+            f"--cluster-dir) an absolute path on storage all nodes share, not {ckpt!r}")
+
     out = Path(out_dir)
     ids = sorted({e.parallel_id for e in examples})
     val_ids = set(random.Random(seed).sample(ids, round(len(ids) * val_fraction)))
     splits: dict[str, list[dict]] = {"train": [], "val": []}
     for e in examples:
         split = "val" if e.parallel_id in val_ids else "train"
-        splits[split].append(verl_row(e, len(splits[split]), split, prompt_style))
-    train_path = write_parquet(out / "train.parquet", splits["train"])
-    val_path = write_parquet(out / "val.parquet", splits["val"] or splits["train"][:1])
-    write_verl_config(out / "verl_grpo.yaml", train_path, val_path, reward)
+        splits[split].append(verl_row(e, len(splits[split]), split, cfg.prompt_style))
+    if not splits["train"]:
+        raise XlingError("no training rows left after the validation split; lower val_fraction")
+    settings = paper_settings(cfg)
+    batch = verl_batch_sizes(len(splits["train"]), settings["n"], gpus, nodes,
+                             settings["rollout_batch"], max_micro)
+    train = write_parquet(out / "train.parquet", splits["train"])
+    val = write_parquet(out / "val.parquet", splits["val"] or splits["train"][:1])
+    reward = atomic_write_text(out / REWARD_FILE, REWARD_SHIM)
+    files = {k: str(base / f) if base else f for k, f in
+             (("train", train.name), ("val", val.name), ("reward", REWARD_FILE))}
+    config = verl_config(cfg, settings, batch, files, model=model, gpus=gpus, nodes=nodes,
+                         rollout_tp=rollout_tp, checkpoint_dir=ckpt,
+                         name=name or out.resolve().name)
+    launch = launch_command(cluster_dir or out, nodes)
+    config_path = atomic_write_text(out / f"{CONFIG_NAME}.yaml", _config_text(config, launch))
     log.info("verl export: %d train, %d val rows -> %s", len(splits["train"]), len(splits["val"]), out)
-    return train_path, val_path
+    return VerlExport(out=out, train=train, val=val, config=config_path, reward=reward,
+                      n_train=len(splits["train"]), n_val=len(splits["val"]), batch=batch,
+                      launch=launch)
 
 
-def write_verl_config(path: Path, train: Path, val: Path, reward: str = "accuracy") -> Path:
-    """Write study A's GRPO settings as a verl config (overrides of verl's ppo_trainer.yaml)."""
+def _check_cfg(cfg: Any) -> None:
+    """Refuse GRPOConfig settings that the verl export cannot carry over."""
+    from xling.train.rewards import STUDY_A_WEIGHTS
+
+    if cfg.reward_weights is not None and tuple(cfg.reward_weights) != STUDY_A_WEIGHTS:
+        raise XlingError(f"the verl export uses study A's combined weights {list(STUDY_A_WEIGHTS)}; "
+                         f"got {cfg.reward_weights}")
+    if cfg.trl:
+        raise XlingError("trl fields do not apply to verl: pass verl settings as key=value "
+                         "overrides on the launch command instead")
+
+
+def paper_settings(cfg: Any) -> dict[str, Any]:
+    """GRPO settings of ``cfg`` in the export's terms, from grpo.PAPER_PRESET and the cfg fields.
+
+    Keys: lr, temperature, kl (None = no KL loss), epochs, n, response_length, rollout_batch;
+    a value is None where neither the preset nor the cfg sets it (verl's default then applies),
+    except n (the group size; 8, as in grpo.trl_fields) and rollout_batch (PAPER_ROLLOUT_BATCH).
+    """
+    from xling.train.grpo import PAPER_PRESET, PAPER_ROLLOUT_BATCH
+
+    preset = PAPER_PRESET if cfg.preset == "paper" else {}
+
+    def pick(field: str, key: str) -> Any:
+        value = getattr(cfg, field)
+        return value if value is not None else preset.get(key)
+
+    return {"lr": pick("learning_rate", "learning_rate"),
+            "temperature": pick("temperature", "temperature"),
+            "kl": pick("beta", "beta"), "epochs": pick("epochs", "num_train_epochs"),
+            "n": pick("num_generations", "num_generations") or 8,
+            "response_length": pick("max_completion_length", "max_completion_length"),
+            "rollout_batch": cfg.rollout_batch or PAPER_ROLLOUT_BATCH}
+
+
+def verl_config(
+    cfg: Any, settings: dict[str, Any], batch: VerlBatch, files: dict[str, str], *, model: str,
+    gpus: int, nodes: int, rollout_tp: int, checkpoint_dir: str, name: str,
+) -> dict[str, Any]:
+    """The verl config (overrides of verl's ``ppo_trainer`` defaults) as a plain dict."""
+    kl = settings["kl"]
+    actor: dict[str, Any] = {
+        "ppo_mini_batch_size": batch.mini_batch,
+        "ppo_micro_batch_size_per_gpu": batch.micro_per_gpu,
+        "use_kl_loss": bool(kl),  # study A's KL is a loss against the reference model
+    }
+    if kl:
+        actor.update(kl_loss_coef=kl, kl_loss_type="low_var_kl")
+    if settings["lr"] is not None:
+        actor["optim"] = {"lr": settings["lr"]}
+    rollout: dict[str, Any] = {"name": "vllm", "n": settings["n"],
+                               "tensor_model_parallel_size": rollout_tp,
+                               "log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu}
+    if settings["temperature"] is not None:
+        rollout["temperature"] = settings["temperature"]
+    data: dict[str, Any] = {"train_files": files["train"], "val_files": files["val"],
+                            "prompt_key": "prompt", "train_batch_size": batch.train_batch,
+                            "max_prompt_length": 1024, "shuffle": True, "seed": cfg.seed}
+    if settings["response_length"] is not None:
+        data["max_response_length"] = settings["response_length"]
+    trainer: dict[str, Any] = {
+        "project_name": "xling", "experiment_name": name, "logger": ["console"],
+        "n_gpus_per_node": gpus, "nnodes": nodes, "default_local_dir": checkpoint_dir,
+        "save_freq": cfg.save_steps, "test_freq": cfg.save_steps, "max_actor_ckpt_to_keep": 2,
+    }
+    if settings["epochs"] is not None:
+        trainer["total_epochs"] = math.ceil(settings["epochs"])
+    return {
+        "hydra": {"searchpath": ["pkg://verl.trainer.config"]},
+        "defaults": ["ppo_trainer", "_self_"],
+        "algorithm": {"adv_estimator": "grpo", "use_kl_in_reward": False},
+        "data": data,
+        "actor_rollout_ref": {
+            "model": {"path": model},
+            "actor": actor,
+            "rollout": rollout,
+            "ref": {"log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu},
+        },
+        "reward": {"custom_reward_function": {"path": files["reward"],
+                                              "name": REWARD_HOOKS[cfg.reward]}},
+        "trainer": trainer,
+    }
+
+
+def launch_command(export_dir: str | Path, nodes: int = 1) -> str:
+    """The shell line that starts verl on ``export_dir``'s config.
+
+    One node: run ``main_ppo`` in the export directory (verl starts a local Ray instance).
+    Several nodes: submit it as a Ray job whose working directory is the export (uploaded to the
+    cluster, so the relative paths resolve on every node); needs a running Ray cluster
+    (``RAY_ADDRESS`` or ``--address``).
+
+    >>> launch_command("runs/verl")
+    'cd runs/verl && python3 -m verl.trainer.main_ppo --config-dir=. --config-name=verl_grpo'
+    """
+    main = f"python3 -m verl.trainer.main_ppo --config-dir=. --config-name={CONFIG_NAME}"
+    where = shlex.quote(str(export_dir))
+    if nodes > 1:
+        return f"ray job submit --working-dir {where} -- {main}"
+    return f"cd {where} && {main}"
+
+
+def _config_text(config: dict[str, Any], launch: str) -> str:
     import yaml
 
-    from xling.data.io import atomic_write_text
-    from xling.train import rewards
-
-    config = {
-        "algorithm": {"adv_estimator": "grpo", "use_kl_in_reward": False},
-        "data": {"train_files": str(train.resolve()), "val_files": str(val.resolve()),
-                 "prompt_key": "prompt", "train_batch_size": 512,  # study A: rollout batch 512
-                 "max_prompt_length": 1024, "max_response_length": 1024},
-        "actor_rollout_ref": {
-            "model": {"path": "Qwen/Qwen2.5-3B"},  # study A's base; replace with yours
-            "actor": {"optim": {"lr": 1e-6},  # study A: learning rate 1e-6
-                      "ppo_mini_batch_size": 128,
-                      "use_kl_loss": True, "kl_loss_coef": 0.001,  # study A: KL 0.001
-                      "kl_loss_type": "low_var_kl"},
-            "rollout": {"name": "vllm", "n": 8, "temperature": 1.0},  # study A: temperature 1.0
-        },
-        "custom_reward_function": {"path": str(Path(rewards.__file__).resolve()),
-                                   "name": REWARD_HOOKS[reward]},
-        "trainer": {"total_epochs": 3, "project_name": "xling", "logger": ["console"]},
-    }
     header = (
-        "# verl GRPO config for an xling export (study A's settings; see xling/train/grpo.py).\n"
-        "# Run: python -m verl.trainer.main_ppo --config-path=. --config-name=verl_grpo\n"
-        "#   (or pass these keys as key=value overrides). xling must be importable where\n"
-        "#   verl's reward workers run (pip install xling), since the reward file imports it.\n"
-        "# Not published by study A, chosen here: rollout.n, ppo_mini_batch_size, lengths.\n"
+        f"# verl {VERL_VERSION} GRPO run of an xling export (written by `xling export verl`).\n"
+        "# Extends verl's ppo_trainer defaults; study A's GRPO settings come from\n"
+        "# xling.train.grpo.PAPER_PRESET; batch sizes from the data and the GPUs.\n"
+        f"# Launch (one line):  {launch}\n"
+        "# Override any key on that line, e.g. trainer.logger='[console,wandb]'.\n"
+        "# Paths are relative to this directory (the launch runs here). xling must be installed\n"
+        "# where verl runs (pip install 'xling[verl]'): the reward file imports it.\n"
+        "# Not published by study A, chosen here: rollout.n, lengths, one update per rollout batch.\n"
     )
-    return atomic_write_text(path, header + yaml.safe_dump(config, sort_keys=False))
+    return header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+
+
+def merge_verl_checkpoint(export_dir: str | Path, target: str | Path | None = None) -> Path:
+    """Merge the latest actor checkpoint of an exported run into a Hugging Face model directory.
+
+    Reads ``trainer.default_local_dir`` from the export's config (relative = under the export),
+    finds the latest ``global_step_N`` with verl's tracker file, and runs verl's own merger
+    (``python -m verl.model_merger merge --backend fsdp``). Returns ``target`` (default
+    ``<export>/checkpoint``), loadable with ``AutoModelForCausalLM.from_pretrained`` and
+    usable as ``--model`` in xling eval / probes.
+
+    Raises:
+        XlingError: verl not installed, no config, no finished checkpoint, or the merge failed.
+    """
+    import yaml
+
+    export = Path(export_dir)
+    config_path = export / f"{CONFIG_NAME}.yaml"
+    if not config_path.is_file():
+        raise XlingError(f"{config_path}: not found; is {export} an `xling export verl` directory?")
+    try:
+        from verl.utils.checkpoint.checkpoint_manager import find_latest_ckpt_path
+    except ImportError as exc:
+        raise XlingError(f"merging a verl checkpoint needs verl: pip install 'xling[verl]' ({exc})") from None
+    trainer = (yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}).get("trainer", {})
+    root = Path(os.path.expanduser(trainer.get("default_local_dir", "checkpoints")))
+    root = root if root.is_absolute() else export / root
+    step = find_latest_ckpt_path(str(root))
+    if step is None:
+        raise XlingError(f"{root}: no finished verl checkpoint (latest_checkpointed_iteration.txt "
+                         "naming an existing global_step_N); has the run saved one?")
+    actor = Path(step) / "actor"
+    if not (actor / "fsdp_config.json").is_file():
+        raise XlingError(f"{actor}: not an FSDP actor checkpoint (no fsdp_config.json)")
+    target = Path(target) if target is not None else export / "checkpoint"
+    cmd = [sys.executable, "-m", "verl.model_merger", "merge", "--backend", "fsdp",
+           "--local_dir", str(actor), "--target_dir", str(target)]
+    log.info("merging %s -> %s", actor, target)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise XlingError(f"verl's model merger failed on {actor} (exit {done.returncode}):\n"
+                         + done.stderr[-2000:])
+    return target
