@@ -33,14 +33,21 @@ from xling.study.store import attach_log
 
 log = logging.getLogger(__name__)
 
-FAILED, TRAINED, LOCK = "FAILED", "TRAINED", "LOCK"
+FAILED, TRAINED, LOCK, EXTERNAL = "FAILED", "TRAINED", "LOCK", "EXTERNAL"
+
+
+class AwaitingExternal(Exception):
+    """A cell's training was handed to another engine (verl) and has not come back yet.
+
+    Not a failure: the cell is left without DONE and ``EXTERNAL`` holds what to run; the next
+    ``xling study run`` picks the result up (``study.verl_cells``)."""
 
 
 @dataclass(frozen=True)
 class CellStatus:
     label: str
     state: str
-    """done | running | failed | pending"""
+    """done | running | failed | external (training handed to verl) | pending"""
     path: Path
     detail: str = ""
 
@@ -105,6 +112,10 @@ def cell_status(cell: Cell) -> CellStatus:
     pid = CellLock(root).holder()
     if pid is not None:
         return CellStatus(cell.label, "running", root, f"pid {pid}" if pid > 0 else "")
+    external = root / EXTERNAL
+    if external.is_file():
+        return CellStatus(cell.label, "external", root,
+                          external.read_text(encoding="utf-8").splitlines()[0])
     failed = root / FAILED
     if failed.is_file():
         return CellStatus(cell.label, "failed", root, failed.read_text(encoding="utf-8").splitlines()[0])
@@ -147,6 +158,13 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
     pool = load_pool(study.pool.name, langs)
     design = cell.resolved["design"]
     examples = select(pool, langs, design, n=study.pool.n, seed=cell.spec.seed)
+    if study.verl is not None and cell.spec.paradigm in study.verl.paradigms:
+        from xling.study.verl_cells import train_on_verl
+
+        # Returns the merged checkpoint once verl has trained; raises AwaitingExternal before.
+        checkpoint = train_on_verl(study, cell, base, examples)
+        atomic_write_text(out / TRAINED, f"{checkpoint}\n")
+        return str(checkpoint)
     log.info("%s: training %s on %d examples (%s, %s)", cell.label, cell.spec.paradigm,
              len(examples), ",".join(langs), design)
     checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
@@ -229,7 +247,7 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
         _probes(study, cell, model, base)
         cell.run.mark_done({"label": cell.label, "model": model, "finished": time.time()})
     except BaseException as exc:
-        if not isinstance(exc, KeyboardInterrupt):
+        if not isinstance(exc, KeyboardInterrupt | AwaitingExternal):
             atomic_write_text(root / FAILED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         raise
     finally:
@@ -252,6 +270,7 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
     check_training(study, todo)
     base: str | None = None
     failures: list[str] = []
+    external: list[str] = []
     held_elsewhere: list[Cell] = []
     # First pass: every free cell; a cell another run holds is left to it. Second pass: wait for
     # those, and run any that the other run did not finish (it failed or was killed).
@@ -272,6 +291,10 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
                 start = time.perf_counter()
                 try:
                     run_cell(study, cell, base)
+                except AwaitingExternal as exc:
+                    log.info("cell %s: training handed to verl; run:\n  %s", cell.label, exc)
+                    external.append(cell.label)
+                    continue
                 except (XlingError, RuntimeError, ValueError, OSError) as exc:
                     if not keep_going:
                         raise
@@ -281,6 +304,10 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
                 log.info("cell %s done in %.0fs", cell.label, time.perf_counter() - start)
             finally:
                 lock.release()
+    if external:
+        log.info("study %s: %d cell(s) wait for verl (%s): launch the printed commands, then "
+                 "rerun `xling study run` to evaluate them", study.name, len(external),
+                 ", ".join(external))
     if failures:
         raise XlingError(f"study {study.name}: {len(failures)} cell(s) failed: {', '.join(failures)} "
                          f"(see FAILED in their directories; rerun to retry)")

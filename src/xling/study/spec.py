@@ -132,6 +132,32 @@ class ScalingSpec:
 
 
 @dataclass(frozen=True)
+class VerlSpec:
+    """Cells whose paradigm is in ``paradigms`` train on verl (a GPU node or a Ray cluster)
+    instead of TRL: ``xling study run`` writes the export and prints the launch command, and
+    picks up verl's checkpoint (merged to a HF model) on the next run (``study.verl_cells``)."""
+
+    paradigms: tuple[str, ...] = ("grpo",)
+    gpus: int = 1
+    """GPUs per node (``trainer.n_gpus_per_node``)."""
+    nodes: int = 1
+    rollout_tp: int = 1
+    """vLLM tensor-parallel size of the rollout; divides ``gpus``."""
+    checkpoint_dir: str = "checkpoints"
+    """Where verl saves; relative = under the cell's export (absolute on shared storage for
+    several nodes)."""
+    cluster_dir: str | None = None
+    """Where the exports will live on the GPU machines, if not where the study runs."""
+
+    def __post_init__(self) -> None:
+        if self.gpus < 1 or self.nodes < 1 or self.rollout_tp < 1:
+            raise XlingError(f"gpus, nodes and rollout_tp must be >= 1, got {self.gpus}, "
+                             f"{self.nodes}, {self.rollout_tp}")
+        if self.gpus % self.rollout_tp:
+            raise XlingError(f"rollout_tp {self.rollout_tp} must divide gpus {self.gpus}")
+
+
+@dataclass(frozen=True)
 class StudySpec:
     name: str
     base_model: str
@@ -148,13 +174,15 @@ class StudySpec:
     out: str = ""
     """Run directory; default runs/<name>."""
     source_file: str = ""
+    verl: VerlSpec | None = None
+    """RL cells trained on verl instead of TRL (None = every cell trains with TRL)."""
 
     @property
     def out_dir(self) -> Path:
         return Path(self.out or f"runs/{self.name}")
 
 
-_TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config",
+_TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config", "verl",
              "probes", "scaling", "sandbox", "out"}
 _GRID_KEYS = ("paradigms", "train_langs", "seeds")
 
@@ -501,7 +529,16 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
             raise XlingError(f"{file}: sandbox: the sandbox recipe applies only when base_model is "
                              f"'sandbox' (it is {base_model!r}); remove the block")
         _check_sandbox(sandbox, file)
+    verl = None
+    if data.get("verl") is not None:
+        verl = _build(VerlSpec, data["verl"], file, "verl", convert={
+            "paradigms": lambda v: tuple(_list(v, file, "verl.paradigms", str))})
+        for paradigm in verl.paradigms:
+            if paradigm not in ("grpo", "sft+grpo"):
+                raise XlingError(f"{file}: verl.paradigms: {paradigm!r} cannot train on verl; "
+                                 "allowed: grpo, sft+grpo")
     return StudySpec(
+        verl=verl,
         name=data["name"], base_model=base_model, cells=tuple(c for c, _ in cells), pool=pool,
         eval=ev, paradigm_config=paradigm_config, probes=probes, scaling=scaling,
         sandbox=dict(sandbox or {}), backend=backend, out=data.get("out", ""), source_file=file,
