@@ -149,3 +149,65 @@ def test_missing_model_path_is_a_clear_error(tmp_path):
         get_generator("hf", str(tmp_path / "empty"))
     with pytest.raises(XlingError, match="unknown dtype"):
         get_generator("hf", str(tmp_path / "empty"), dtype="float33")
+
+
+def plain_generate(gen, prompts: list[str], max_new_tokens: int) -> list[tuple[str, int]]:
+    """(text, completion tokens) from plain ``model.generate``, one unpadded prompt at a time."""
+    import torch
+
+    out = []
+    for prompt in prompts:
+        enc = gen.tokenizer(prompt, return_tensors="pt")
+        with torch.inference_mode():
+            row = gen.model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False)
+        tokens = row[0, enc["input_ids"].shape[1]:].tolist()
+        ends = [j for j, t in enumerate(tokens) if t in gen.eos_token_ids]
+        tokens = tokens[: ends[0] + 1] if ends else tokens
+        out.append((gen.tokenizer.decode(tokens, skip_special_tokens=True), len(tokens)))
+    return out
+
+
+@pytest.mark.parametrize("path", ["dynamic", "static", "continuous"])
+def test_every_path_matches_plain_generate_greedy(tiny_model, gen, path):
+    fast = get_generator("hf", str(tiny_model), batch_size=2, path=path, progress=False)
+    assert fast.path == path
+    out = fast.generate(PROMPTS, greedy(n=2, max_new_tokens=20))  # 5 prompts: last batch padded
+    assert all(s[0] == s[1] for s in out)
+    assert [(s[0].text, s[0].completion_tokens) for s in out] == plain_generate(gen, PROMPTS, 20)
+
+
+def test_continuous_path_samples_n_and_repeats_with_seed(tiny_model):
+    fast = get_generator("hf", str(tiny_model), path="continuous", progress=False)
+    params = SamplingParams(n=3, temperature=1.0, max_new_tokens=8, seed=3)
+    out = fast.generate(PROMPTS[:2], params)
+    assert [len(s) for s in out] == [3, 3]
+    assert all(0 < g.completion_tokens <= 8 for s in out for g in s)
+    assert out == fast.generate(PROMPTS[:2], params)
+    # stop strings are not supported by continuous batching: the call takes the dynamic path
+    full = fast.generate(PROMPTS[:1], greedy(max_new_tokens=24))[0][0]
+    stop = full.text[len(full.text) // 2:][:2]
+    cut = fast.generate(PROMPTS[:1], greedy(max_new_tokens=24, stop=(stop,)))[0][0]
+    assert cut.text == full.text[: full.text.index(stop)] and cut.finish_reason == "stop"
+
+
+def test_automatic_batch_size(tiny_model, gen):
+    import xling.generate.hf as hf
+
+    auto = get_generator("hf", str(tiny_model), progress=False)
+    assert auto.batch_size is None and auto.path == "dynamic"  # CPU defaults
+    many = [[1, 2]] * (hf.CPU_BATCH_SIZE + 2)
+    assert auto.batch_size_for([[1, 2]] * (3 * hf.CPU_BATCH_SIZE), greedy()) == hf.CPU_BATCH_SIZE
+    assert auto.batch_size_for(many, greedy()) == hf.CPU_BATCH_SIZE // 2 + 1  # evened out
+    assert auto.batch_size_for([[1, 2]], greedy()) == 1
+    assert gen.batch_size_for([[1, 2]], greedy()) == 2
+    assert doctest.testmod(hf).failed == 0
+    cfg = gen.model.config
+    small = hf.auto_rows(cfg, 2, 2**30, 100, 64)
+    assert hf.auto_rows(cfg, 2, 2**30, 100, 512) <= small  # longer sequences -> fewer rows
+    assert hf.auto_rows(cfg, 2, 2**40, 100, 64) == hf.MAX_AUTO_ROWS
+    assert hf.auto_rows(cfg, 2, 1, 100, 64) == 1
+
+
+def test_unknown_path_is_an_error(tiny_model):
+    with pytest.raises(XlingError, match="unknown generation path 'fast'; known: auto"):
+        get_generator("hf", str(tiny_model), path="fast")
