@@ -90,7 +90,7 @@ ABLATION = {"cells": [{"paradigm": "grpo", "train_langs": ["de"], "name": "RL+re
     ({"cells": [{"paradigm": "base", "config": {"seed": 1}}]}, r"a base cell takes no train_langs or config"),
     ({"eval": {"temperature": -1}}, r"eval: temperature must be >= 0"),
     ({"eval": {"top_p": 0}}, r"eval: top_p must be in \(0, 1\]"),
-    ({"eval": {"n": 4}}, r"eval: n is 4 but temperature 0 is greedy"),
+    ({"eval": {"n": 4}}, r"eval: n x runs is 4 but temperature 0 is greedy"),
     ({"eval": {"prompt_style": "pirate"}}, r"eval: prompt_style 'pirate' unknown; known: standard"),
     ({"eval": {"max_new_tokens": 0}}, r"eval: max_new_tokens must be an integer >= 1"),
     ({"eval": {"benchmarks": []}}, r"eval: benchmarks: name at least one"),

@@ -66,7 +66,7 @@ def eval_command(
     think: Annotated[str, typer.Option(help="Reasoning models' <think> blocks: auto | prefilled | off; the answer part is scored.")] = "auto",
     chat_template: Annotated[bool, typer.Option(help="Wrap prompts in the chat template.")] = False,
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
-    batch_size: Annotated[int, typer.Option(help="hf backend batch size.")] = 16,
+    batch_size: Annotated[int | None, typer.Option(help="hf backend batch size (default: automatic; fills the GPU on CUDA).")] = None,
     base_url: Annotated[str | None, typer.Option(help="openai backend server URL.")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
     out: Annotated[Path, typer.Option(help="Run directory; rerunning skips finished work.")] = Path("runs/eval"),
@@ -81,7 +81,7 @@ def eval_command(
     cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
                      prompt_style=prompt_style, chat_template=chat_template, sampling=sampling,
                      runs=runs, pass_k=_parse_ks(pass_k), think=think)
-    kwargs = {"batch_size": batch_size} if backend == "hf" else {}
+    kwargs = {"batch_size": batch_size} if backend == "hf" and batch_size is not None else {}
     if base_url:
         kwargs["base_url"] = base_url
     run_eval(cfg, langs, out, backend_kwargs=kwargs)

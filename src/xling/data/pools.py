@@ -19,6 +19,7 @@ Try:  xling train grpo --model ./tiny --pool sandbox --langs de --design single 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections.abc import Callable
@@ -207,3 +208,27 @@ def _gsm8k_train() -> list[Example]:
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
+
+
+SOLUTION_FORMATS: tuple[str, ...] = ("plain", "think")
+"""How training solutions are written: as they are, or as a reasoning model writes them."""
+
+
+def with_thinking(example: Example) -> Example:
+    r"""The example with its solution in a reasoning model's format: the steps inside
+    ``<think>...</think>``, then the final sentence (the one holding the ``\boxed{}``).
+
+    The sandbox stand-in for a long chain-of-thought model (study B's observational stage): a
+    model trained on these writes a thinking block and an answer part, both measured apart.
+
+    >>> e = Example("x", "x", "en", "q", "4", solution="Add 2: 2 + 2 = 4. The answer is \\boxed{4}")
+    >>> with_thinking(e).solution
+    '<think>Add 2: 2 + 2 = 4.</think> The answer is \\boxed{4}'
+    """
+    solution = example.solution or ""
+    box = solution.rfind("\\boxed")
+    if box < 0:
+        raise XlingError(f"{example.id}: a solution without \\boxed{{}} has no answer part")
+    cut = max(solution.rfind(mark, 0, box) for mark in (". ", "\n", "。", "। ", "! ", "? "))
+    steps, final = (solution[:cut + 1].strip(), solution[cut + 1:].strip()) if cut >= 0 else ("", solution)
+    return dataclasses.replace(example, solution=f"<think>{steps}</think> {final}")

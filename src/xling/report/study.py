@@ -72,7 +72,8 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
     if not done:
         return [Section("No results yet", "No cell of this study has finished; run `xling study run`.")]
     cells = [c for c, _ in done]
-    base_cell = next((c for c in cells if c.spec.paradigm == "base"), None)
+    # The study-wide base (not a listed model's own evaluation, which pairs in model_sections).
+    base_cell = next((c for c in cells if c.spec.paradigm == "base" and not c.spec.base), None)
     trained = [c for c in cells if c.spec.paradigm != "base"]
     sections: list[Section] = []
     for bench in map(_result_name, study.eval.benchmarks):
@@ -94,6 +95,8 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
                                out / f"gains-{bench}.png") if len(have) > 1 else None
             if gains:
                 sections.append(Section(f"{bench}: per-language gains over the base", "", [gains]))
+        if study.models:
+            sections += _model_sections(study, have, bench, langs, out)
         sections.append(_consistency(runs, langs, bench))
         sections.append(_outcomes(have, bench))
     sections += _probe_sections(done, out)
@@ -179,6 +182,28 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
                          f"→ {verdict} at 95% in this run.")
         sections.insert(0, Section(f"{bench}: does RL beat SFT?", "\n".join(lines)))
     return sections
+
+
+def _model_sections(study: StudySpec, have: list[Cell], bench: str, langs: list[str],
+                    out: Path) -> list[Section]:
+    """Study B: MTI per (post-trained, initial) pair with intervals, gains and off-target rates."""
+    from xling.report.models import model_pairs, mti_table, pair_rows, plot_mti
+
+    pairs = model_pairs(study, have)
+    if not pairs:
+        return []
+    records = pair_rows(study, pairs, bench, langs)
+    md = mti_table(records, langs)
+    md += ("\n\n_MTI (provisional formula, `xling.metrics.mti`): mean over the other languages of "
+           "the gain divided by the gain in the source language (the training language of a "
+           "one-language cell, else English); 95% interval from 2,000 paired resamples of the "
+           "parallel questions (resamples without a source gain are dropped and counted in "
+           "metrics). Δ = accuracy gain over the initial model (pp). Off-target: share of "
+           "answer / thinking parts whose dominant language is not the question's; mixed: "
+           "thinking whose top language holds < 90% of its letters._")
+    plot = plot_mti(records, out / f"mti-{bench}.png")
+    return [Section(f"{bench}: transfer from each model's post-training (MTI)", md,
+                    [plot] if plot else [])]
 
 
 def _consistency(runs: dict[str, RunResult], langs: list[str], bench: str) -> Section:

@@ -45,22 +45,26 @@ def cell_config(study: StudySpec, cell: CellSpec) -> dict[str, Any]:
     return config
 
 
-def base_identity(study: StudySpec) -> dict[str, Any]:
-    """What identifies the base model in cell keys (the recipe for the sandbox base)."""
-    if study.base_model == "sandbox":
+def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
+    """What identifies a cell's starting model in its key: the study's base model, or the listed
+    model ``model`` (the recipe for a sandbox base, else its path or hub id)."""
+    path, recipe = study.base_model, study.sandbox
+    if model:
+        listed = study.model(model)
+        path, recipe = listed.path, listed.sandbox
+    if path == "sandbox":
         from xling.study.sandbox import SandboxRecipe
 
-        return {"sandbox": SandboxRecipe.from_overrides(study.sandbox).key()}
-    return {"model": study.base_model}
+        return {"sandbox": SandboxRecipe.from_overrides(recipe).key()}
+    return {"model": path}
 
 
 def resolve_cells(study: StudySpec) -> list[Cell]:
     """All cells of ``study`` with keys and directories under ``study.out_dir``."""
-    base = base_identity(study)
     cells: list[Cell] = []
     for spec in study.cells:
         resolved = {
-            "base": base,
+            "base": base_identity(study, spec.base),
             "paradigm": spec.paradigm,
             "train_langs": list(spec.train_langs),
             "seed": spec.seed,

@@ -127,22 +127,33 @@ def study_status(study: StudySpec) -> list[CellStatus]:
     return [cell_status(cell) for cell in resolve_cells(study)]
 
 
-def base_model_path(study: StudySpec) -> str:
-    """The base model as a loadable path or hub id (building the sandbox base if needed)."""
-    if study.base_model == "sandbox":
+def base_model_path(study: StudySpec, model: str = "") -> str:
+    """A cell's starting model as a loadable path or hub id: the study's base model, or the
+    listed model ``model`` (building a sandbox base if needed)."""
+    path, recipe = study.base_model, study.sandbox
+    if model:
+        listed = study.model(model)
+        path, recipe = listed.path, listed.sandbox
+    if path == "sandbox":
         from xling.study.sandbox import SandboxRecipe, build_base
 
-        return str(build_base(SandboxRecipe.from_overrides(study.sandbox)))
-    return study.base_model
+        return str(build_base(SandboxRecipe.from_overrides(recipe)))
+    return path
 
 
-def _eval_source(study: StudySpec, benchmark: str) -> str | None:
+def _eval_source(study: StudySpec, benchmark: str, cell: Cell | None = None) -> str | None:
+    if benchmark in study.eval.sources:
+        return study.eval.sources[benchmark]
     if study.eval.source is not None:
         return study.eval.source
-    if benchmark == "sandbox" and study.base_model == "sandbox":
+    path, recipe = study.base_model, study.sandbox
+    if cell is not None and cell.spec.base:
+        listed = study.model(cell.spec.base)
+        path, recipe = listed.path, listed.sandbox
+    if benchmark == "sandbox" and path == "sandbox":
         from xling.study.sandbox import SandboxRecipe
 
-        problems = SandboxRecipe.from_overrides(study.sandbox).problems
+        problems = SandboxRecipe.from_overrides(recipe).problems
         return json.dumps(problems) if problems else None
     return None
 
@@ -158,6 +169,10 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
     pool = load_pool(study.pool.name, langs)
     design = cell.resolved["design"]
     examples = select(pool, langs, design, n=study.pool.n, seed=cell.spec.seed)
+    if study.pool.format == "think":
+        from xling.data.pools import with_thinking
+
+        examples = [with_thinking(e) for e in examples]
     if study.verl is not None and cell.spec.paradigm in study.verl.paradigms:
         from xling.study.verl_cells import train_on_verl
 
@@ -182,7 +197,10 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
                               max_new_tokens=ev.max_new_tokens, seed=cell.spec.seed)
     generator = None
     for benchmark in ev.benchmarks:
-        covered = getattr(get_benchmark(benchmark), "LANGS", ev.langs)
+        module = get_benchmark(benchmark)
+        langs_for = getattr(module, "langs_for", None)
+        source = _eval_source(study, benchmark, cell)
+        covered = langs_for(source) if langs_for is not None else getattr(module, "LANGS", ev.langs)
         langs = [lang for lang in ev.langs if lang in covered]
         missing = [lang for lang in ev.langs if lang not in covered]
         if missing:
@@ -190,10 +208,13 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
         if not langs:
             continue
         cfg = EvalConfig(model=model, benchmark=benchmark, backend=study.backend,
-                         source=_eval_source(study, benchmark), limit=ev.limit,
-                         prompt_style=ev.prompt_style, sampling=sampling)
+                         source=source, limit=ev.limit,
+                         prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
+                         pass_k=ev.pass_k, think=ev.think, chat_template=ev.chat_template)
         if generator is None and study.backend == "hf":
-            generator = get_generator("hf", model, batch_size=ev.batch_size)
+            generator = get_generator(
+                "hf", model, batch_size=ev.batch_size,
+                chat_template=ev.chat_template and ev.prompt_style != "think-prefill")
         run_eval(cfg, langs, cell.run.root, generator=generator)
 
 
@@ -221,6 +242,10 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
     for cell in cells:
         if cell.spec.paradigm == "base":
             continue
+        if study.verl is not None and cell.spec.paradigm in study.verl.paradigms:
+            from xling.study.verl_cells import check_cell
+
+            check_cell(study, cell)  # raises naming the file and the cell
         config = cell.resolved["config"]
         fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
         if fingerprint in seen:
@@ -268,7 +293,7 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
     if not todo:
         return study_status(study)
     check_training(study, todo)
-    base: str | None = None
+    bases: dict[str, str] = {}
     failures: list[str] = []
     external: list[str] = []
     held_elsewhere: list[Cell] = []
@@ -286,7 +311,9 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
             try:
                 if cell.run.is_done():  # finished by another run meanwhile
                     continue
-                base = base or base_model_path(study)
+                if cell.spec.base not in bases:
+                    bases[cell.spec.base] = base_model_path(study, cell.spec.base)
+                base = bases[cell.spec.base]
                 log.info("[%d/%d] cell %s (%s)", i, len(cells_now), cell.label, cell.run.root.name)
                 start = time.perf_counter()
                 try:

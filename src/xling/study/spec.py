@@ -44,8 +44,14 @@ class PoolSpec:
     """Problems per training run (per language for the parallel design); None = all."""
     design: str = "single"
     """single | mixed | parallel (study B's parallel data)."""
+    format: str = "plain"
+    """Solutions as they are ('plain') or in a reasoning model's ``<think>`` format ('think')."""
 
     def __post_init__(self) -> None:
+        from xling.data.pools import SOLUTION_FORMATS
+
+        if self.format not in SOLUTION_FORMATS:
+            raise XlingError(f"format {self.format!r} unknown; known: {', '.join(SOLUTION_FORMATS)}")
         if not self.name:
             raise XlingError("name must be a pool name or a path")
         if self.n is not None and self.n < 1:
@@ -68,6 +74,8 @@ class CellSpec:
     """Overrides of the paradigm's config for this cell (e.g. prompt_style, reward)."""
     design: str | None = None
     """Overrides the pool design for this cell."""
+    base: str = ""
+    """The listed model (``StudySpec.models``) this cell starts from; '' = ``base_model``."""
 
     def __post_init__(self) -> None:
         if self.design is not None and self.design not in DESIGNS:
@@ -78,8 +86,9 @@ class CellSpec:
         if self.name:
             return self.name
         if self.paradigm == "base":
-            return "Base"
-        return f"{self.paradigm.upper()}({','.join(self.train_langs)})"
+            return self.base or "Base"
+        label = f"{self.paradigm.upper()}({','.join(self.train_langs)})"
+        return f"{label}@{self.base}" if self.base else label
 
 
 @dataclass(frozen=True)
@@ -92,26 +101,49 @@ class EvalSpec:
     top_p: float = 1.0
     max_new_tokens: int = 512
     prompt_style: str = "standard"
-    batch_size: int = 32
+    batch_size: int | None = None
+    """Prompts per generation batch (hf backend); None = the backend's automatic size."""
     source: str | None = None
     """Benchmark source override (folder / hub id); None = each benchmark's default."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Per-benchmark sources (benchmark -> folder / hub id), e.g. translated folders."""
+    runs: int = 1
+    """Seeded sampled runs per benchmark (mean ± sd; study A: 6)."""
+    pass_k: tuple[int, ...] = ()
+    """Unbiased pass@k for these k (needs n x runs >= k)."""
+    think: str = "auto"
+    """Reasoning models' <think> blocks: auto | prefilled | off (scoring.thinking)."""
+    chat_template: bool = False
+    """Wrap prompts in the model's chat template (instruct and reasoning models)."""
 
     def __post_init__(self) -> None:
         from xling.generate import SamplingParams
+        from xling.scoring.thinking import THINK_MODES
+
+        if self.think not in THINK_MODES:
+            raise XlingError(f"think {self.think!r} unknown; known: {', '.join(THINK_MODES)}")
+        if self.runs < 1:
+            raise XlingError(f"runs must be >= 1, got {self.runs}")
+        bad_k = [k for k in self.pass_k if not 1 <= k <= self.n * self.runs]
+        if bad_k:
+            raise XlingError(f"pass_k {bad_k} needs 1 <= k <= n x runs = {self.n * self.runs}")
+        unknown = sorted(set(self.sources) - set(self.benchmarks))
+        if unknown:
+            raise XlingError(f"sources names {unknown[0]!r}, which is not in benchmarks")
 
         if not self.benchmarks:
             raise XlingError("benchmarks: name at least one benchmark")
         if self.limit is not None and self.limit < 1:
             raise XlingError(f"limit must be >= 1 (or null = every question), got {self.limit}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise XlingError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.prompt_style not in PROMPT_STYLES:
             raise XlingError(f"prompt_style {self.prompt_style!r} unknown; known: {', '.join(PROMPT_STYLES)}")
         SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p,
                        max_new_tokens=self.max_new_tokens)  # raises on n, temperature, top_p, tokens
-        if self.n > 1 and self.temperature == 0:
-            raise XlingError(f"n is {self.n} but temperature 0 is greedy ({self.n} identical "
-                             "samples); set temperature > 0 or n: 1")
+        if self.n * self.runs > 1 and self.temperature == 0:
+            raise XlingError(f"n x runs is {self.n * self.runs} but temperature 0 is greedy "
+                             "(identical samples); set temperature > 0, or n: 1 and runs: 1")
 
 
 @dataclass(frozen=True)
@@ -129,6 +161,54 @@ class ScalingSpec:
             raise XlingError("order: name at least one language")
         if self.target not in ("all", "unseen"):
             raise XlingError(f"target must be 'all' or 'unseen', got {self.target!r}")
+
+
+MODEL_TYPES: tuple[str, ...] = ("base", "instruct", "math", "reasoning", "other")
+"""Study B's initial-model types (its interventional axis), plus the post-trained reasoning models."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named model of a multi-model study (study B): a released model evaluated as it is, or
+    (the sandbox, tests) a model made by post-training another listed model.
+
+    Observational: each model with an ``initial`` is compared with it (MTI, per-language gains).
+    Interventional: ``grid.base_models`` names the models the training grid starts from.
+    """
+
+    name: str
+    path: str = ""
+    """Hub id, local path, or 'sandbox' (a sandbox base built from ``sandbox``)."""
+    initial: str = ""
+    """Name of the listed model this one was post-trained from."""
+    train: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    """Instead of ``path``: make this model by training ``initial``:
+    ``{paradigm, train_langs, seed, config}`` (the sandbox stand-in for a released model)."""
+    family: str = ""
+    """Label: model family ('qwen2.5', 'llama3')."""
+    size: str = ""
+    """Label: parameter count as written ('1.5B', '7B', '400k'); plots read the number."""
+    type: str = ""
+    """Label: one of ``MODEL_TYPES`` ('' = unknown)."""
+    sandbox: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    """Sandbox recipe overrides when ``path`` is 'sandbox' (see study/sandbox.py)."""
+
+    def __post_init__(self) -> None:
+        if not self.name or not all(ch.isalnum() or ch in "._-+" for ch in self.name):
+            raise XlingError(f"name {self.name!r}: use letters, digits, '.', '_', '-', '+'")
+        if bool(self.path) == bool(self.train):
+            raise XlingError(f"model {self.name}: give exactly one of path (a model) or train "
+                             "(made by training its initial model)")
+        if self.train and not self.initial:
+            raise XlingError(f"model {self.name}: train needs the initial model it starts from")
+        if self.type and self.type not in MODEL_TYPES:
+            raise XlingError(f"model {self.name}: type {self.type!r} unknown; known: "
+                             f"{', '.join(MODEL_TYPES)}")
+        if self.sandbox and self.path != "sandbox":
+            raise XlingError(f"model {self.name}: a sandbox recipe needs path: sandbox")
+
+
+_MODEL_TRAIN_KEYS = ("paradigm", "train_langs", "seed", "config")
 
 
 @dataclass(frozen=True)
@@ -176,6 +256,16 @@ class StudySpec:
     source_file: str = ""
     verl: VerlSpec | None = None
     """RL cells trained on verl instead of TRL (None = every cell trains with TRL)."""
+    models: tuple[ModelSpec, ...] = ()
+    """Named models of a multi-model study (study B's observational / interventional stages)."""
+
+    def model(self, name: str) -> ModelSpec:
+        """The listed model ``name``."""
+        for model in self.models:
+            if model.name == name:
+                return model
+        raise XlingError(f"no model named {name!r} in {self.source_file or self.name}; "
+                         f"listed: {', '.join(m.name for m in self.models) or 'none'}")
 
     @property
     def out_dir(self) -> Path:
@@ -183,8 +273,9 @@ class StudySpec:
 
 
 _TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config", "verl",
+             "models",
              "probes", "scaling", "sandbox", "out"}
-_GRID_KEYS = ("paradigms", "train_langs", "seeds")
+_GRID_KEYS = ("paradigms", "train_langs", "seeds", "base_models")
 
 
 # --- typed construction: every key and value checked against the dataclass it fills ----------
@@ -415,7 +506,8 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     unknown = sorted(set(data) - _TOP_KEYS, key=str)
     if unknown:
         raise XlingError(f"{file}: unknown key {unknown[0]!r}; known: {', '.join(sorted(_TOP_KEYS))}")
-    for key in ("name", "base_model"):
+    required = ("name",) if data.get("models") else ("name", "base_model")
+    for key in required:
         if not data.get(key):
             raise XlingError(f"{file}: missing required key {key!r}")
     for key in ("name", "base_model", "backend", "out"):
@@ -435,6 +527,7 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         "benchmarks": lambda v: tuple([v] if isinstance(v, str) else v) if isinstance(
             v, str | list | tuple) else v,
         "langs": lambda v: _langs(v, file, "eval.langs"),
+        "pass_k": lambda v: tuple(v) if isinstance(v, list) else v,
     })
     for bench in ev.benchmarks:
         if str(bench).endswith((".yaml", ".yml")):  # a benchmark card (e.g. xling translate's)
@@ -452,8 +545,19 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         if probe not in PROBES:
             raise XlingError(f"{file}: probes: unknown probe {probe!r}; known: {', '.join(PROBES)}")
 
-    # cells: the base, the grid, explicit cells, the scaling series; each with its key path
-    cells: list[tuple[CellSpec, str]] = [(CellSpec("base"), "base")]
+    models = _models(data.get("models"), file)
+    # cells: the base, the listed models, the grid, explicit cells, the scaling series; each with
+    # its key path
+    cells: list[tuple[CellSpec, str]] = [(CellSpec("base"), "base")] if data.get("base_model") else []
+    for i, model in enumerate(models):
+        if model.path:
+            cells.append((CellSpec("base", base=model.name), f"models[{i}]"))
+        else:
+            train = model.train
+            cells.append((CellSpec(train["paradigm"], _langs(train["train_langs"], file,
+                                   f"models[{i}].train.train_langs"), train.get("seed", 0),
+                                   name=model.name, config=dict(train.get("config") or {}),
+                                   base=model.initial), f"models[{i}].train"))
     grid = data.get("grid")
     if grid is not None:
         if not isinstance(grid, dict) or set(grid) - set(_GRID_KEYS):
@@ -464,10 +568,23 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         seeds = _list(grid.get("seeds", [0]), file, "grid.seeds", int)
         if not paradigms or not sets or not seeds:
             raise XlingError(f"{file}: grid: paradigms, train_langs and seeds must each be non-empty")
+        bases = _list(grid.get("base_models", [""]), file, "grid.base_models", str)
+        listed = {m.name: m for m in models}
+        for k, name in enumerate(bases):
+            if name and name not in listed:
+                raise XlingError(f"{file}: grid.base_models[{k}]: no model named {name!r}; "
+                                 f"listed: {', '.join(listed) or 'none (add a models: list)'}")
+            if name and not listed[name].path:
+                raise XlingError(f"{file}: grid.base_models[{k}]: {name!r} is itself made by "
+                                 "training; start from a model with a path")
+            if not name and not data.get("base_model"):
+                raise XlingError(f"{file}: grid: without base_model, name grid.base_models")
         for j, paradigm in enumerate(paradigms):
-            for langs in sets:
-                for seed in seeds:
-                    cells.append((CellSpec(paradigm, langs, seed), f"grid.paradigms[{j}]"))
+            for base in bases:
+                for langs in sets:
+                    for seed in seeds:
+                        cells.append((CellSpec(paradigm, langs, seed, base=base),
+                                      f"grid.paradigms[{j}]"))
     raw_cells = data.get("cells")
     if raw_cells is not None and not isinstance(raw_cells, list):
         raise XlingError(f"{file}: cells: expected a list of cell mappings, got {_got(raw_cells)}")
@@ -519,8 +636,8 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     if dupes:
         raise XlingError(f"{file}: duplicate cell {dupes[0]!r}; give cells distinct names")
 
-    base_model = data["base_model"]
-    if base_model != "sandbox" and base_model.startswith((".", "/", "~")) and not Path(
+    base_model = data.get("base_model", "")
+    if base_model and base_model != "sandbox" and base_model.startswith((".", "/", "~")) and not Path(
             base_model).expanduser().exists():
         raise XlingError(f"{file}: base_model: no model at {base_model!r}")
     sandbox = data.get("sandbox")
@@ -538,11 +655,45 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
                 raise XlingError(f"{file}: verl.paradigms: {paradigm!r} cannot train on verl; "
                                  "allowed: grpo, sft+grpo")
     return StudySpec(
-        verl=verl,
+        verl=verl, models=models,
         name=data["name"], base_model=base_model, cells=tuple(c for c, _ in cells), pool=pool,
         eval=ev, paradigm_config=paradigm_config, probes=probes, scaling=scaling,
         sandbox=dict(sandbox or {}), backend=backend, out=data.get("out", ""), source_file=file,
     )
+
+
+def _models(raw: Any, file: str) -> tuple[ModelSpec, ...]:
+    """The ``models:`` list: each entry checked, names unique, ``initial`` naming a listed model
+    that has a path (a model made by training cannot be another's initial model)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise XlingError(f"{file}: models: expected a non-empty list of model mappings")
+    models = [_build(ModelSpec, entry, file, f"models[{i}]") for i, entry in enumerate(raw)]
+    by_name: dict[str, ModelSpec] = {}
+    for i, model in enumerate(models):
+        if model.name in by_name:
+            raise XlingError(f"{file}: models[{i}]: duplicate model name {model.name!r}")
+        by_name[model.name] = model
+    for i, model in enumerate(models):
+        where = f"{file}: models[{i}]"
+        if model.initial:
+            initial = by_name.get(model.initial)
+            if initial is None:
+                raise XlingError(f"{where}.initial: no model named {model.initial!r}; listed: "
+                                 f"{', '.join(by_name)}")
+            if not initial.path:
+                raise XlingError(f"{where}.initial: {model.initial!r} is itself made by training")
+        if model.train:
+            unknown = sorted(set(model.train) - set(_MODEL_TRAIN_KEYS))
+            if unknown or "paradigm" not in model.train or "train_langs" not in model.train:
+                raise XlingError(f"{where}.train: needs paradigm and train_langs (keys: "
+                                 f"{', '.join(_MODEL_TRAIN_KEYS)}); got {sorted(model.train)}")
+        if model.path == "sandbox":
+            _check_sandbox(model.sandbox, f"{where}.sandbox")
+        elif model.path.startswith((".", "/", "~")) and not Path(model.path).expanduser().exists():
+            raise XlingError(f"{where}.path: no model at {model.path!r}")
+    return tuple(models)
 
 
 def load_spec(path: str | Path) -> StudySpec:

@@ -63,9 +63,14 @@ class GRPOConfig:
     """Settings of one GRPO run. ``None`` means "the preset's value, else TRL's default"."""
 
     reward: str = "accuracy"
-    """One of rewards.REWARDS: accuracy | consistency | combined."""
+    """One of rewards.REWARDS: accuracy | consistency | combined | format | weighted."""
     reward_weights: list[float] | None = None
     """(accuracy, consistency) weights for 'combined'; None = study A's (0.5, 0.5)."""
+    reward_lambdas: dict[str, float] | None = None
+    """λ per term of study B's 'weighted' reward: accuracy, consistency, format
+    (``rewards.STUDY_B_TERMS``); None = accuracy only."""
+    consistency_part: str = "all"
+    """Which part of a completion the consistency term reads: all | thinking | answer."""
     prompt_style: str = "standard"
     """One of languages.PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
     chat: bool = False
@@ -109,6 +114,15 @@ class GRPOConfig:
             if self.reward != "combined":
                 raise XlingError(f"reward_weights only apply to reward 'combined', not {self.reward!r}")
             self.reward_weights = list(check_weights(self.reward_weights))
+        from xling.train.rewards import CONSISTENCY_PARTS, check_term_weights
+
+        if self.reward_lambdas is not None:
+            if self.reward != "weighted":
+                raise XlingError(f"reward_lambdas only apply to reward 'weighted', not {self.reward!r}")
+            self.reward_lambdas = check_term_weights(self.reward_lambdas)
+        if self.consistency_part not in CONSISTENCY_PARTS:
+            raise XlingError(f"unknown consistency_part {self.consistency_part!r}; known: "
+                             f"{', '.join(CONSISTENCY_PARTS)}")
         if self.prompt_style not in PROMPT_STYLES:
             raise XlingError(f"unknown prompt_style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
         if self.preset not in (None, "paper"):
@@ -178,6 +192,23 @@ def reward_functions(cfg: GRPOConfig) -> tuple[list, list[float]]:
     if cfg.reward == "combined":
         weights = list(cfg.reward_weights or STUDY_A_WEIGHTS)
         return [to_trl(accuracy_reward), to_trl(consistency_reward, log_language=False)], weights
+    if cfg.reward in ("weighted", "consistency") and (
+            cfg.reward == "weighted" or cfg.consistency_part != "all"):
+        from xling.train.rewards import format_reward, part_consistency_reward
+
+        def consistency_of_part(completions, lang, **_):
+            return part_consistency_reward(completions, lang, cfg.consistency_part)
+
+        consistency_of_part.__name__ = f"consistency_{cfg.consistency_part}_reward"
+        if cfg.reward == "consistency":
+            return [to_trl(consistency_of_part)], [1.0]
+        # Study B: one TRL reward function per term, so TRL logs each and sums them with the λ's.
+        lam = cfg.reward_lambdas or {"accuracy": 1.0}
+        terms = {"accuracy": accuracy_reward, "consistency": consistency_of_part,
+                 "format": format_reward}
+        names = [t for t in terms if lam.get(t, 0.0) > 0]
+        return ([to_trl(terms[t], log_language=i == 0) for i, t in enumerate(names)],
+                [lam[t] for t in names])
     return [to_trl(REWARDS[cfg.reward])], [1.0]
 
 
