@@ -35,14 +35,15 @@ def model_pairs(study: StudySpec, cells: list[Cell]) -> list[tuple[Cell, Cell]]:
 
 
 def _labels(study: StudySpec, cell: Cell) -> dict[str, str]:
-    """type / family / size of the model a pair's post-trained side belongs to."""
-    names = [cell.spec.name or cell.spec.base, cell.spec.base]
-    for name in names:
-        if name and any(m.name == name for m in study.models):
-            m = study.model(name)
-            if m.type or m.family or m.size:
-                return {"type": m.type, "family": m.family, "size": m.size}
-    return {"type": "", "family": "", "size": ""}
+    """type / family / size of a pair's post-trained side: the listed model itself
+    (observational), or for a grid cell its initial model (the interventional axis)."""
+    listed = {m.name: m for m in study.models}
+    name = cell.spec.name if cell.spec.name in listed else cell.spec.base
+    if cell.spec.paradigm == "base":
+        name = cell.spec.base
+    m = listed.get(name)
+    return {"type": m.type, "family": m.family, "size": m.size} if m else \
+        {"type": "", "family": "", "size": ""}
 
 
 def size_number(size: str) -> float:

@@ -104,6 +104,19 @@ class GRPOConfig:
     """Steps between resumable checkpoints in out/trl (the last 2 are kept)."""
     report_to: str = "none"
     """TRL/transformers tracker ('wandb', 'tensorboard', ...); none by default."""
+    use_vllm: bool = False
+    """Sample the rollouts with vLLM (trl ``use_vllm``; needs a GPU and ``pip install vllm``).
+    GRPO spends most of a step sampling; this is the fast path on GPUs."""
+    vllm_mode: str | None = None
+    """'colocate' (vLLM inside the training process, sharing its GPUs; TRL's default) or
+    'server' (a separate ``trl vllm-serve`` process; trl ``vllm_mode``). Needs use_vllm."""
+    vllm_server_base_url: str | None = None
+    """URL of the vLLM server in 'server' mode (trl ``vllm_server_base_url``)."""
+    vllm_gpu_memory_utilization: float | None = None
+    """GPU memory share of the colocated vLLM engine, in (0, 1] (trl's default 0.3)."""
+    cache_implementation: str | None = None
+    """KV cache of transformers ``generate`` when vLLM is not used, e.g. 'static' (trl
+    ``cache_implementation``); refused together with use_vllm, which ignores it."""
     trl: dict[str, Any] = field(default_factory=dict)
     """Passed to ``trl.GRPOConfig`` last, overriding everything above."""
 
@@ -138,6 +151,32 @@ class GRPOConfig:
             raise XlingError(f"num_generations must be >= 2 (GRPO compares a group), got {self.num_generations}")
         if self.beta is not None and self.beta < 0:
             raise XlingError(f"beta must be >= 0, got {self.beta}")
+        self._check_generation()
+
+    def _check_generation(self) -> None:
+        """Refuse combinations of the rollout-generation settings that TRL would ignore or
+        that cannot run, before any model loads."""
+        vllm_only = {"vllm_mode": self.vllm_mode, "vllm_server_base_url": self.vllm_server_base_url,
+                     "vllm_gpu_memory_utilization": self.vllm_gpu_memory_utilization}
+        if not self.use_vllm:
+            given = [k for k, v in vllm_only.items() if v is not None]
+            if given:
+                raise XlingError(f"{', '.join(given)} need use_vllm: true")
+            return
+        if self.cache_implementation is not None:
+            raise XlingError("cache_implementation applies to transformers generate; with "
+                             "use_vllm: true vLLM samples and it would be ignored: drop one")
+        if self.vllm_mode not in (None, "colocate", "server"):
+            raise XlingError(f"vllm_mode must be 'colocate' or 'server', got {self.vllm_mode!r}")
+        if self.vllm_server_base_url is not None and self.vllm_mode != "server":
+            raise XlingError("vllm_server_base_url needs vllm_mode: server")
+        if self.vllm_gpu_memory_utilization is not None:
+            if self.vllm_mode == "server":
+                raise XlingError("vllm_gpu_memory_utilization applies to vllm_mode: colocate "
+                                 "(a server sets its own with `trl vllm-serve`)")
+            if not 0 < self.vllm_gpu_memory_utilization <= 1:
+                raise XlingError("vllm_gpu_memory_utilization must be in (0, 1], got "
+                                 f"{self.vllm_gpu_memory_utilization}")
 
 
 def trl_fields(cfg: GRPOConfig, world_size: int | None = None) -> dict[str, Any]:
@@ -153,6 +192,11 @@ def trl_fields(cfg: GRPOConfig, world_size: int | None = None) -> dict[str, Any]
              "num_generations": cfg.num_generations, "temperature": cfg.temperature,
              "beta": cfg.beta, "max_completion_length": cfg.max_completion_length}
     out.update({k: v for k, v in named.items() if v is not None})
+    generation = {"use_vllm": cfg.use_vllm or None, "vllm_mode": cfg.vllm_mode,
+                  "vllm_server_base_url": cfg.vllm_server_base_url,
+                  "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,
+                  "cache_implementation": cfg.cache_implementation}
+    out.update({k: v for k, v in generation.items() if v is not None})
     group = out.get("num_generations", 8)  # TRL's default group size
     per_device = cfg.per_device_batch or group
     out["per_device_train_batch_size"] = per_device
@@ -178,6 +222,18 @@ def validate_trl(cfg: GRPOConfig) -> None:
     from xling.train.sft import check_trl_keys
 
     check_trl_keys(cfg.trl, trl.GRPOConfig)
+    if cfg.cache_implementation is not None:
+        from transformers.generation.configuration_utils import ALL_CACHE_IMPLEMENTATIONS
+
+        if cfg.cache_implementation not in ALL_CACHE_IMPLEMENTATIONS:
+            raise XlingError(f"cache_implementation {cfg.cache_implementation!r} unknown to "
+                             f"transformers; known: {', '.join(sorted(ALL_CACHE_IMPLEMENTATIONS))}")
+    if cfg.use_vllm:
+        import importlib.util
+
+        if importlib.util.find_spec("vllm") is None:
+            raise XlingError("use_vllm: true needs vLLM installed where training runs "
+                             "(pip install vllm; a CUDA GPU)")
 
 
 def reward_functions(cfg: GRPOConfig) -> tuple[list, list[float]]:
