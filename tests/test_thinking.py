@@ -102,7 +102,8 @@ def test_bootstrap_mti_matches_the_formula_and_brackets_it():
     post[:40, 0] = 1
     post[:20, 1] = 1
     out = bootstrap_mti(post, init, langs, n_boot=300)
-    by_hand = mti(dict(zip(langs, post.mean(0))), dict(zip(langs, init.mean(0))))
+    by_hand = mti(dict(zip(langs, post.mean(0), strict=True)),
+                  dict(zip(langs, init.mean(0), strict=True)))
     gain = {lang: post[:, j].mean() - init[:, j].mean() for j, lang in enumerate(langs)}
     assert out["mti"] == pytest.approx((gain["de"] / gain["en"] + gain["zh"] / gain["en"]) / 2)
     assert out["mti"] == pytest.approx(by_hand)
