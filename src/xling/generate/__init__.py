@@ -105,4 +105,24 @@ def truncate_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
-__all__ = ["BACKENDS", "Generator", "SamplingParams", "get_generator", "truncate_at_stop"]
+def chat_token_ids(tokenizer, conversations: list[list[dict[str, str]]],
+                   system_prompt: str | None, model_name: str) -> list[list[int]]:
+    """Token ids of chat conversations rendered with the tokenizer's chat template (a generation
+    prompt appended; ``system_prompt`` prepended where a conversation has no system turn).
+
+    Raises:
+        XlingError: the tokenizer has no chat template.
+    """
+    if not getattr(tokenizer, "chat_template", None):
+        raise XlingError(f"the tokenizer of {model_name} has no chat template")
+    texts = []
+    for conversation in conversations:
+        if system_prompt and not any(m["role"] == "system" for m in conversation):
+            conversation = [{"role": "system", "content": system_prompt}, *conversation]
+        texts.append(tokenizer.apply_chat_template(list(conversation), tokenize=False,
+                                                   add_generation_prompt=True))
+    return tokenizer(texts, add_special_tokens=False)["input_ids"]
+
+
+__all__ = ["BACKENDS", "Generator", "SamplingParams", "chat_token_ids", "get_generator",
+           "truncate_at_stop"]

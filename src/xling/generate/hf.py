@@ -53,7 +53,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from xling.generate import SamplingParams, truncate_at_stop
+from xling.generate import SamplingParams, chat_token_ids, truncate_at_stop
 from xling.progress import progress
 from xling.schema import Generation, XlingError
 
@@ -142,21 +142,8 @@ class HFGenerator:
         """Like ``generate`` for chat message lists (rendered with the chat template)."""
         if not conversations:
             return []
-        if not self.tokenizer.chat_template:
-            raise XlingError(f"the tokenizer of {self.model_name} has no chat template")
-        texts = [
-            self.tokenizer.apply_chat_template(
-                self._with_system(c), tokenize=False, add_generation_prompt=True
-            )
-            for c in conversations
-        ]
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
         return self._generate_ids(ids, params)
-
-    def _with_system(self, conversation: Conversation) -> Conversation:
-        if self.system_prompt and not any(m["role"] == "system" for m in conversation):
-            return [{"role": "system", "content": self.system_prompt}, *conversation]
-        return list(conversation)
 
     def batch_size_for(self, ids: list[list[int]], params: SamplingParams) -> int:
         """Prompts per batch: ``batch_size`` if set, else the automatic rule (module docstring).

@@ -40,7 +40,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from xling.generate import SamplingParams, truncate_at_stop
+from xling.generate import SamplingParams, chat_token_ids, truncate_at_stop
 from xling.schema import Generation, XlingError
 
 log = logging.getLogger(__name__)
@@ -147,21 +147,8 @@ class VLLMGenerator:
         """Like ``generate`` for chat message lists (rendered with the tokenizer's template)."""
         if not conversations:
             return []
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise XlingError(f"the tokenizer of {self.model_name} has no chat template")
-        texts = [
-            self.tokenizer.apply_chat_template(
-                self._with_system(c), tokenize=False, add_generation_prompt=True
-            )
-            for c in conversations
-        ]
-        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
         return self._generate_ids(ids, params)
-
-    def _with_system(self, conversation: Conversation) -> Conversation:
-        if self.system_prompt and not any(m["role"] == "system" for m in conversation):
-            return [{"role": "system", "content": self.system_prompt}, *conversation]
-        return list(conversation)
 
     def _generate_ids(self, ids: list[list[int]], params: SamplingParams) -> list[list[Generation]]:
         for i, row in enumerate(ids):
