@@ -387,7 +387,9 @@ def test_choice_prompt_in_the_questions_language(lang):
     assert consistency.endswith(f"{texts.instruction} {language.consistency}")
     for style in PROMPT_STYLES:  # without options: exactly the study-A prompt, as before
         instruction = {"standard": language.instruction, "english": LANGUAGES["en"].instruction,
-                       "consistency": f"{language.instruction} {language.consistency}"}[style]
+                       "consistency": f"{language.instruction} {language.consistency}",
+                       # the same user turn; the thinking block is opened by study.evaluate
+                       "think-prefill": f"{language.instruction} {language.consistency}"}[style]
         assert build_prompt("Q?", lang, style) == f"Q?\n{instruction}"
     with pytest.raises(XlingError, match="at most 10"):
         build_prompt("Q?", lang, choices=[str(k) for k in range(11)])
