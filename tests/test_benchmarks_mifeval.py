@@ -157,3 +157,9 @@ def test_xling_eval_mifeval_all_languages_end_to_end(tiny_model, tmp_path):
     # the top-level accuracy is prompt-level strict
     for lang in mifeval.LANGS:
         assert metrics["langs"][lang]["acc"]["value"] == summary["langs"][lang]["prompt_strict"]["value"]
+    # the printed report shows the four accuracies per language
+    assert "IFEval accuracies (%) [95% CI]" in r.stdout
+    assert "| prompt strict | prompt loose | instruction strict | instruction loose |" in r.stdout
+    for lang in mifeval.LANGS:
+        m = summary["langs"][lang]
+        assert f"| {lang} | {100 * m['prompt_strict']['value']:.1f} [" in r.stdout

@@ -73,7 +73,13 @@ def eval_command(
 ) -> None:
     """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
     from xling.generate import SamplingParams
-    from xling.report.tables import format_markdown, load_run, reference_table, table_title
+    from xling.report.tables import (
+        format_markdown,
+        ifeval_table,
+        load_run,
+        reference_table,
+        table_title,
+    )
     from xling.study.evaluate import EvalConfig, run_eval
 
     sampling = SamplingParams(n=n, temperature=temperature, top_p=top_p,
@@ -88,6 +94,8 @@ def eval_command(
     result = load_run(out, _results_name(benchmark), name=model)
     header, rows, notes = reference_table([result])
     typer.echo(table_title(_results_name(benchmark), [result]) + "\n\n" + format_markdown(header, rows, notes))
+    if (ifeval := ifeval_table(out, _results_name(benchmark), name=model)) is not None:
+        typer.echo(f"\n{_results_name(benchmark)}: IFEval accuracies (%) [95% CI]\n\n{ifeval}")
     typer.echo(f"\nper-sample rows: {out / 'eval' / (_results_name(benchmark) + '.parquet')}")
 
 
@@ -129,6 +137,7 @@ def report_command(
     from xling.report.tables import (
         format_csv,
         format_markdown,
+        ifeval_table,
         load_run,
         reference_table,
         table_title,
@@ -141,6 +150,9 @@ def report_command(
     header, rows, notes = reference_table(results, base_result)
     if format == "md":
         typer.echo(table_title(benchmark, results) + "\n\n" + format_markdown(header, rows, notes))
+        tables = [t for path in runs if (t := ifeval_table(path, benchmark)) is not None]
+        if tables:
+            typer.echo(f"\n{benchmark}: IFEval accuracies (%) [95% CI]\n\n" + "\n\n".join(tables))
     else:
         typer.echo(format_csv(header, rows))
 

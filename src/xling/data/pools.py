@@ -132,7 +132,11 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]
 
         card = card_benchmark(path)
         _check_available(langs, card.LANGS, str(path))
-        return card.load(langs)
+        examples = card.load(langs)
+        if card.SCORER != "math":  # the scorer kind travels with the pool (RL rewards score it)
+            examples = [dataclasses.replace(e, meta={**e.meta, "scorer": card.SCORER})
+                        for e in examples]
+        return examples
     if path.is_file():
         return load_jsonl_pool(path, langs)
     raise XlingError(

@@ -20,6 +20,7 @@ from xling.metrics import bootstrap_gen, correctness_matrix, mti, paired_bootstr
 from xling.report.tables import (
     RunResult,
     format_markdown,
+    ifeval_table,
     load_run,
     ordered_langs,
     reference_table,
@@ -97,6 +98,9 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
                 sections.append(Section(f"{bench}: per-language gains over the base", "", [gains]))
         if study.models:
             sections += _model_sections(study, have, bench, langs, out)
+        ifeval = [t for c in have if (t := ifeval_table(c.run.root, bench, c.label)) is not None]
+        if ifeval:
+            sections.append(Section(f"{bench}: IFEval accuracies (%) [95% CI]", "\n\n".join(ifeval)))
         sections.append(_consistency(runs, langs, bench))
         sections.append(_outcomes(have, bench))
     sections += _probe_sections(done, out)

@@ -157,6 +157,30 @@ def table_title(benchmark: str, runs: list[RunResult]) -> str:
     return title if paper in ("accuracy", metric) else f"{title}; the paper reports {paper}"
 
 
+IFEVAL_COLUMNS = (("prompt_strict", "prompt strict"), ("prompt_loose", "prompt loose"),
+                  ("inst_strict", "instruction strict"), ("inst_loose", "instruction loose"))
+
+
+def ifeval_table(path: str | Path, benchmark: str, name: str | None = None) -> str | None:
+    """IFEval's four accuracies per language (% [95% CI]) from a run's metrics.json summary,
+    and the instruction ids without a checker; None when the benchmark has no such summary."""
+    bench = RunDir(Path(path)).read_metrics().get("benchmarks", {}).get(benchmark, {})
+    langs = ((bench.get("summary") or {}).get("langs")) or {}
+    if not langs or "prompt_strict" not in next(iter(langs.values())):
+        return None
+    header = ["model", "lang", *(label for _, label in IFEVAL_COLUMNS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for lang, m in langs.items():
+        cells = [f"{_pct(m[key]['value'])} [{_pct(m[key]['ci95'][0])}, {_pct(m[key]['ci95'][1])}]"
+                 for key, _ in IFEVAL_COLUMNS]
+        lines.append("| " + " | ".join([name or Path(path).name, lang, *cells]) + " |")
+    unknown = bench["summary"].get("unknown_instructions") or {}
+    if unknown:
+        lines.append("\n_instruction ids without a checker (counted as not followed): "
+                     + ", ".join(f"{k} ({v})" for k, v in unknown.items()) + "_")
+    return "\n".join(lines)
+
+
 def _pct(value: Any) -> str:
     if value is None:
         return "—"

@@ -269,10 +269,19 @@ def reward_functions(cfg: GRPOConfig) -> tuple[list, list[float]]:
 
 
 def grpo_row(e: Example, style: str, chat: bool) -> dict[str, Any]:
-    """One GRPO prompt row; ``answer`` and ``lang`` become reward kwargs."""
-    prompt = build_prompt(e.question, e.lang, style)
+    """One GRPO prompt row; ``answer``, ``lang``, ``scorer``, ``choices`` and ``meta`` become
+    reward kwargs, so a pool of multiple-choice or instruction-following items (its scorer kind
+    in ``meta["scorer"]``) is rewarded by its own scorer, not as math."""
+    import json
+
+    kind = e.meta.get("scorer", "math")
+    # IFEval items are the instruction prompt itself (no boxed-answer instruction).
+    prompt = e.question if kind == "ifeval" else build_prompt(e.question, e.lang, style,
+                                                               choices=e.choices)
     return {"prompt": [{"role": "user", "content": prompt}] if chat else prompt,
-            "answer": e.answer, "lang": e.lang, "id": e.id, "parallel_id": e.parallel_id}
+            "answer": e.answer, "lang": e.lang, "id": e.id, "parallel_id": e.parallel_id,
+            "scorer": kind, "choices": json.dumps(list(e.choices)) if e.choices else "",
+            "meta": json.dumps(e.meta, ensure_ascii=False, default=str) if e.meta else ""}
 
 
 def run_grpo(

@@ -36,11 +36,31 @@ STUDY_A_WEIGHTS: tuple[float, float] = (0.5, 0.5)
 """(accuracy, consistency) weights of study A's combined reward."""
 
 
-def accuracy_reward(completions: list[str], answer: list[str], lang: list[str], **_) -> list[float]:
-    """1.0 if the completion's final (boxed) answer equals the gold ``answer``, else 0.0."""
-    from xling.scoring import check_answer
+def accuracy_reward(completions: list[str], answer: list[str], lang: list[str],
+                    scorer: list[str] | None = None, meta: list[str] | None = None,
+                    choices: list[str] | None = None, **_) -> list[float]:
+    """1.0 if the completion is correct under its item's scorer, else 0.0.
 
-    return [float(check_answer(c, a, lg)) for c, a, lg in zip(completions, answer, lang, strict=True)]
+    Math items (the default): the final (boxed) answer equals the gold ``answer``. Items of a
+    pool whose scorer is another kind (``scorer`` column: "choice", "ifeval", ...; ``meta`` and
+    ``choices`` as JSON strings, as ``grpo.grpo_row`` writes them) are scored by
+    ``xling.scoring.score`` with that scorer: an IFEval item is correct when every instruction
+    is followed (strict).
+    """
+    import json
+
+    from xling.scoring import check_answer, score
+
+    out = []
+    for i, (c, a, lg) in enumerate(zip(completions, answer, lang, strict=True)):
+        kind = scorer[i] if scorer else "math"
+        if kind == "math":
+            out.append(float(check_answer(c, a, lg)))
+            continue
+        item_meta = json.loads(meta[i]) if meta and meta[i] else {}
+        options = tuple(json.loads(choices[i])) if choices and choices[i] else None
+        out.append(float(score(c, a, lg, scorer=kind, choices=options, meta=item_meta).correct))
+    return out
 
 
 def consistency_reward(completions: list[str], lang: list[str], **_) -> list[float]:
@@ -92,13 +112,14 @@ STUDY_B_TERMS: tuple[str, ...] = ("accuracy", "consistency", "format")
 
 def weighted_reward(
     completions: list[str], answer: list[str], lang: list[str],
-    weights: dict[str, float] | None = None, part: str = "answer", **_,
+    weights: dict[str, float] | None = None, part: str = "answer", **columns,
 ) -> list[float]:
     """``sum_t λ_t · r_t`` over ``STUDY_B_TERMS`` (λ's: ``weights``, default accuracy only);
     the consistency term reads ``part`` of each completion."""
     lam = check_term_weights(weights or {"accuracy": 1.0})
     terms = {
-        "accuracy": lambda: accuracy_reward(completions, answer, lang),
+        "accuracy": lambda: accuracy_reward(completions, answer, lang, **{
+            k: columns[k] for k in ("scorer", "meta", "choices") if k in columns}),
         "consistency": lambda: part_consistency_reward(completions, lang, part),
         "format": lambda: format_reward(completions),
     }
