@@ -109,6 +109,10 @@ def test_bootstrap_mti_matches_the_formula_and_brackets_it():
     assert out["mti"] == pytest.approx(by_hand)
     assert out["ci95"][0] < out["mti"] < out["ci95"][1]
     assert out["gains"] == pytest.approx(gain)
+    for lang in langs:  # per-language gain intervals from the same paired resamples
+        lo, hi = out["gains_ci95"][lang]
+        assert lo <= gain[lang] <= hi
+    assert out["gains_ci95"]["en"][0] > 0  # 40 of 80 items gained: clearly positive
 
 
 def test_bootstrap_mti_undefined_without_source_gain():

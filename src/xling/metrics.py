@@ -486,8 +486,9 @@ def bootstrap_mti(
             columns in ``langs`` order (``correctness_matrix``).
 
     Returns:
-        {"mti", "ci95", "gains": {lang: post − init}, "dropped": resamples where the source gain
-        was 0 (MTI undefined there), "n_boot"}. ``mti`` is NaN (with the reason in ``undefined``)
+        {"mti", "ci95", "gains": {lang: post − init}, "gains_ci95": {lang: [lo, hi]} (the same
+        resamples), "dropped": resamples where the source gain was 0 (MTI undefined there),
+        "n_boot"}. ``mti`` is NaN (with the reason in ``undefined``)
         when the observed source gain is 0.
     """
     import numpy as np
@@ -510,12 +511,16 @@ def bootstrap_mti(
         return {"mti": math.nan, "ci95": [math.nan, math.nan], "gains": gains, "dropped": 0,
                 "n_boot": 0, "undefined": str(exc)}
     rng = np.random.default_rng(seed)
-    boots, dropped = [], 0
+    boots, dropped, gain_boots = [], 0, []
     for _ in range(n_boot):
+        idx = rng.integers(0, len(post), size=len(post))
+        gain_boots.append(post[idx].mean(0) - init[idx].mean(0))
         try:
-            boots.append(value(rng.integers(0, len(post), size=len(post))))
+            boots.append(value(idx))
         except XlingError:  # no source gain in this resample: MTI undefined, counted
             dropped += 1
     lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (math.nan, math.nan)
-    return {"mti": observed, "ci95": [float(lo), float(hi)], "gains": gains, "dropped": dropped,
-            "n_boot": n_boot}
+    g_lo, g_hi = np.percentile(np.array(gain_boots), [2.5, 97.5], axis=0)
+    gains_ci95 = {lang: [float(g_lo[j]), float(g_hi[j])] for j, lang in enumerate(langs)}
+    return {"mti": observed, "ci95": [float(lo), float(hi)], "gains": gains,
+            "gains_ci95": gains_ci95, "dropped": dropped, "n_boot": n_boot}

@@ -103,7 +103,7 @@ def _ratio(x: float) -> str:
 
 
 def mti_table(records: list[dict[str, Any]], langs: list[str]) -> str:
-    """Markdown: model, labels, MTI [95% CI], per-language gains (pp), off-target rates."""
+    """Markdown: model, labels, MTI [95% CI], per-language gains (pp) [95% CI], off-target."""
     header = ["model", "initial", "type", "family", "size", "MTI [95% CI]",
               *(f"Δ{lang}" for lang in langs), "off-target answer %", "off-target thinking %",
               "mixed thinking %"]
@@ -112,7 +112,9 @@ def mti_table(records: list[dict[str, Any]], langs: list[str]) -> str:
         m = r["mti"]
         mti_cell = (f"{_ratio(m['mti'])} [{_ratio(m['ci95'][0])}, {_ratio(m['ci95'][1])}]"
                     if not math.isnan(m["mti"]) else f"undefined ({m.get('undefined', '')})")
-        gains = [_pct(m["gains"].get(lang, math.nan)) if m["gains"] else "n/a" for lang in langs]
+        ci = m.get("gains_ci95", {})
+        gains = [f"{_pct(m['gains'][lang])} [{_pct(ci[lang][0])}, {_pct(ci[lang][1])}]"
+                 if lang in m["gains"] and lang in ci else "n/a" for lang in langs]
         lines.append("| " + " | ".join([
             r["model"], r["initial"], r["type"] or "—", r["family"] or "—", r["size"] or "—",
             mti_cell, *gains, _pct(r["off_target_answer"]), _pct(r["off_target_thinking"]),

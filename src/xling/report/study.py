@@ -202,7 +202,8 @@ def _model_sections(study: StudySpec, have: list[Cell], bench: str, langs: list[
            "the gain divided by the gain in the source language (the training language of a "
            "one-language cell, else English); 95% interval from 2,000 paired resamples of the "
            "parallel questions (resamples without a source gain are dropped and counted in "
-           "metrics). Δ = accuracy gain over the initial model (pp). Off-target: share of "
+           "metrics). Δ = accuracy gain over the initial model (pp) with its interval from the same "
+           "resamples. Off-target: share of "
            "answer / thinking parts whose dominant language is not the question's; mixed: "
            "thinking whose top language holds < 90% of its letters._")
     plot = plot_mti(records, out / f"mti-{bench}.png")
