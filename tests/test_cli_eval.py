@@ -102,3 +102,29 @@ def test_openai_backend_gives_the_same_eval_as_hf(tiny_model, tmp_path):
     a = [{k: r[k] for k in keys} for r in read_parquet(tmp_path / "hf" / "eval" / "mgsm.parquet")]
     b = [{k: r[k] for k in keys} for r in read_parquet(tmp_path / "api" / "eval" / "mgsm.parquet")]
     assert a == b and len(a) == 6
+
+
+def test_mistyped_relative_model_path_fails_at_once(tmp_path):
+    # 'runs/typo' beside an existing runs/ folder is a path, not an 'org/name' hub id: one line,
+    # no minute of hub retries (the timeout bounds the whole command well below that).
+    (tmp_path / "runs").mkdir()
+    r = subprocess.run([sys.executable, "-m", "xling.cli", "eval", "--model", "runs/typo",
+                        "--langs", "en", "--limit", "1", "--out", "out"], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=60,
+                       env={**__import__("os").environ, "HF_HUB_OFFLINE": "0"})
+    assert r.returncode == 1 and "model path not found: runs/typo" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("source, message", [
+    ("./nowhere/mgsm", "does not exist"),
+    ("mgsm_en.tsv", "is a file"),
+])
+def test_mgsm_bad_local_source_is_an_error_not_a_hub_fallback(source, message, shared_data):
+    from xling.data import load_benchmark
+    from xling.schema import XlingError
+
+    if source.endswith(".tsv"):
+        source = str(shared_data / "mgsm" / source)
+    with pytest.raises(XlingError, match=message):
+        load_benchmark("mgsm", ["en"], source=source)

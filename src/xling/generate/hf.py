@@ -313,7 +313,10 @@ def _load(model: str | Path, device: str, dtype: str) -> tuple[Any, Any]:
     local = Path(name).expanduser()
     if local.exists():
         name = str(local)
-    elif isinstance(model, Path) or name.startswith(("/", ".", "~")) or name.count("/") > 1:
+    elif (isinstance(model, Path) or name.startswith(("/", ".", "~")) or name.count("/") > 1
+          or (local.parent != Path(".") and local.parent.is_dir())):
+        # 'runs/typo' beside an existing runs/ is a mistyped path, not an 'org/name' hub id:
+        # fail now instead of retrying the hub for a minute.
         raise XlingError(f"model path not found: {name}")
     if dtype == "auto":
         torch_dtype: Any = "auto" if not device.startswith("cpu") else torch.float32

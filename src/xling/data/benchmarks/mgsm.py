@@ -41,23 +41,22 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
     """Load MGSM test problems for ``langs`` (all must be in ``LANGS``).
 
     Args:
-        source: a folder with ``mgsm_<lang>.tsv``, a hub id, or None (staged copy, else hub).
+        source: a folder with ``mgsm_<lang>.tsv``, a hub id, or None (staged copy, else the hub,
+            logged).
         limit: keep the first N problems per language (the same N problems in every language).
     """
     for lang in langs:
         get_language(lang)
         if lang not in LANGS:
             raise XlingError(f"MGSM has no language {lang!r}; it has: {', '.join(LANGS)}")
-    folder: Path | None = None
-    if source is None:
-        from xling.data import find_shared_data
+    from xling.data import resolve_source
 
-        try:
-            folder = find_shared_data() / "mgsm"
-        except XlingError:
-            source = HUB_ID
-    elif Path(source).is_dir():
-        folder = Path(source)
+    # A staged copy, else the hub (logged); a local-looking source that does not exist is an
+    # immediate error, never a slow hub retry.
+    folder, hub = resolve_source(source, "mgsm", HUB_ID)
+    if folder is not None and not folder.is_dir():
+        raise XlingError(f"MGSM source {folder} is a file; pass the folder holding mgsm_<lang>.tsv")
+    source = hub
     examples: list[Example] = []
     for lang in langs:
         rows = _from_dir(folder, lang) if folder is not None else _from_hub(str(source), lang)
