@@ -34,8 +34,11 @@ def study_file(tmp_path, base):
     return path
 
 
+CHUNK = {"XLING_EVAL_CHUNK_PROMPTS": "6"}  # 18 prompts -> 3 saved chunks: a kill point mid-eval
+
+
 def start(path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **CHUNK}
     return subprocess.Popen([sys.executable, "-m", "xling.cli", "study", "run", str(path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
@@ -60,18 +63,20 @@ def test_kill_mid_cell_and_resume(tmp_path, sandbox_base):
     path = study_file(tmp_path, sandbox_base)
     spec = load_spec(path)
     base_cell, sft_cell = resolve_cells(spec)
-    first_shard = base_cell.run.shard("sandbox", "en")
+    first_chunk = base_cell.run.shard("sandbox", "en").parent / ".part-r0-0.parquet"
 
-    # Kill 1: inside the base cell, after its first language was saved.
-    kill_when(start(path), first_shard.is_file)
+    # Kill 1: inside the base cell's evaluation, after its first chunk was saved.
+    kill_when(start(path), first_chunk.is_file)
     assert not base_cell.run.is_done()
-    saved = first_shard.stat().st_mtime_ns
     assert {s.state for s in study_status(spec)} <= {"pending", "failed"}  # RUNNING is not trusted
 
     # Kill 2: inside the SFT cell, once training has started.
-    kill_when(start(path), lambda: (sft_cell.run.root / "train").is_dir())
+    second = start(path)
+    kill_when(second, lambda: (sft_cell.run.root / "train").is_dir())
     assert base_cell.run.is_done() and not sft_cell.run.is_done()
-    assert first_shard.stat().st_mtime_ns == saved  # the finished language was not redone
+    log = second.stderr.read()
+    assert "chunk 1/3 (6 prompts, run 0) reused" in log  # the saved chunk was not generated again
+    assert "chunk 2/3 (6 prompts, run 0) done" in log
     done_at = base_cell.run.done_marker.stat().st_mtime_ns
 
     final = start(path)
@@ -93,7 +98,7 @@ def test_kill_mid_cell_and_resume(tmp_path, sandbox_base):
     data.update(out=str(other / "runs"), grid=None)
     (other / "study.yaml").write_text(yaml.safe_dump(data))
     clean = subprocess.run([sys.executable, "-m", "xling.cli", "study", "run", str(other / "study.yaml")],
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=600, env={**os.environ, **CHUNK})
     assert clean.returncode == 0, clean.stderr[-2000:]
     clean_cell = resolve_cells(load_spec(other / "study.yaml"))[0]
     strip = lambda rows: [{k: v for k, v in r.items() if k != "prompt_tokens"} for r in rows]  # noqa: E731

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -221,8 +222,18 @@ def _read_shard(path: Path, lang: str, ids: list[str], per_item: int) -> list[di
 
 CHUNK_PROMPTS = 512
 """Prompts per generation call of the cross-language stream; each finished chunk is saved, so
-a killed evaluation loses at most one chunk. Fixed (not a tuning knob) because the chunk
-composition decides which prompts share a batch, and so the exact samples."""
+a killed evaluation loses at most one chunk. Not a tuning knob: the chunk composition decides
+which prompts share a batch, and so the exact samples (``$XLING_EVAL_CHUNK_PROMPTS`` overrides
+it for tests that need several chunks from a few prompts)."""
+
+
+def _chunk_prompts() -> int:
+    raw = os.environ.get("XLING_EVAL_CHUNK_PROMPTS")
+    if raw is None:
+        return CHUNK_PROMPTS
+    if not raw.isdigit() or int(raw) < 1:
+        raise XlingError(f"XLING_EVAL_CHUNK_PROMPTS must be an integer >= 1, got {raw!r}")
+    return int(raw)
 
 
 def _generate_stream(
@@ -241,7 +252,8 @@ def _generate_stream(
     if cfg.prompt_style == "think-prefill":
         prompts = _prefill(prompts, examples, cfg, generator)
     order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
-    chunks = [order[i:i + CHUNK_PROMPTS] for i in range(0, len(order), CHUNK_PROMPTS)]
+    size = _chunk_prompts()
+    chunks = [order[i:i + size] for i in range(0, len(order), size)]
     todo = [(r, c) for r in range(cfg.runs) for c, chunk in enumerate(chunks)
             if any(ex.lang in pending for ex in chunk)]
     parts.mkdir(parents=True, exist_ok=True)
@@ -252,6 +264,7 @@ def _generate_stream(
         path = parts / f".part-r{r}-{c}.parquet"
         want = [ex.id for ex in chunk]
         got = _read_part(path, want, cfg.sampling.n)
+        state = "reused" if got is not None else "done"
         if got is None:
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
             gens = generator.generate([prompts[i] for i in want], sampling)
@@ -259,8 +272,8 @@ def _generate_stream(
                         think=cfg.think, prompt_style=cfg.prompt_style)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
-        log.info("%s: chunk %d/%d (%d prompts, run %d) done, %.0fs", cfg.benchmark, step,
-                 len(todo), len(chunk), r, time.perf_counter() - start)
+        log.info("%s: chunk %d/%d (%d prompts, run %d) %s, %.0fs", cfg.benchmark, step,
+                 len(todo), len(chunk), r, state, time.perf_counter() - start)
     index = {ex.id: i for i, ex in enumerate(examples)}  # back to the benchmark's item order
     rows.sort(key=lambda row: (index[row["id"]], row["run"], row["sample"]))
     return rows
