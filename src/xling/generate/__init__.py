@@ -124,5 +124,38 @@ def chat_token_ids(tokenizer, conversations: list[list[dict[str, str]]],
     return tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 
-__all__ = ["BACKENDS", "Generator", "SamplingParams", "chat_token_ids", "get_generator",
-           "truncate_at_stop"]
+class TokenizedBackend:
+    """Shared front of the backends that tokenize locally (hf, vllm): plain prompts or chat
+    conversations become token ids, which the backend's ``_generate_ids`` samples from.
+
+    Subclasses set ``tokenizer``, ``chat_template``, ``system_prompt``, ``model_name``.
+    """
+
+    tokenizer: object
+    chat_template: bool
+    system_prompt: str | None
+    model_name: str
+
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+        """Sample ``params.n`` completions per prompt; outer list in prompt order."""
+        if not prompts:
+            return []
+        if self.chat_template:
+            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
+        ids = self.tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+        return self._generate_ids(ids, params)
+
+    def generate_chat(self, conversations: list[list[dict[str, str]]],
+                      params: SamplingParams) -> list[list[Generation]]:
+        """Like ``generate`` for chat message lists (rendered with the tokenizer's template)."""
+        if not conversations:
+            return []
+        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
+        return self._generate_ids(ids, params)
+
+    def _generate_ids(self, ids: list[list[int]], params: SamplingParams) -> list[list[Generation]]:
+        raise NotImplementedError
+
+
+__all__ = ["BACKENDS", "Generator", "SamplingParams", "TokenizedBackend", "chat_token_ids",
+           "get_generator", "truncate_at_stop"]

@@ -53,14 +53,11 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from xling.generate import SamplingParams, chat_token_ids, truncate_at_stop
+from xling.generate import SamplingParams, TokenizedBackend, truncate_at_stop
 from xling.progress import progress
 from xling.schema import Generation, XlingError
 
 log = logging.getLogger(__name__)
-
-Conversation = list[dict[str, str]]
-"""Chat messages, e.g. ``[{"role": "user", "content": "..."}]``."""
 
 GenerationPath = Literal["auto", "dynamic", "static", "continuous"]
 PATHS: tuple[str, ...] = ("auto", "dynamic", "static", "continuous")
@@ -74,7 +71,7 @@ KV_MEMORY_FRACTION = 0.6
 """Share of the free GPU memory the automatic batch size plans to fill."""
 
 
-class HFGenerator:
+class HFGenerator(TokenizedBackend):
     """Generate with a transformers causal LM loaded from a local path or hub id.
 
     Args:
@@ -126,24 +123,6 @@ class HFGenerator:
         self.eos_token_ids: list[int] = _clean_generation_config(self.model, self.tokenizer)
         self._auto_sizes: dict[tuple[int, int], int] = {}
         log.info("hf backend: %s path on %s", self.path, self.device)
-
-    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
-        """Sample ``params.n`` completions per prompt; outer list in prompt order."""
-        if not prompts:
-            return []
-        if self.chat_template:
-            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
-        ids = self.tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
-        return self._generate_ids(ids, params)
-
-    def generate_chat(
-        self, conversations: list[Conversation], params: SamplingParams
-    ) -> list[list[Generation]]:
-        """Like ``generate`` for chat message lists (rendered with the chat template)."""
-        if not conversations:
-            return []
-        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
-        return self._generate_ids(ids, params)
 
     def batch_size_for(self, ids: list[list[int]], params: SamplingParams) -> int:
         """Prompts per batch: ``batch_size`` if set, else the automatic rule (module docstring).

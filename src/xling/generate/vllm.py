@@ -40,14 +40,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from xling.generate import SamplingParams, chat_token_ids, truncate_at_stop
+from xling.generate import SamplingParams, TokenizedBackend, truncate_at_stop
 from xling.schema import Generation, XlingError
 
 log = logging.getLogger(__name__)
-
-Conversation = list[dict[str, str]]
-"""Chat messages, e.g. ``[{"role": "user", "content": "..."}]``."""
-
 
 def to_vllm_kwargs(params: SamplingParams) -> dict[str, Any]:
     """Keywords for ``vllm.SamplingParams`` that sample exactly as ``params`` says.
@@ -76,7 +72,7 @@ def to_vllm_kwargs(params: SamplingParams) -> dict[str, Any]:
     }
 
 
-class VLLMGenerator:
+class VLLMGenerator(TokenizedBackend):
     """Generate with a ``vllm.LLM`` engine.
 
     Args:
@@ -131,24 +127,6 @@ class VLLMGenerator:
         if chat_template and not getattr(self.tokenizer, "chat_template", None):
             raise XlingError(f"chat_template=True but the tokenizer of {model} has no chat template")
         self.max_model_len: int | None = _engine_max_model_len(self.llm) or max_model_len
-
-    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
-        """Sample ``params.n`` completions per prompt; outer list in prompt order."""
-        if not prompts:
-            return []
-        if self.chat_template:
-            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
-        ids = self.tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
-        return self._generate_ids(ids, params)
-
-    def generate_chat(
-        self, conversations: list[Conversation], params: SamplingParams
-    ) -> list[list[Generation]]:
-        """Like ``generate`` for chat message lists (rendered with the tokenizer's template)."""
-        if not conversations:
-            return []
-        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
-        return self._generate_ids(ids, params)
 
     def _generate_ids(self, ids: list[list[int]], params: SamplingParams) -> list[list[Generation]]:
         for i, row in enumerate(ids):
