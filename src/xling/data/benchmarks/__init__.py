@@ -26,7 +26,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from xling.schema import Example
+from xling.languages import get_language
+from xling.schema import Example, XlingError
+
+
+def check_langs(name: str, langs: list[str], have: tuple[str, ...], hint: str = "") -> None:
+    """Raise unless every code is registered and one of ``have`` (the message lists ``have``)."""
+    for lang in langs:
+        get_language(lang)
+        if lang not in have:
+            raise XlingError(f"{name} has no language {lang!r}; it has: {', '.join(have)}{hint}")
 
 
 @dataclass(frozen=True)

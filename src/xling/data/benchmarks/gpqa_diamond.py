@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from xling.data.benchmarks import check_langs
 from xling.data.benchmarks.mgpqa import GPQA_FIELDS, gpqa_options, shuffle_options
-from xling.data.benchmarks.mmlu_prox_lite import check_langs
 from xling.data.io import read_jsonl
 from xling.languages import CHOICE_LETTERS, LANGUAGES
 from xling.schema import Example, XlingError
@@ -143,7 +143,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
     """
     from xling.data import resolve_source
 
-    check_langs(langs, LANGS, "GPQA-Diamond")
+    check_langs("GPQA-Diamond", langs, LANGS)
     folder, hub_id = (None, HUB_ID) if source is None else resolve_source(source, NAME, HUB_ID)
     per_lang = {lang: _load_lang(folder, hub_id or HUB_ID, lang, seed) for lang in langs}
     if not per_lang:

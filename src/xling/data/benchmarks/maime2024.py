@@ -29,8 +29,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from xling.data.benchmarks import check_langs
 from xling.data.benchmarks.mmath import LANGS as MMATH_LANGS
-from xling.data.benchmarks.mmath import check_langs, int_answer, load_rows
+from xling.data.benchmarks.mmath import int_answer, load_rows
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import Benchmark
-from xling.data.benchmarks.mmlu_prox_lite import check_langs
+from xling.data.benchmarks import Benchmark, check_langs
 from xling.data.io import read_jsonl
 from xling.languages import CHOICE_LETTERS, STUDY_LANGS
 from xling.schema import Example, XlingError
@@ -150,7 +149,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
     """
     from xling.data import resolve_source
 
-    check_langs(langs, LANGS, "MGPQA")
+    check_langs("MGPQA", langs, LANGS)
     if source is None:
         folder, hub_id = None, HUB_ID  # never staged: GPQA items must not be redistributed
     else:

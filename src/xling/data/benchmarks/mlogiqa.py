@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks.mmlu_prox_lite import check_langs
+from xling.data.benchmarks import check_langs
 from xling.data.io import read_jsonl
 from xling.schema import Example, XlingError
 
@@ -143,7 +143,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
     """
     from xling.data import resolve_source
 
-    check_langs(langs, LANGS, "mLogiQA")
+    check_langs("mLogiQA", langs, LANGS)
     if source is None:
         folder, hub_id = _staged_has_all(langs), HUB_ID
     else:

@@ -25,8 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import Benchmark
-from xling.languages import get_language
+from xling.data.benchmarks import Benchmark, check_langs
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -116,14 +115,6 @@ def math_answer(raw: Any, where: str) -> tuple[str, bool]:
 
 
 # ---- MMATH -----------------------------------------------------------------------------------
-
-def check_langs(name: str, langs: list[str], have: tuple[str, ...], hint: str = "") -> None:
-    """Raise unless every code is registered and one of ``have`` (the message lists ``have``)."""
-    for lang in langs:
-        get_language(lang)
-        if lang not in have:
-            raise XlingError(f"{name} has no language {lang!r}; it has: {', '.join(have)}{hint}")
-
 
 def mmath_folder(source: str | None) -> Path:
     """The folder holding MMATH ``<lang>.json`` files: ``source``, else the staged ``mmath/``."""

@@ -26,13 +26,13 @@ from __future__ import annotations
 import csv
 import logging
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xling.data.benchmarks import check_langs
 from xling.data.io import read_jsonl, read_parquet
-from xling.languages import CHOICE_LETTERS, STUDY_LANGS, get_language
+from xling.languages import CHOICE_LETTERS, STUDY_LANGS
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -233,14 +233,6 @@ def _categories(folder: Path | None, split: str, file: str, rows: list[_Row]) ->
     return [c for c, _ in arrow]
 
 
-def check_langs(langs: Iterable[str], have: tuple[str, ...], name: str) -> None:
-    """Raise XlingError for an unknown code or a language the benchmark does not have."""
-    for lang in langs:
-        get_language(lang)
-        if lang not in have:
-            raise XlingError(f"{name} has no language {lang!r}; it has: {', '.join(have)}")
-
-
 def load(langs: list[str], source: str | None = None, limit: int | None = None,
          split: str = "test") -> list[Example]:
     """Load MMLU-ProX-Lite for ``langs`` (all in ``LANGS``).
@@ -256,7 +248,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None,
     """
     from xling.data import resolve_source
 
-    check_langs(langs, LANGS, "MMLU-ProX-Lite")
+    check_langs("MMLU-ProX-Lite", langs, LANGS)
     if split not in ("test", "validation"):
         raise XlingError(f"MMLU-ProX-Lite split must be 'test' or 'validation', got {split!r}")
     folder, hub_id = resolve_source(source, STAGED, HUB_ID)

@@ -28,7 +28,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks.mmath import check_langs, math_answer
+from xling.data.benchmarks import check_langs
+from xling.data.benchmarks.mmath import math_answer
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
