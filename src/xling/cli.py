@@ -72,6 +72,7 @@ def eval_command(
     out: Annotated[Path, typer.Option(help="Run directory; rerunning skips finished work.")] = Path("runs/eval"),
 ) -> None:
     """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
+    from xling.data import results_name
     from xling.generate import SamplingParams
     from xling.report.tables import (
         format_markdown,
@@ -91,19 +92,13 @@ def eval_command(
     if base_url:
         kwargs["base_url"] = base_url
     run_eval(cfg, langs, out, backend_kwargs=kwargs)
-    result = load_run(out, _results_name(benchmark), name=model)
+    name = results_name(benchmark)
+    result = load_run(out, name, name=model)
     header, rows, notes = reference_table([result])
-    typer.echo(table_title(_results_name(benchmark), [result]) + "\n\n" + format_markdown(header, rows, notes))
-    if (ifeval := ifeval_table(out, _results_name(benchmark), name=model)) is not None:
-        typer.echo(f"\n{_results_name(benchmark)}: IFEval accuracies (%) [95% CI]\n\n{ifeval}")
-    typer.echo(f"\nper-sample rows: {out / 'eval' / (_results_name(benchmark) + '.parquet')}")
-
-
-def _results_name(benchmark: str) -> str:
-    """The name results are stored under: the benchmark's ``NAME`` (a card's name), else itself."""
-    from xling.data import get_benchmark
-
-    return getattr(get_benchmark(benchmark), "NAME", None) or benchmark
+    typer.echo(table_title(name, [result]) + "\n\n" + format_markdown(header, rows, notes))
+    if (ifeval := ifeval_table(out, name, name=model)) is not None:
+        typer.echo(f"\n{name}: IFEval accuracies (%) [95% CI]\n\n{ifeval}")
+    typer.echo(f"\nper-sample rows: {out / 'eval' / (name + '.parquet')}")
 
 
 def _parse_ks(text: str | None) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ Adding a benchmark = one module in ``data/benchmarks/`` + one row here.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from pathlib import Path
@@ -120,6 +121,22 @@ def get_benchmark(name: str) -> ModuleType:
 
         return card_benchmark(name)
     return resolve(BENCHMARKS, name, "benchmark")
+
+
+def results_name(benchmark: str) -> str:
+    """The name a benchmark's results are stored under (``eval/<name>.parquet``, the metrics.json
+    key): a card path's card ``name``, else the benchmark name itself. A card is validated once
+    per process and file version, not on every lookup."""
+    path = Path(benchmark)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return benchmark
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    return _card_name(str(path.resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _card_name(path: str, stamp: int) -> str:
+    return getattr(get_benchmark(path), "NAME", None) or path
 
 
 def load_benchmark(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xling.data import results_name
 from xling.data.io import read_parquet
 from xling.metrics import bootstrap_gen, correctness_matrix, mti, paired_bootstrap
 from xling.report.tables import (
@@ -77,7 +78,7 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
     base_cell = next((c for c in cells if c.spec.paradigm == "base" and not c.spec.base), None)
     trained = [c for c in cells if c.spec.paradigm != "base"]
     sections: list[Section] = []
-    for bench in map(_result_name, study.eval.benchmarks):
+    for bench in map(results_name, study.eval.benchmarks):
         have = [c for c in cells if c.run.eval_file(bench).is_file()]
         if not have:
             continue
@@ -107,15 +108,6 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
     if study.scaling is not None and trained:
         sections.append(_scaling(study, [c for c in trained if c.spec.design == "parallel"], out))
     return sections + _translation_sections(study)
-
-
-def _result_name(bench: str) -> str:
-    """The name results are stored under: a card path's is the card's name."""
-    if not str(bench).endswith((".yaml", ".yml")):
-        return bench
-    from xling.data import get_benchmark
-
-    return getattr(get_benchmark(bench), "NAME", None) or bench
 
 
 def _translation_sections(study: StudySpec) -> list[Section]:
@@ -299,7 +291,7 @@ def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
         monolingual_generalization_gap,
         plot_scaling,
     )
-    bench = _result_name(study.eval.benchmarks[0])
+    bench = results_name(study.eval.benchmarks[0])
     ns, ys = [], []
     for c in sorted(cells, key=lambda c: len(c.spec.train_langs)):
         run = load_run(c.run.root, bench)
@@ -357,7 +349,7 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
             data_files = []
     prov = provenance(data_files)
     for c, _ in cell_results(study):
-        for bench in map(_result_name, study.eval.benchmarks):
+        for bench in map(results_name, study.eval.benchmarks):
             path = c.run.eval_file(bench)
             if path.is_file():
                 prov.setdefault("eval_files", {})[f"{c.label}/{bench}"] = hashlib.sha256(
