@@ -248,16 +248,16 @@ def reward_functions(cfg: GRPOConfig) -> tuple[list, list[float]]:
     if cfg.reward == "combined":
         weights = list(cfg.reward_weights or STUDY_A_WEIGHTS)
         return [to_trl(accuracy_reward), to_trl(consistency_reward, log_language=False)], weights
-    if cfg.reward in ("weighted", "consistency") and (
-            cfg.reward == "weighted" or cfg.consistency_part != "all"):
-        from xling.train.rewards import format_reward, part_consistency_reward
+    from xling.train.rewards import format_reward, part_consistency_reward
 
-        def consistency_of_part(completions, lang, **_):
-            return part_consistency_reward(completions, lang, cfg.consistency_part)
+    def consistency_of_part(completions, lang, **_):
+        return part_consistency_reward(completions, lang, cfg.consistency_part)
 
-        consistency_of_part.__name__ = f"consistency_{cfg.consistency_part}_reward"
-        if cfg.reward == "consistency":
-            return [to_trl(consistency_of_part)], [1.0]
+    consistency_of_part.__name__ = ("consistency_reward" if cfg.consistency_part == "all"
+                                    else f"consistency_{cfg.consistency_part}_reward")
+    if cfg.reward == "consistency":
+        return [to_trl(consistency_of_part)], [1.0]
+    if cfg.reward == "weighted":
         # Study B: one TRL reward function per term, so TRL logs each and sums them with the λ's.
         lam = cfg.reward_lambdas or {"accuracy": 1.0}
         terms = {"accuracy": accuracy_reward, "consistency": consistency_of_part,
