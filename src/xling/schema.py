@@ -1,4 +1,4 @@
-"""The nouns passed between stages: Example, Generation, Verdict, XlingError.
+"""The nouns passed between stages: Example, Generation, Verdict, Section, XlingError.
 
 Stage: all. Frozen dataclasses only; nothing else lives here (see DESIGN.md, "Data flow").
 Imports nothing from xling.
@@ -75,3 +75,16 @@ class Verdict:
     details: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     """Scorer-specific per-sample details (e.g. IFEval's per-instruction strict/loose results);
     JSON-serialisable, stored as a JSON string in the ``details`` column of eval rows."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a report: a title, its Markdown body and the PNG files it shows.
+
+    Built by ``report.study`` and by each probe's ``section`` (``xling.probes``); rendered by
+    ``report.html``."""
+
+    title: str
+    markdown: str
+    images: list[Any] = field(default_factory=list)
+    """Paths of PNG files, embedded in the HTML in this order."""
