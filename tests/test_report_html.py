@@ -80,3 +80,26 @@ def test_report_renders_in_headless_chromium(tmp_path):
     subprocess.run(["chromium", *flags, f"--screenshot={shot}", "--window-size=1200,2400",
                     html_path.as_uri()], capture_output=True, timeout=120)
     assert shot.is_file() and shot.stat().st_size > 20_000  # a page with tables and plots, not blank
+
+
+def test_sections_render_as_commonmark_with_tables(tmp_path):
+    """report.html renders Markdown with markdown-it-py (CommonMark + GFM tables): numbered
+    lists, fenced code, escaped pipes in cells and soft line breaks come out as such, and raw
+    HTML in section text is escaped (a quoted model answer cannot inject markup)."""
+    from markdown_it import MarkdownIt
+
+    from xling.report.html import write_report
+    from xling.report.study import Section
+
+    text = ("| model | answer |\n|---|---|\n| **A** | `x \\| y` |\n\n"
+            "1. first\n2. second\n\n```\nboxed{4}\n```\n\n"
+            "line one\nline _two_ <script>alert(1)</script>")
+    _, html_path = write_report("t", "intro", [Section("s", text)], "a: 1", {"p": 1}, tmp_path)
+    page = html_path.read_text()
+    assert "<td><code>x | y</code></td>" in page  # the escaped pipe stays inside one cell
+    assert "<ol>\n<li>first</li>\n<li>second</li>\n</ol>" in page
+    assert "<pre><code>boxed{4}\n</code></pre>" in page
+    assert "line one<br />\nline <em>two</em> &lt;script&gt;" in page and "<script>" not in page
+    # Pinned against the library: the section's HTML is markdown-it's own rendering.
+    reference = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table").render(text)
+    assert reference in page

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from xling import __version__
 from xling.data.io import atomic_write_text
 
@@ -55,34 +57,18 @@ def provenance(data_files: list[Path] | None = None) -> dict[str, Any]:
 
 
 def _md_to_html(md: str) -> str:
-    """The small Markdown subset the sections use: pipe tables, bullets, paragraphs, _em_, **b**."""
-    import re
+    """Markdown -> HTML with markdown-it-py: CommonMark plus GFM pipe tables.
 
-    def inline(text: str) -> str:
-        text = html.escape(text)
-        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-        text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"<em>\1</em>", text)
-        return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+    Raw HTML in the Markdown is escaped, not passed through (section text can quote model
+    output), and a single newline inside a paragraph is a line break, as it reads in the .md.
 
-    out: list[str] = []
-    blocks = md.strip().split("\n\n")
-    for block in blocks:
-        lines = block.strip().splitlines()
-        if not lines:
-            continue
-        if lines[0].startswith("|"):
-            rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines
-                    if not set(line.replace("|", "").strip()) <= {"-"}]
-            head, body = rows[0], rows[1:]
-            out.append("<table><thead><tr>" + "".join(f"<th>{inline(c)}</th>" for c in head)
-                       + "</tr></thead><tbody>" + "".join(
-                           "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in body)
-                       + "</tbody></table>")
-        elif all(line.startswith("- ") for line in lines):
-            out.append("<ul>" + "".join(f"<li>{inline(line[2:])}</li>" for line in lines) + "</ul>")
-        else:
-            out.append("<p>" + "<br>".join(inline(line) for line in lines) + "</p>")
-    return "\n".join(out)
+    >>> _md_to_html("- **b** _e_ `c` <i>")
+    '<ul>\\n<li><strong>b</strong> <em>e</em> <code>c</code> &lt;i&gt;</li>\\n</ul>\\n'
+    """
+    return _MARKDOWN.render(md)
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable("table")
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
