@@ -10,9 +10,15 @@ Adding a benchmark = one module in ``data/benchmarks/`` + one row here.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import hashlib
 import logging
 import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -42,24 +48,150 @@ BENCHMARKS: dict[str, str] = {
 }
 
 
-def find_shared_data() -> Path:
-    """Locate the staged benchmark files (``shared/data``).
+@dataclass
+class DataReads:
+    """What loading some data read: local files (in first-read order) and hub dataset ids.
 
-    Order: ``$XLING_SHARED_DATA``; ``../shared/data`` beside the checkout (how tests and CI run).
+    Filled by ``record_reads``; the study report hashes ``files`` and lists ``hub``.
+    """
+
+    files: list[Path] = field(default_factory=list)
+    hub: list[str] = field(default_factory=list)
+    dry: bool = False
+    """Stop at the hub: ``resolve_source`` notes a hub id, then raises instead of downloading."""
+
+    def merge(self, other: DataReads) -> None:
+        self.files += [p for p in other.files if p not in self.files]
+        self.hub += [h for h in other.hub if h not in self.hub]
+
+    def hashes(self) -> dict[str, str]:
+        """``{path: first 16 hex digits of its sha256}`` for each file still there."""
+        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+                for p in self.files if p.is_file()}
+
+
+_READS: contextvars.ContextVar[DataReads | None] = contextvars.ContextVar("xling_reads", default=None)
+_SKIP_PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix,
+                        str(Path(__file__).resolve().parents[1])})  # the python, the venv, xling
+_HOOKED = False
+
+
+class _HubStop(Exception):  # noqa: N818 - control flow of DataReads.dry, never escapes
+    """Raised by ``resolve_source`` in a dry recording once it has noted the hub id."""
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event not in ("open", "socket.getaddrinfo", "socket.connect"):
+        return
+    reads = _READS.get()
+    if reads is None:
+        return
+    if event != "open":
+        if reads.dry:  # a dry recording never reaches the network
+            raise XlingError("network access while recording data sources (dry)")
+        return
+    path, mode = args[0], args[1]
+    if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return
+    if isinstance(mode, str) or mode is None:
+        if mode is None and isinstance(args[2], int) and args[2] & (os.O_WRONLY | os.O_RDWR):
+            return
+        note_read(path)
+
+
+@contextlib.contextmanager
+def record_reads(dry: bool = False) -> Iterator[DataReads]:
+    """Record the data files opened and hub ids resolved inside the block.
+
+    Files are seen through Python's ``open`` audit event (any reader: ``open``, ``read_text``,
+    ``zipfile``, ...) plus ``note_read`` for readers outside Python (pyarrow); files of the
+    interpreter, its packages and xling itself are left out. ``dry=True`` stops at the hub:
+    hub ids are noted but nothing is downloaded (``load_reads``).
+
+    >>> with record_reads() as reads:
+    ...     _ = load_benchmark("mgsm", ["de"], limit=1)
+    >>> [p.name for p in reads.files]
+    ['mgsm_de.tsv']
+    """
+    global _HOOKED
+    if not _HOOKED:
+        sys.addaudithook(_audit)  # process-wide and permanent; a no-op outside a recording
+        _HOOKED = True
+    reads = DataReads(dry=dry)
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def note_read(path: str | os.PathLike) -> None:
+    """Record that ``path`` was read (inside ``record_reads``; a no-op outside)."""
+    reads = _READS.get()
+    if reads is None or not isinstance(path, (str, os.PathLike)):
+        return
+    p = Path(os.fspath(path)).resolve()
+    if p in reads.files or str(p).startswith(_SKIP_PREFIXES) or not p.is_file():
+        return
+    reads.files.append(p)
+
+
+def note_hub(hub_id: str, revision: str | None = None) -> None:
+    """Record that the hub dataset ``hub_id`` (at ``revision``, if known) is the source."""
+    reads = _READS.get()
+    if reads is None:
+        return
+    ref = f"{hub_id}@{revision}" if revision else hub_id
+    if ref not in reads.hub:
+        reads.hub.append(ref)
+    if reads.dry:
+        raise _HubStop(ref)
+
+
+def load_reads(load: Callable[[], object], what: str) -> DataReads:
+    """What ``load()`` (a benchmark or pool loader) reads: local files and hub ids, recorded
+    dry (no download). A loader that fails is logged and gives what it had read until then."""
+    with record_reads(dry=True) as reads:
+        try:
+            load()
+        except _HubStop:
+            pass
+        except Exception as exc:  # noqa: BLE001 - provenance is best effort, and says so
+            log.warning("provenance: %s could not be re-read (%s)", what, exc)
+    return reads
+
+
+def benchmark_reads(name: str, langs: list[str], source: str | None = None) -> DataReads:
+    """The files (and hub ids) that loading benchmark ``name`` in ``langs`` from ``source``
+    reads; languages the benchmark lacks are left out, as a study's evaluation does."""
+    module = get_benchmark(name)
+    langs_for = getattr(module, "langs_for", None)
+    have = langs_for(source) if langs_for is not None else getattr(module, "LANGS", langs)
+    langs = [lang for lang in langs if lang in have]
+    if not langs:
+        return DataReads()
+    return load_reads(lambda: module.load(langs, source=source, limit=None), f"benchmark {name}")
+
+
+def find_shared_data() -> Path:
+    """Locate the staged benchmark files (``shared/data``), whatever the working directory.
+
+    Order: ``$XLING_SHARED_DATA`` (when set, it must be a folder: a typo is an error, never a
+    fallback); ``shared/data`` beside the checkout (``<repo>/../shared/data``, how tests and CI
+    run).
 
     Raises:
-        XlingError: neither exists; the message says how to point xling at the files.
+        XlingError: ``$XLING_SHARED_DATA`` is not a folder, or nothing is staged beside the
+            checkout; the message says how to point xling at the files.
     """
     env = os.environ.get("XLING_SHARED_DATA")
     if env:
         if not Path(env).expanduser().is_dir():
             raise XlingError(f"XLING_SHARED_DATA={env!r} is not a directory")
         return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[3]  # src/xling/data/__init__.py -> repo root
-    candidates = [repo.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
-    for path in candidates:
-        if path.is_dir():
-            return path
+    path = Path(__file__).resolve().parents[3].parent / "shared" / "data"  # <repo>/../shared/data
+    if path.is_dir():
+        return path
     raise XlingError(
         "local benchmark files not found; set XLING_SHARED_DATA to the folder holding mgsm/ "
         "(or pass a hub dataset id as the source)"
@@ -89,24 +221,30 @@ def resolve_source(source: str | None, staged: str, hub_id: str | None) -> tuple
         hub_id: the hub dataset to use when nothing local is given or staged (None: no hub copy).
 
     Raises:
-        XlingError: a local-looking ``source`` that does not exist (never a slow hub retry), or
-            no staged copy and no hub id.
+        XlingError: a local-looking ``source`` that does not exist (never a slow hub retry),
+            ``$XLING_SHARED_DATA`` set to something that is not a folder, or no staged copy and
+            no hub id.
     """
     if source is not None:
         if Path(source).expanduser().exists():
             return Path(source).expanduser(), None
         if looks_local(source):
             raise XlingError(f"benchmark source {source!r} does not exist")
+        note_hub(source)
         return None, source
-    try:
-        folder = find_shared_data() / staged
-    except XlingError:
-        folder = None
+    if os.environ.get("XLING_SHARED_DATA"):
+        folder: Path | None = find_shared_data() / staged  # a mistyped folder raises here
+    else:
+        try:
+            folder = find_shared_data() / staged
+        except XlingError:
+            folder = None
     if folder is not None and folder.exists():
         return folder, None
     if hub_id is None:
         raise XlingError(f"no staged copy of {staged!r} found and it has no hub id; pass --source")
     log.info("staged %s not found; loading the hub dataset %s", staged, hub_id)
+    note_hub(hub_id)
     return None, hub_id
 
 

@@ -1,7 +1,9 @@
 """Reading and writing row files: jsonl, tsv, parquet.
 
 Stage: data (and every stage that persists rows). A malformed row is an ``XlingError`` naming
-``file:line``, never a silent skip. Writes are atomic (temp file + rename), so a killed run never
+``file:line`` (1-based), never a silent skip: invalid JSON, a wrong column count, a missing key,
+bytes that are not UTF-8; ``check_text`` / ``check_number_answer`` refuse an empty question or a
+gold answer that is empty or (for numeric benchmarks) not a number. Writes are atomic (temp file + rename), so a killed run never
 leaves a half-written file that looks finished, and give the file the permissions a plain
 ``open`` would (0o666 minus the umask; an existing file keeps its mode), so reports and metrics
 on a shared machine are as readable as any other file the user writes.
@@ -15,8 +17,10 @@ on a shared machine are as readable as any other file the user writes.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,6 +36,43 @@ def _require(path: Path) -> Path:
     return path
 
 
+def read_text(path: str | Path) -> str:
+    """The whole file as UTF-8 text.
+
+    Raises:
+        XlingError: missing file, or bytes that are not UTF-8 (with file:line, 1-based).
+    """
+    path = _require(Path(path))
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise XlingError(f"{path}:{line}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
+def read_jsonl_numbered(
+    path: str | Path, required: Sequence[str] = ()
+) -> list[tuple[int, dict[str, Any]]]:
+    """``read_jsonl`` with each row's 1-based line number: ``[(line, row), ...]``."""
+    path = Path(path)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for lineno, line in enumerate(io.StringIO(read_text(path), newline=None), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise XlingError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise XlingError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise XlingError(f"{path}:{lineno}: missing key(s) {', '.join(missing)}")
+        rows.append((lineno, row))
+    return rows
+
+
 def read_jsonl(path: str | Path, required: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Read one JSON object per line; blank lines are skipped.
 
@@ -39,24 +80,26 @@ def read_jsonl(path: str | Path, required: Sequence[str] = ()) -> list[dict[str,
         required: keys every row must have.
 
     Raises:
-        XlingError: missing file, invalid JSON, a non-object row or a missing key (with file:line).
+        XlingError: missing file, invalid UTF-8, invalid JSON, a non-object row or a missing key
+            (with file:line).
     """
-    path = _require(Path(path))
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise XlingError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise XlingError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
-            missing = [k for k in required if k not in row]
-            if missing:
-                raise XlingError(f"{path}:{lineno}: missing key(s) {', '.join(missing)}")
-            rows.append(row)
+    return [row for _, row in read_jsonl_numbered(path, required)]
+
+
+def read_tsv_numbered(path: str | Path, n_columns: int) -> list[tuple[int, list[str]]]:
+    """``read_tsv`` with each row's 1-based line number: ``[(line, row), ...]``."""
+    path = Path(path)
+    rows: list[tuple[int, list[str]]] = []
+    text = io.StringIO(read_text(path), newline="")
+    # QUOTE_NONE: MGSM's Spanish line 215 contains a literal '"' (one line = one row).
+    for lineno, row in enumerate(csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+        if not row:
+            continue
+        if len(row) != n_columns:
+            raise XlingError(
+                f"{path}:{lineno}: expected {n_columns} tab-separated columns, got {len(row)}"
+            )
+        rows.append((lineno, row))
     return rows
 
 
@@ -64,21 +107,45 @@ def read_tsv(path: str | Path, n_columns: int) -> list[list[str]]:
     """Read a header-less TSV with exactly ``n_columns`` per row (quotes are literal text).
 
     Raises:
-        XlingError: a row with the wrong number of columns (with file:line).
+        XlingError: invalid UTF-8 or a row with the wrong number of columns (with file:line).
     """
-    path = _require(Path(path))
-    rows: list[list[str]] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        # QUOTE_NONE: MGSM's Spanish line 215 contains a literal '"'.
-        for lineno, row in enumerate(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
-            if not row:
-                continue
-            if len(row) != n_columns:
-                raise XlingError(
-                    f"{path}:{lineno}: expected {n_columns} tab-separated columns, got {len(row)}"
-                )
-            rows.append(row)
-    return rows
+    return [row for _, row in read_tsv_numbered(path, n_columns)]
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def check_text(value: Any, what: str, where: str) -> str:
+    """``value`` as a stripped, non-empty string; ``where`` is ``file:line`` (or a hub row).
+
+    >>> check_text("  Q? ", "question", "f.tsv:3")
+    'Q?'
+
+    Raises:
+        XlingError: ``value`` is missing or blank (``"<where>: empty <what>"``).
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise XlingError(f"{where}: empty {what}")
+    return text
+
+
+def check_number_answer(value: Any, where: str) -> str:
+    """A numeric gold answer, thousands commas removed (``"1,000"`` -> ``"1000"``).
+
+    For benchmarks whose golds are numbers by definition (MGSM, GSM8K): anything else is a
+    malformed row, not a question every model gets wrong.
+
+    >>> check_number_answer(" 114,200", "mgsm_en.tsv:202")
+    '114200'
+
+    Raises:
+        XlingError: empty or not a number (``-?digits[.digits]``), naming ``where``.
+    """
+    gold = check_text(value, "gold answer", where).replace(",", "")
+    if not _NUMBER.fullmatch(gold):
+        raise XlingError(f"{where}: gold answer {str(value).strip()!r} is not a number")
+    return gold
 
 
 def _temp_beside(path: Path) -> tuple[int, Path]:

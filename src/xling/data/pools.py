@@ -8,6 +8,16 @@ one problem share it). ``load_pool`` reads a named pool (``POOLS``) or a jsonl f
 - ``mixed``: each problem once, its language drawn per problem (study A's 3-language mix);
 - ``parallel``: the same problems in each of N languages (study B's parallel scaling).
 
+Sources go through ``data.resolve_source``: ``gsm8k`` (and ``mgsm8k``'s English side and gold
+answers) is the staged GSM8K ``train.jsonl``, else the hub's ``openai/gsm8k`` (logged); the
+MGSM8KInstruct questions have no hub copy in this layout, so a missing staged folder is an error.
+
+Malformed data is an error naming ``file:line`` (1-based), never a silent skip and never a
+training row with an empty question or gold: invalid UTF-8 or JSON, an empty question or gold,
+and, for GSM8K-based pools, a gold that is not a number; translation files whose line counts
+differ. The one counted skip is mgsm8k's known quirk: lines left untranslated (target ==
+English) or whose English does not match a GSM8K question are dropped, and the count is logged.
+
 Try:  xling train grpo --model ./tiny --pool sandbox --langs de --design single --n 64
 
 >>> pool = [Example(f"{l}-{i}", str(i), l, "q", "1") for i in range(4) for l in ("en", "de")]
@@ -42,19 +52,21 @@ def load_jsonl_pool(path: str | Path, langs: list[str]) -> list[Example]:
     ``parallel_id`` (default: ``id``). Only rows in ``langs`` are kept.
 
     Raises:
-        XlingError: malformed row (with file:line) or a requested language missing.
+        XlingError: malformed row (with file:line: invalid JSON or UTF-8, a missing key, an
+            empty question or answer) or a requested language missing.
     """
-    from xling.data.io import read_jsonl
+    from xling.data.io import check_text, read_jsonl_numbered
 
-    rows = read_jsonl(path, required=("id", "lang", "question", "answer"))
-    pool = [
-        Example(
+    pool = []
+    for line, r in read_jsonl_numbered(path, required=("id", "lang", "question", "answer")):
+        where = f"{path}:{line}"
+        check_text(r["question"], "question", where)  # the texts themselves are kept as they are
+        check_text(r["answer"], "gold answer", where)
+        pool.append(Example(
             id=str(r["id"]), parallel_id=str(r.get("parallel_id", r["id"])), lang=str(r["lang"]),
             question=str(r["question"]), answer=str(r["answer"]), solution=r.get("solution"),
             source=Path(path).stem,
-        )
-        for r in rows
-    ]
+        ))
     return _keep_langs(pool, langs, str(path))
 
 
@@ -72,20 +84,30 @@ def load_mgsm8k(langs: list[str]) -> list[Example]:
     English) are dropped. Only English rows carry a solution (there are no translated ones).
     parallel_id = the GSM8K train index, so the languages are parallel.
     """
-    from xling.data import find_shared_data
+    from xling.data import resolve_source
+    from xling.data.io import check_text, read_text
 
     _check_available(langs, ("en", *MGSM8K_LANGS), "mgsm8k")
     english = _gsm8k_train()
     by_question = {_norm(e.question): e for e in english}
     pool = [e for e in english if "en" in langs]
-    folder = find_shared_data() / "mgsm8kinstruct-questions"
+    if langs == ["en"]:
+        return pool
+    folder, _ = resolve_source(None, "mgsm8kinstruct-questions", None)
+    assert folder is not None  # no hub id: resolve_source raises when nothing is staged
     for lang in langs:
         if lang == "en":
             continue
-        src = (folder / f"{lang}-en" / "train.en").read_text(encoding="utf-8").splitlines()
-        tgt = (folder / f"{lang}-en" / f"train.{lang}").read_text(encoding="utf-8").splitlines()
+        src_path = folder / f"{lang}-en" / "train.en"
+        tgt_path = folder / f"{lang}-en" / f"train.{lang}"
+        src, tgt = _lines(read_text(src_path)), _lines(read_text(tgt_path))
+        if len(src) != len(tgt):
+            raise XlingError(f"{tgt_path}: {len(tgt)} lines, but {src_path} has {len(src)}; "
+                             "line i must translate line i")
         dropped = 0
-        for en_q, q in zip(src, tgt, strict=True):
+        for line, (en_q, q) in enumerate(zip(src, tgt, strict=True), start=1):
+            check_text(en_q, "question", f"{src_path}:{line}")
+            check_text(q, "question", f"{tgt_path}:{line}")
             gold = by_question.get(_norm(en_q))
             if gold is None or _norm(q) == _norm(en_q):
                 dropped += 1
@@ -201,13 +223,23 @@ def _check_available(langs: list[str], available, name: str) -> None:
 
 
 def _gsm8k_train() -> list[Example]:
-    from xling.data import find_shared_data
-    from xling.data.benchmarks.gsm8k import parse_row
-    from xling.data.io import read_jsonl
+    """GSM8K train through ``data.resolve_source``: the staged copy, else the hub (logged)."""
+    from xling.data.benchmarks.gsm8k import load_split
 
-    path = find_shared_data() / "gsm8k" / "train.jsonl"
-    rows = read_jsonl(path, required=("question", "answer"))
-    return [parse_row(r, i, "train", f"{path}: ") for i, r in enumerate(rows)]
+    return load_split("train")
+
+
+def pool_reads(name_or_path: str | Path, langs: list[str] | str):
+    """The files (and hub ids) loading this pool reads (``data.DataReads``), for provenance."""
+    from xling.data import load_reads
+
+    return load_reads(lambda: load_pool(name_or_path, langs), f"pool {name_or_path}")
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split on newlines only (line i of the file is element i - 1), no final empty one."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def _norm(text: str) -> str:

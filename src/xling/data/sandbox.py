@@ -13,7 +13,8 @@ story template is deliberately left out, so the same sum in other words is the s
 ``blake2b(key) % 10`` assigns the key to exactly one split (0-5 pretrain, 6-7 train, 8-9 eval);
 a split's draws whose key belongs elsewhere are rejected. Each split draws from its own seeded
 stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique while the split
-still has unused keys; repeats are allowed, with a warning, once it has none (the default
+still has unused keys; repeats are allowed, with a warning (once per config, split and n per
+process; INFO after that), once it has none (the default
 config has about 390 one-step keys in all, about 84 of them eval, and thousands of two-step
 keys, so large eval sets lean towards two-step problems once the one-step ones run out).
 
@@ -51,6 +52,7 @@ DEFAULT_PRETRAIN_MIX: dict[str, float] = {
 how well-resourced each language is in real pretraining data."""
 _MAX_DRAWS = 10_000  # rejection-sampling budget for one problem before giving up
 _UNIQUE_TRIES = 50  # redraws to find an unused key before accepting a repeat
+_REPEATS_WARNED: set[tuple[SandboxConfig, str, int]] = set()  # (cfg, split, n) warned about
 
 
 @dataclass(frozen=True)
@@ -264,8 +266,13 @@ def generate_problems(
                 meta=meta,
             ))
     if repeats:
-        log.warning("sandbox %s split: %d of %d problems repeat an earlier one (config too "
-                    "small for unique problems)", split, repeats, n)
+        # Warn once per (config, split, n) per process: every rebuild of the same data (each
+        # study cell, each rerun) would repeat it word for word; later ones go to INFO.
+        first = (cfg, split, n) not in _REPEATS_WARNED
+        _REPEATS_WARNED.add((cfg, split, n))
+        log.log(logging.WARNING if first else logging.INFO,
+                "sandbox %s split: %d of %d problems repeat an earlier one (config too small "
+                "for unique problems)", split, repeats, n)
     return examples
 
 

@@ -317,9 +317,9 @@ def run_grpo(
     trainer = trl.GRPOTrainer(
         model=str(model), reward_funcs=funcs, args=args,
         train_dataset=to_dataset([grpo_row(e, cfg.prompt_style, cfg.chat) for e in examples]),
-        callbacks=[train_log_callback(out), *(callbacks or [])],
+        callbacks=[train_log_callback(out, log), *(callbacks or [])],
     )
-    return train_and_save(trainer, out)
+    return train_and_save(trainer, out, log)
 
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:

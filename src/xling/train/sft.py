@@ -191,11 +191,17 @@ def peft_config(lora: dict[str, Any] | None):
     return LoraConfig(**{"task_type": "CAUSAL_LM", **lora})
 
 
-def train_log_callback(out: Path):
-    """A ``TrainerCallback`` appending each TRL log (with its step) to ``out/train_log.jsonl``."""
+def train_log_callback(out: Path, logger: logging.Logger | None = None):
+    """A ``TrainerCallback`` appending each TRL log (with its step) to ``out/train_log.jsonl``.
+
+    ``logger``: where the one-line progress per step goes: the calling paradigm's own logger
+    (``xling.train.grpo`` for GRPO), so a run's log says which paradigm is training; default
+    this module's.
+    """
     from transformers import TrainerCallback
 
     path = Path(out) / "train_log.jsonl"
+    progress = logger or log
 
     class TrainLog(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
@@ -205,7 +211,7 @@ def train_log_callback(out: Path):
                 # Progress in the log (one line per logged step) instead of TRL's stdout dicts.
                 shown = {k: logs[k] for k in ("loss", "reward", "kl") if k in logs}
                 if shown:
-                    log.info("step %d/%d %s", state.global_step, state.max_steps,
+                    progress.info("step %d/%d %s", state.global_step, state.max_steps,
                              " ".join(f"{k} {v:.4g}" for k, v in shown.items()))
 
     return TrainLog()
@@ -219,13 +225,16 @@ def last_checkpoint(out: Path) -> str | None:
     return get_last_checkpoint(str(folder)) if folder.is_dir() else None
 
 
-def train_and_save(trainer, out: Path) -> Path:
+def train_and_save(trainer, out: Path, logger: logging.Logger | None = None) -> Path:
     """Train (resuming from ``out/trl``'s last checkpoint if any), then save ``out/checkpoint``.
 
     On resume, log rows after the checkpoint's step (written by the interrupted run) are dropped,
-    so ``train_log.jsonl`` has each step once.
+    so ``train_log.jsonl`` has each step once. ``logger``: the calling paradigm's (see
+    ``train_log_callback``); default this module's.
     """
     from transformers import PrinterCallback
+
+    log_ = logger or log
 
     # Without tqdm (not a TTY) transformers adds PrinterCallback, which prints raw log dicts to
     # stdout; TrainLog above logs the same steps properly.
@@ -233,7 +242,7 @@ def train_and_save(trainer, out: Path) -> Path:
     resume = last_checkpoint(out)
     _trim_log(out / "train_log.jsonl", _checkpoint_step(resume))
     if resume:
-        log.info("resuming from %s", resume)
+        log_.info("resuming from %s", resume)
     trainer.train(resume_from_checkpoint=resume)
     ckpt = out / "checkpoint"
     model = trainer.model
@@ -241,7 +250,7 @@ def train_and_save(trainer, out: Path) -> Path:
         model = model.merge_and_unload()
     model.save_pretrained(ckpt)
     trainer.processing_class.save_pretrained(ckpt)
-    log.info("saved %s", ckpt)
+    log_.info("saved %s", ckpt)
     return ckpt
 
 

@@ -4,6 +4,11 @@ Stage: data. Gives Examples with parallel_id = problem index (line i is the same
 language); scored by scoring.math. Source: a folder of ``mgsm_<lang>.tsv`` files (default: the
 staged copy of google-research/url-nlp @ 452a21a, CC BY 4.0) or the hub dataset
 ``juletxara/mgsm`` (needs internet and the ``datasets`` package). Version 1.
+
+Malformed rows are errors naming ``file:line`` (1-based; ``<hub id> <lang> test row N`` for hub
+rows), never scored as ordinary wrong answers: an empty question, a gold answer that is empty
+or not a number (``abc``), a wrong column count, invalid UTF-8. (Golds with a thousands comma,
+4 per language, are numbers: ``114,200`` -> ``114200``.)
 Try:  xling eval --model ./tiny --benchmark mgsm --langs de --limit 5
 """
 
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xling.data.io import read_tsv
+from xling.data.io import check_number_answer, check_text, read_tsv_numbered
 from xling.languages import get_language
 from xling.schema import Example, XlingError
 
@@ -21,20 +26,18 @@ HUB_ID = "juletxara/mgsm"
 PAPER_METRIC = "accuracy, mean over 6 runs (study A)"
 
 
-def _gold(raw: str) -> str:
-    # 4 golds carry a thousands comma in every language (e.g. '114,200'); the value is the integer.
-    return raw.strip().replace(",", "")
+def _from_dir(folder: Path, lang: str) -> list[tuple[str, str, str]]:
+    """``(question, gold, where)`` per row; ``where`` is ``file:line`` (1-based)."""
+    path = folder / f"mgsm_{lang}.tsv"
+    return [(q, a, f"{path}:{line}") for line, (q, a) in read_tsv_numbered(path, n_columns=2)]
 
 
-def _from_dir(folder: Path, lang: str) -> list[tuple[str, str]]:
-    return [(q, a) for q, a in read_tsv(folder / f"mgsm_{lang}.tsv", n_columns=2)]
-
-
-def _from_hub(hub_id: str, lang: str) -> list[tuple[str, str]]:
+def _from_hub(hub_id: str, lang: str) -> list[tuple[str, str, str]]:
     from datasets import load_dataset
 
     ds = load_dataset(hub_id, lang, split="test")
-    return [(row["question"], str(row["answer_number"])) for row in ds]
+    return [(row["question"], str(row["answer_number"]), f"{hub_id} {lang} test row {i + 1}")
+            for i, row in enumerate(ds)]
 
 
 def load(langs: list[str], source: str | None = None, limit: int | None = None) -> list[Example]:
@@ -60,10 +63,12 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
     examples: list[Example] = []
     for lang in langs:
         rows = _from_dir(folder, lang) if folder is not None else _from_hub(str(source), lang)
-        for i, (question, answer) in enumerate(rows[:limit]):
+        for i, (question, answer, where) in enumerate(rows[:limit]):
+            check_text(question, "question", where)  # raises when empty; the text is kept as is
+            # 4 golds carry a thousands comma in every language ('114,200'): the integer.
             examples.append(Example(
                 id=f"mgsm-{lang}-{i}", parallel_id=f"mgsm-{i}", lang=lang,
-                question=question, answer=_gold(answer), source="mgsm",
+                question=question, answer=check_number_answer(answer, where), source="mgsm",
             ))
     return examples
 
