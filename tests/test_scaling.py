@@ -45,21 +45,41 @@ def test_recovers_noisy_power_law_within_its_standard_errors():
     assert 0.8 < fit.r2 < 1.0
 
 
-def test_standard_errors_match_scipy_linregress():
+@pytest.mark.parametrize(
+    ("n", "y"),
+    [
+        ([2, 3, 4, 5, 6], [0.21, 0.30, 0.33, 0.38, 0.39]),
+        ([1, 2, 4, 8, 16], [0.05, 0.31, 0.29, 0.45, 0.52]),  # N = 1 left out of the fit
+        ([2, 2, 3, 3, 5, 5], [0.40, 0.43, 0.41, 0.47, 0.50, 0.46]),  # seeds: repeated N
+        ([2, 3, 4, 6], [0.6, 0.52, 0.50, 0.41]),  # a falling law (b < 0)
+        ([2, 4, 8], [0.2, 0.41, 0.79]),  # one residual degree of freedom
+    ],
+)
+def test_fit_is_pinned_to_scipy_linregress(n, y):
+    """a, b, their standard errors and r2 are linregress's on (log N, log y) for N >= 2."""
     from scipy.stats import linregress
 
-    y = [0.21, 0.30, 0.33, 0.38, 0.39]
-    fit = fit_power_law([2, 3, 4, 5, 6], y)
-    ref = linregress(np.log([2, 3, 4, 5, 6]), np.log(y))
-    assert fit.b_se == pytest.approx(ref.stderr)
-    assert fit.a_se == pytest.approx(fit.a * ref.intercept_stderr)
-    assert fit.r2 == pytest.approx(ref.rvalue**2)
+    keep = np.asarray(n) >= 2
+    ref = linregress(np.log(np.asarray(n)[keep]), np.log(np.asarray(y)[keep]))
+    fit = fit_power_law(n, y)
+    assert fit.n_points == keep.sum()
+    assert fit.b == pytest.approx(ref.slope, rel=1e-12)
+    assert fit.a == pytest.approx(math.exp(ref.intercept), rel=1e-12)
+    assert fit.b_se == pytest.approx(ref.stderr, rel=1e-9)
+    assert fit.a_se == pytest.approx(fit.a * ref.intercept_stderr, rel=1e-9)
+    assert fit.r2 == pytest.approx(ref.rvalue**2, rel=1e-12)
+
+
+def test_flat_line_has_zero_errors_and_undefined_r2():
+    fit = fit_power_law([2, 3, 4], [0.5, 0.5, 0.5])
+    assert fit.b == pytest.approx(0.0, abs=1e-12) and fit.a == pytest.approx(0.5)
+    assert fit.a_se == 0.0 and fit.b_se == 0.0 and math.isnan(fit.r2)
 
 
 def test_two_points_give_exact_fit_and_nan_errors():
     fit = fit_power_law([2, 4], [0.2, 0.4])
     assert fit.b == pytest.approx(1.0) and fit.a == pytest.approx(0.1)
-    assert math.isnan(fit.a_se) and math.isnan(fit.b_se)
+    assert math.isnan(fit.a_se) and math.isnan(fit.b_se) and fit.r2 == pytest.approx(1.0)
 
 
 def test_predict_scalar_and_array():

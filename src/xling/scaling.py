@@ -4,7 +4,8 @@ Stage: scaling (composes metrics). Cross-lingual accuracy y measured after train
 parallel languages (N = 1 monolingual, 2, 3, ...) follows a power law y(N) = a * N^b, fitted in
 log-log space on N >= 2. Two derived numbers: the First-Parallel Leap y(2) - y(1), and the
 Monolingual Generalization Gap predicted(1) - actual(1) (the N = 1 point falls below the law).
-Pure numpy/scipy; matplotlib is imported only inside ``plot_scaling``.
+Pure numpy/scipy (the regression is ``scipy.stats.linregress``); matplotlib is imported only
+inside ``plot_scaling``.
 
 Try:  python -c "from xling.scaling import *; print(fit_power_law([1,2,4,8], [.2,.4,.5,.6]))"
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import linregress
 
 from xling.schema import XlingError
 
@@ -63,9 +65,11 @@ def _arrays(n: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndar
 def fit_power_law(n: Sequence[float], y: Sequence[float], *, min_n: float = 2) -> PowerLawFit:
     """Fit y = a * N^b in log-log space on the points with N >= min_n (study B fits N >= 2).
 
-    Ordinary least squares of log y on log N; the standard errors come from the regression's
-    residual variance (n_points - 2 degrees of freedom), and se(a) = a * se(log a). Repeated N
-    (several seeds) are allowed and all used.
+    Ordinary least squares of log y on log N by ``scipy.stats.linregress``: b is its slope,
+    log a its intercept, their standard errors its ``stderr`` and ``intercept_stderr`` (residual
+    variance on n_points - 2 degrees of freedom), r2 its ``rvalue`` squared, and
+    se(a) = a * se(log a) by the delta method. Repeated N (several seeds) are allowed and all
+    used.
 
     Args:
         n: number of parallel training languages per point, shape [k].
@@ -95,20 +99,18 @@ def fit_power_law(n: Sequence[float], y: Sequence[float], *, min_n: float = 2) -
     bad = [(float(ni), float(yi)) for ni, yi in zip(n_use, y_use, strict=True) if yi <= 0]
     if bad:
         raise XlingError(f"y must be positive to fit in log space; non-positive (N, y): {bad}")
-    x, z = np.log(n_use), np.log(y_use)
-    design = np.column_stack([np.ones_like(x), x])
-    (log_a, b), *_ = np.linalg.lstsq(design, z, rcond=None)
-    resid = z - design @ np.array([log_a, b])
-    ssr, sst = float(resid @ resid), float(((z - z.mean()) ** 2).sum())
-    dof = n_use.size - 2
-    if dof > 0:
-        cov = ssr / dof * np.linalg.inv(design.T @ design)
-        log_a_se, b_se = math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1])
-    else:
+    line = linregress(np.log(n_use), np.log(y_use))
+    log_a, b = float(line.intercept), float(line.slope)
+    flat = np.ptp(np.log(y_use)) == 0  # all log y equal: r2 undefined, linregress says nan
+    if n_use.size == 2:  # the line is exact: no residual degrees of freedom
         log_a_se = b_se = math.nan
+    elif flat:  # an exact flat line: zero residuals, zero standard errors
+        log_a_se = b_se = 0.0
+    else:
+        log_a_se, b_se = float(line.intercept_stderr), float(line.stderr)
+    r2 = math.nan if flat else float(line.rvalue) ** 2
     a = math.exp(log_a)
-    r2 = 1.0 - ssr / sst if sst > 0 else math.nan
-    return PowerLawFit(a=a, b=float(b), a_se=a * log_a_se, b_se=b_se, r2=r2,
+    return PowerLawFit(a=a, b=b, a_se=a * log_a_se, b_se=b_se, r2=r2,
                        n_points=int(n_use.size))
 
 
