@@ -27,6 +27,33 @@ def test_wilson_interval_contains_estimate_and_narrows_with_n():
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
 
 
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (0, 10), (3, 10), (5, 10), (10, 10), (1, 7),
+                                      (30, 100), (999, 1000), (0, 2000)])
+@pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
+def test_wilson_interval_is_scipys(k, n, level):
+    from scipy.stats import binomtest
+
+    ref = binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+    assert wilson_interval(k, n, level) == pytest.approx((ref.low, ref.high), abs=1e-12)
+
+
+def test_wilson_interval_is_not_wald():
+    """Wald (p ± z·sqrt(p(1-p)/n)) collapses to a point at k = 0 or k = n and is symmetric
+    around p; Wilson's interval does neither."""
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)  # Wald: [0, 0]
+    lo, hi = wilson_interval(10, 10)
+    assert lo == pytest.approx(0.7225, abs=1e-4) and hi == 1.0  # Wald: [1, 1]
+    lo, hi = wilson_interval(1, 20)  # p = 0.05: pulled towards 1/2, so the upper arm is longer
+    assert hi - 0.05 > 2 * (0.05 - lo) and lo > 0.0  # Wald: symmetric, lower bound clipped to 0
+    assert (lo, hi) == pytest.approx((0.00889, 0.23613), abs=1e-5)
+
+
+def test_wilson_interval_without_samples_is_nan():
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))
+    assert all(math.isnan(x) for x in accuracy([]).ci95)
+
+
 def test_accuracy_counts_and_empty():
     acc = accuracy([True, False, True, True])
     assert acc.value == 0.75 and acc.n == 4

@@ -32,22 +32,24 @@ class Accuracy:
         return {"value": self.value, "n": self.n, "ci95": list(self.ci95)}
 
 
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval for k successes out of n (Wilson, 1927).
+def wilson_interval(k: int, n: int, confidence_level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for k successes out of n (Wilson, 1927), as fractions in [0, 1].
+
+    ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``. Unlike the Wald interval
+    p ± z·sqrt(p(1-p)/n) it is not degenerate at k = 0 or k = n (0 of 10 gives [0, 0.278]) and
+    is asymmetric around k/n near the bounds. n = 0 (no samples) gives (nan, nan).
 
     >>> tuple(round(x, 3) for x in wilson_interval(5, 10))
     (0.237, 0.763)
+    >>> tuple(round(x, 3) for x in wilson_interval(0, 10))
+    (0.0, 0.278)
     """
     if n <= 0:
         return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # k = 0 and k = n have exact bounds 0 and 1; rounding would leave 0.9999999999999999.
-    lo = 0.0 if k == 0 else max(0.0, centre - half)
-    hi = 1.0 if k == n else min(1.0, centre + half)
-    return (lo, hi)
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence_level, method="wilson")
+    return (float(ci.low), float(ci.high))
 
 
 def accuracy(correct: Sequence[bool]) -> Accuracy:
