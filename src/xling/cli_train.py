@@ -1,4 +1,6 @@
-"""``xling train sft|rft|grpo|cold-start`` and ``xling export verl|verl-merge``: thin verbs over xling.train.
+"""``xling train <paradigm>`` (one per row of ``train.PARADIGMS``) and ``xling export verl|verl-merge``.
+
+Thin verbs over xling.train.
 
 Stage: CLI (mounted by cli.py as ``train`` and ``export``). Each command loads a pool, selects
 training examples by design, merges the --config YAML with the flags, calls
@@ -15,7 +17,6 @@ import typer
 
 from xling.schema import XlingError
 
-train_app = typer.Typer(no_args_is_help=True, help="Post-train a model: sft, rft, grpo, cold-start.")
 export_app = typer.Typer(no_args_is_help=True, help="Export training data for other engines (verl).")
 
 Model = Annotated[str, typer.Option(help="Base model: local path or hub id.")]
@@ -34,14 +35,6 @@ Limit = Annotated[int | None, typer.Option(help="Keep only the first N selected 
 EPILOG = "Example: xling train {name} --model ./tiny --pool sandbox --langs de --n 32 --out runs/{name}"
 
 
-HELP = {
-    "sft": "Supervised fine-tuning on the pool's step-by-step solutions (loss on the answer only).",
-    "rft": "Rejection fine-tuning: sample k answers per problem, keep the correct ones, fine-tune.",
-    "grpo": "GRPO with a correctness and/or language-consistency reward (--preset paper: study A).",
-    "sft+grpo": "Cold start: SFT, then GRPO from its checkpoint (study A).",
-}
-
-
 def _train_command(paradigm: str):
     def command(
         model: Model, out: Out, pool: Pool = "sandbox", langs: Langs = "en",
@@ -55,12 +48,30 @@ def _train_command(paradigm: str):
         examples = select_examples(pool, langs, design, n, seed, limit)
         typer.echo(str(train(paradigm, model, examples, out, cfg, preset)))
 
-    command.__doc__ = f"{HELP[paradigm]} Prints the checkpoint path."
     return command
 
 
-for _paradigm, _name in [("sft", "sft"), ("rft", "rft"), ("grpo", "grpo"), ("sft+grpo", "cold-start")]:
-    train_app.command(_name, epilog=EPILOG.format(name=_name))(_train_command(_paradigm))
+def add_train_commands(app: typer.Typer) -> typer.Typer:
+    """One ``xling train <verb>`` per row of ``xling.train.PARADIGMS`` (its verb and help line):
+    a paradigm added to the table is a command, with nothing listed here."""
+    from xling.train import PARADIGMS
+
+    for paradigm, row in PARADIGMS.items():
+        command = _train_command(paradigm)
+        command.__doc__ = f"{row.help} Prints the checkpoint path."
+        app.command(row.command, epilog=EPILOG.format(name=row.command))(command)
+    return app
+
+
+def make_train_app() -> typer.Typer:
+    """The ``xling train`` sub-app, built from the paradigm table."""
+    from xling.train import PARADIGMS
+
+    verbs = ", ".join(row.command for row in PARADIGMS.values())
+    return add_train_commands(typer.Typer(no_args_is_help=True, help=f"Post-train a model: {verbs}."))
+
+
+train_app = make_train_app()
 
 
 ExportOut = Annotated[Path, typer.Option(help="Export directory: data, reward file, verl config.")]

@@ -1,10 +1,12 @@
 """Stage 2: a checkpoint from (base model, training examples, paradigm config).
 
-``PARADIGMS`` maps a name to its ``<Name>Config`` and ``run_<name>``; ``train`` validates the
-whole config (paradigm, keys, values, TRL fields, languages) before any model is loaded, then
-dispatches. Paradigms: ``sft``, ``rft``, ``grpo`` (reward accuracy | consistency | combined;
-mixed-language GRPO is ``grpo`` on a ``mixed`` pool selection), and ``sft+grpo`` (study A's
-cold start: SFT, then GRPO from its checkpoint). Adding a paradigm = one module + one row.
+``PARADIGMS`` maps a name to its ``Paradigm`` row: ``<Name>Config``, ``run_<name>``, the CLI verb
+and help line, and the check of its TRL fields. ``train`` validates the whole config (paradigm,
+keys, values, TRL fields, languages) before any model is loaded, then dispatches; the CLI's
+``xling train <verb>`` commands and the study files' paradigm names come from the same table.
+Paradigms: ``sft``, ``rft``, ``grpo`` (reward accuracy | consistency | combined; mixed-language
+GRPO is ``grpo`` on a ``mixed`` pool selection), and ``sft+grpo`` (study A's cold start: SFT,
+then GRPO from its checkpoint). Adding a paradigm = one module + one row + one test.
 
 Try:  xling train grpo --model ./tiny --pool sandbox --langs de --out runs/rl-de
 
@@ -20,20 +22,50 @@ import importlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xling.languages import get_language
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
 
-PARADIGMS: dict[str, tuple[str, str]] = {
-    "sft": ("xling.train.sft:SFTConfig", "xling.train.sft:run_sft"),
-    "rft": ("xling.train.rft:RFTConfig", "xling.train.rft:run_rft"),
-    "grpo": ("xling.train.grpo:GRPOConfig", "xling.train.grpo:run_grpo"),
-    "sft+grpo": ("xling.train:ColdStartConfig", "xling.train:run_cold_start"),
+
+class Paradigm(NamedTuple):
+    """One row of ``PARADIGMS``: where the paradigm lives and how the CLI shows it. Targets are
+    ``"module:attribute"`` strings, imported only when the paradigm is used (no trl at import)."""
+
+    config: str
+    """``"module:<Name>Config"``: a dataclass of the paradigm's settings."""
+    run: str
+    """``"module:run_<name>"``: ``run(model, examples, cfg, out) -> checkpoint path``."""
+    command: str
+    """The CLI verb: ``xling train <command>``."""
+    help: str
+    """One line for ``xling train --help``."""
+    validate: str | None = None
+    """``"module:function"`` that checks a built config's TRL fields (imports trl, loads no
+    model) and raises XlingError; None = nothing beyond the dataclass's own checks."""
+
+
+PARADIGMS: dict[str, Paradigm] = {
+    "sft": Paradigm(
+        "xling.train.sft:SFTConfig", "xling.train.sft:run_sft", "sft",
+        "Supervised fine-tuning on the pool's step-by-step solutions (loss on the answer only).",
+        "xling.train.sft:validate_trl"),
+    "rft": Paradigm(
+        "xling.train.rft:RFTConfig", "xling.train.rft:run_rft", "rft",
+        "Rejection fine-tuning: sample k answers per problem, keep the correct ones, fine-tune.",
+        "xling.train.rft:validate_trl"),
+    "grpo": Paradigm(
+        "xling.train.grpo:GRPOConfig", "xling.train.grpo:run_grpo", "grpo",
+        "GRPO with a correctness and/or language-consistency reward (--preset paper: study A).",
+        "xling.train.grpo:validate_trl"),
+    "sft+grpo": Paradigm(
+        "xling.train:ColdStartConfig", "xling.train:run_cold_start", "cold-start",
+        "Cold start: SFT, then GRPO from its checkpoint (study A).",
+        "xling.train:validate_cold_start"),
 }
-"""Paradigm name -> ("module:Config", "module:run_function")."""
+"""Paradigm name (as study files and ``train`` spell it) -> its ``Paradigm`` row."""
 
 
 @dataclass
@@ -71,6 +103,15 @@ def run_cold_start(model: str | Path, examples: list[Example], cfg: ColdStartCon
     return run_grpo(sft_ckpt, examples, grpo_cfg, out / "grpo")
 
 
+def validate_cold_start(cfg: ColdStartConfig) -> None:
+    """Check both stages' TRL fields (imports trl, loads no model)."""
+    from xling.train import grpo, sft
+
+    sft_cfg, grpo_cfg = cfg.stages()
+    sft.validate_trl(sft_cfg)
+    grpo.validate_trl(grpo_cfg)
+
+
 def make_config(paradigm: str, config: dict[str, Any] | None = None, preset: str | None = None):
     """Build and validate the config of ``paradigm`` (imports trl to check TRL fields; loads no model).
 
@@ -87,8 +128,10 @@ def make_config(paradigm: str, config: dict[str, Any] | None = None, preset: str
             config["grpo"] = {**config.get("grpo", {}), "preset": preset}
         else:
             raise XlingError(f"presets apply to grpo and sft+grpo, not {paradigm!r}")
-    cfg = _build(_load(PARADIGMS[paradigm][0]), config, paradigm)
-    _validate_trl(cfg)
+    row = PARADIGMS[paradigm]
+    cfg = _build(_load(row.config), config, paradigm)
+    if row.validate:
+        _load(row.validate)(cfg)
     return cfg
 
 
@@ -113,7 +156,7 @@ def train(
     if model_str.startswith((".", "/", "~")) and not Path(model_str).expanduser().exists():
         raise XlingError(f"model path not found: {model_str}")
     log.info("training %s on %d examples -> %s", paradigm, len(examples), out)
-    return _load(PARADIGMS[paradigm][1])(model_str, examples, cfg, Path(out))
+    return _load(PARADIGMS[paradigm].run)(model_str, examples, cfg, Path(out))
 
 
 def _build(cls, config: dict[str, Any], what: str):
@@ -127,26 +170,10 @@ def _build(cls, config: dict[str, Any], what: str):
         raise XlingError(f"{what} config: {exc}") from None
 
 
-def _validate_trl(cfg) -> None:
-    from xling.train import grpo, sft
-    from xling.train.rft import RFTConfig
-
-    if isinstance(cfg, ColdStartConfig):
-        sft_cfg, grpo_cfg = cfg.stages()
-        sft.validate_trl(sft_cfg)
-        grpo.validate_trl(grpo_cfg)
-    elif isinstance(cfg, RFTConfig):
-        sft.validate_trl(cfg.sft_config())
-    elif isinstance(cfg, grpo.GRPOConfig):
-        grpo.validate_trl(cfg)
-        grpo.trl_fields(cfg)  # the rollout batch must divide
-    else:
-        sft.validate_trl(cfg)
-
-
 def _load(target: str):
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
 
 
-__all__ = ["PARADIGMS", "ColdStartConfig", "make_config", "run_cold_start", "train"]
+__all__ = ["PARADIGMS", "ColdStartConfig", "Paradigm", "make_config", "run_cold_start", "train",
+           "validate_cold_start"]

@@ -216,12 +216,14 @@ def trl_fields(cfg: GRPOConfig, world_size: int | None = None) -> dict[str, Any]
 
 
 def validate_trl(cfg: GRPOConfig) -> None:
-    """Refuse trl keys that ``trl.GRPOConfig`` does not have (imports trl, loads no model)."""
+    """Refuse trl keys that ``trl.GRPOConfig`` does not have and a rollout batch that does not
+    divide (imports trl, loads no model)."""
     import trl
 
     from xling.train.sft import check_trl_keys
 
     check_trl_keys(cfg.trl, trl.GRPOConfig)
+    trl_fields(cfg)  # the rollout batch must divide
     if cfg.cache_implementation is not None:
         from transformers.generation.configuration_utils import ALL_CACHE_IMPLEMENTATIONS
 

@@ -74,6 +74,13 @@ class RFTConfig:
         return SFTConfig(**{**self.sft, "prompt_style": self.prompt_style, "seed": self.seed})
 
 
+def validate_trl(cfg: RFTConfig) -> None:
+    """Check the fine-tuning step's TRL fields (imports trl, loads no model)."""
+    from xling.train.sft import validate_trl as validate_sft
+
+    validate_sft(cfg.sft_config())
+
+
 def keep_correct(
     examples: list[Example], generations: list[list[Generation]], max_per_problem: int | None = None,
 ) -> tuple[list[Example], dict[str, Any]]:
