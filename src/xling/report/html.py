@@ -28,8 +28,16 @@ PACKAGES = ("torch", "transformers", "trl", "datasets", "math-verify", "py3langi
             "numpy", "scipy", "scikit-learn")
 
 
-def provenance(data_files: list[Path] | None = None) -> dict[str, Any]:
-    """Versions, commit, hardware and data hashes for the report's provenance block."""
+def provenance(
+    data_files: list[Path] | None = None, hub_datasets: list[str] | None = None
+) -> dict[str, Any]:
+    """Versions, commit, hardware and data for the report's provenance block.
+
+    Args:
+        data_files: local data files read (``data.DataReads.files``): each is listed with the
+            first 16 hex digits of its sha256.
+        hub_datasets: hub dataset ids read (``id`` or ``id@revision``), listed as given.
+    """
     repo = Path(__file__).resolve().parents[3]
     try:
         commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
@@ -53,7 +61,8 @@ def provenance(data_files: list[Path] | None = None) -> dict[str, Any]:
     hashes = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
               for p in (data_files or []) if p.is_file()}
     return {"xling": __version__, "git_commit": commit, "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "packages": versions, "hardware": hardware, "data_files": hashes}
+            "packages": versions, "hardware": hardware, "data_files": hashes,
+            "hub_datasets": list(hub_datasets or [])}
 
 
 def _md_to_html(md: str) -> str:

@@ -339,15 +339,19 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
     spec_text = (Path(study.source_file).read_text(encoding="utf-8")
                  if study.source_file and Path(study.source_file).is_file()
                  else yaml.safe_dump({"name": study.name, "base_model": study.base_model}))
-    data_files: list[Path] = []
-    if "mgsm" in study.eval.benchmarks and study.eval.source is None:
-        from xling.data import find_shared_data
+    # The data files (and hub ids) every evaluated benchmark and the training pool read, found
+    # by loading them again under data.record_reads (dry: hub ids are noted, never downloaded).
+    from xling.data import DataReads, benchmark_reads
+    from xling.data.pools import pool_reads
+    from xling.study.grid import eval_source
 
-        try:
-            data_files = [find_shared_data() / "mgsm" / f"mgsm_{lang}.tsv" for lang in study.eval.langs]
-        except XlingError:
-            data_files = []
-    prov = provenance(data_files)
+    reads = DataReads()
+    for bench in study.eval.benchmarks:
+        reads.merge(benchmark_reads(bench, list(study.eval.langs), eval_source(study, bench)))
+    train_langs = sorted({lang for c in study.cells if c.paradigm != "base" for lang in c.train_langs})
+    if train_langs:
+        reads.merge(pool_reads(study.pool.name, train_langs))
+    prov = provenance(reads.files, reads.hub)
     for c, _ in cell_results(study):
         for bench in map(results_name, study.eval.benchmarks):
             path = c.run.eval_file(bench)
