@@ -1,6 +1,7 @@
 """``xling demo``: the embedded default study on the sandbox, on CPU, in minutes.
 
-Stage: study. Base vs SFT vs GRPO, trained in one language (German by default, as in study A)
+Stage: the whole pipeline (composes study and report; outside both, so neither imports the
+other). Base vs SFT vs GRPO, trained in one language (German by default, as in study A)
 or one cell per language of ``--train-langs``, evaluated on held-out sandbox problems in all ten
 languages, then the report. The spec below is an ordinary study (``DEMO_STUDY``); the same
 grid runs on a real checkpoint by writing it as a YAML file with another ``base_model``.

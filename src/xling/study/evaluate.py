@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -168,8 +169,10 @@ def _json_or_none(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) if value else None
 
 
-def _check_config(run: RunDir, cfg: EvalConfig, name: str) -> None:
-    """Refuse to mix results of different configs in one directory (they would average).
+def _check_config(run: RunDir, cfg: EvalConfig, name: str, replace_stale: bool = False) -> None:
+    """Refuse to mix results of different configs in one directory (they would average), or,
+    with ``replace_stale`` (a study cell whose evaluation settings were edited), remove the old
+    results of ``name`` so they are redone with the new config.
 
     The fingerprint is recorded only once results exist (``_record_config``), so a failed start
     (a mistyped model) does not poison the directory; a fingerprint with no results is stale.
@@ -188,6 +191,14 @@ def _check_config(run: RunDir, cfg: EvalConfig, name: str) -> None:
         path.unlink()
         return
     diff = sorted(k for k in wanted if have.get(k) != wanted[k])
+    if replace_stale:
+        import shutil
+
+        log.info("%s: evaluation settings changed (%s): re-evaluating", name, ", ".join(diff))
+        shutil.rmtree(shards, ignore_errors=True)
+        run.eval_file(name).unlink(missing_ok=True)
+        path.unlink()
+        return
     raise XlingError(
         f"{run.root} already holds {name} results of another config "
         f"(differs in: {', '.join(diff)}); use another --out"
@@ -330,14 +341,18 @@ def run_eval(
     langs: list[str] | str,
     out: str | Path,
     *,
-    generator: Generator | None = None,
+    generator: Generator | Callable[[], Generator] | None = None,
     backend_kwargs: dict[str, Any] | None = None,
+    replace_stale: bool = False,
 ) -> dict[str, Any]:
     """Evaluate ``cfg.model`` on ``cfg.benchmark`` in ``langs``; results under ``out``.
 
     Args:
-        generator: reuse an already loaded generator (studies evaluate several benchmarks).
+        generator: reuse an already loaded generator (studies evaluate several benchmarks), or
+            a function that loads one, called only if something is left to generate.
         backend_kwargs: passed to the backend constructor (batch_size, device, base_url, ...).
+        replace_stale: results of another config in ``out`` are removed and redone (studies,
+            whose cells are keyed by their evaluation settings) instead of refused.
 
     Returns:
         This benchmark's metrics: {"langs": {lang: ...}, "avg": fraction, "n_samples": int}.
@@ -353,7 +368,7 @@ def run_eval(
     if empty:
         raise XlingError(f"{cfg.benchmark}: no items for {', '.join(empty)}")
     run.root.mkdir(parents=True, exist_ok=True)
-    _check_config(run, cfg, name)
+    _check_config(run, cfg, name, replace_stale)
     per_item = cfg.sampling.n * cfg.runs
 
     done: dict[str, list[dict[str, Any]]] = {}
@@ -365,6 +380,8 @@ def run_eval(
             done[lang] = rows
     pending = [lang for lang in langs if lang not in done]
     if pending:
+        if callable(generator) and not hasattr(generator, "generate"):
+            generator = generator()
         if generator is None:
             # think-prefill renders the chat template itself (to open the assistant's thinking).
             generator = get_generator(
@@ -385,7 +402,8 @@ def run_eval(
     all_rows = [row for lang in langs for row in done[lang]]
 
     rows = all_rows
-    write_parquet(run.eval_file(name), rows)
+    if pending or not run.eval_file(name).is_file():  # else: the file already holds these rows
+        write_parquet(run.eval_file(name), rows)
     summary = summarize_rows(rows, pass_k=cfg.pass_k)
     result = {
         "langs": {lang: summary[lang] for lang in langs},

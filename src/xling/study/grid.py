@@ -1,19 +1,31 @@
-"""Spec -> cells: each cell's resolved spec, content key and run directory.
+"""Spec -> cells: each cell's resolved spec, its keys per stage, and its run directory.
 
-Stage: study. A cell's key is the hash of everything that determines its results (base model,
-paradigm, languages, seed, pool, training config, evaluation), so editing a study re-runs
-exactly the cells whose results would change and reuses the rest. Versions and times are
-recorded in ``spec.yaml`` but are not part of the key.
+Stage: study. Each stage of a cell is keyed by what it depends on, so editing a study re-runs
+exactly what the edit changed and reuses the rest:
+
+- training (``Cell.key``, which also names the cell's directory): base model, paradigm,
+  languages, seed, pool, training config;
+- evaluation (``Cell.stage_keys["eval"]``): the evaluation settings and the backend; each
+  benchmark's results also carry their own config fingerprint (``evaluate.run_eval``);
+- probes (``Cell.stage_keys["probes"]``): the probe names and the evaluation key (probes read
+  the evaluation's questions and rows); ``probes.json`` records the evaluation key its results
+  were computed with, and each probe is kept or run on its own (``runner._probes``), so adding a
+  probe runs only that probe.
+
+A finished cell's ``DONE`` records the stage keys it finished with; a cell whose keys changed
+since is not done, and rerunning it skips its finished training. Versions and times are recorded
+in ``spec.yaml`` but are in no key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xling.study.spec import CellSpec, StudySpec
+from xling.study.spec import CellSpec, StudySpec, merged_config
 from xling.study.store import RunDir, cell_key
 
 
@@ -24,25 +36,23 @@ class Cell:
     spec: CellSpec
     resolved: dict[str, Any]
     key: str
+    """The training key (names the directory)."""
     run: RunDir
+    stage_keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Keys of the stages after training: {"eval": ..., "probes": ...}."""
 
     @property
     def label(self) -> str:
         return self.spec.label
 
+    def is_done(self) -> bool:
+        """DONE exists and was written for this cell's current evaluation and probes."""
+        return self.run.is_done() and self.run.done_info().get("stages") == self.stage_keys
+
 
 def cell_config(study: StudySpec, cell: CellSpec) -> dict[str, Any]:
     """The paradigm config of a cell: the study's per-paradigm config, then the cell's overrides."""
-    if cell.paradigm == "base":
-        return {}
-    config: dict[str, Any] = {}
-    # A composed paradigm ('sft+grpo') takes the configs of its parts under their names.
-    for part in cell.paradigm.split("+"):
-        if part in study.paradigm_config and part != cell.paradigm:
-            config[part] = dict(study.paradigm_config[part])
-    config.update(study.paradigm_config.get(cell.paradigm, {}))
-    config.update(cell.config)
-    return config
+    return merged_config(study.paradigm_config, cell)
 
 
 def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
@@ -59,11 +69,17 @@ def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
     return {"model": path}
 
 
+UNKEYED_EVAL: tuple[str, ...] = ("batch_size",)
+"""Evaluation settings that change speed, not results: in no key."""
+
+
 def resolve_cells(study: StudySpec) -> list[Cell]:
     """All cells of ``study`` with keys and directories under ``study.out_dir``."""
     cells: list[Cell] = []
+    evaluation = {k: v for k, v in dataclasses.asdict(study.eval).items() if k not in UNKEYED_EVAL}
+    eval_key = cell_key({"eval": evaluation, "backend": study.backend})
     for spec in study.cells:
-        resolved = {
+        training = {
             "base": base_identity(study, spec.base),
             "paradigm": spec.paradigm,
             "train_langs": list(spec.train_langs),
@@ -71,10 +87,34 @@ def resolve_cells(study: StudySpec) -> list[Cell]:
             "design": spec.design or study.pool.design,
             "pool": dataclasses.asdict(study.pool) if spec.paradigm != "base" else None,
             "config": cell_config(study, spec),
-            "eval": dataclasses.asdict(study.eval),
-            "backend": study.backend,
         }
-        key = cell_key(resolved)
+        key = cell_key(training)
+        # Probes read the evaluation's questions and rows (composition), so they follow it.
+        stage_keys = {"eval": eval_key,
+                      "probes": cell_key({"eval": eval_key, "probes": sorted(study.probes)})}
+        resolved = {**training, "eval": evaluation, "backend": study.backend,
+                    "probes": list(study.probes)}
         slug = "".join(ch if ch.isalnum() else "-" for ch in spec.label.lower()).strip("-")
-        cells.append(Cell(spec, resolved, key, RunDir(Path(study.out_dir) / f"{slug}-{key}")))
+        cells.append(Cell(spec, resolved, key, RunDir(Path(study.out_dir) / f"{slug}-{key}"),
+                          stage_keys))
     return cells
+
+
+def eval_source(study: StudySpec, benchmark: str, model: str = "") -> str | None:
+    """Where ``benchmark`` is read from for a cell starting from listed model ``model`` (or the
+    study's base): the study's per-benchmark source, its global source, the sandbox recipe's
+    problems for a sandbox base, else None (the benchmark's default)."""
+    if benchmark in study.eval.sources:
+        return study.eval.sources[benchmark]
+    if study.eval.source is not None:
+        return study.eval.source
+    path, recipe = study.base_model, study.sandbox
+    if model:
+        listed = study.model(model)
+        path, recipe = listed.path, listed.sandbox
+    if benchmark == "sandbox" and path == "sandbox":
+        from xling.study.sandbox import SandboxRecipe
+
+        problems = SandboxRecipe.from_overrides(recipe).problems
+        return json.dumps(problems) if problems else None
+    return None

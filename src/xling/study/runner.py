@@ -5,7 +5,7 @@ skipped, an interrupted one resumes from its last checkpoint), evaluate every be
 per language), run the probes, write ``metrics.json`` and finally ``DONE``. A cell that raises is
 marked FAILED with the error and the study goes on with the next cell; rerunning retries it.
 Before the base model is built or loaded, every paradigm config to train is checked against
-TRL (``check_training``). A cell is run only under its lock (``<cell>/LOCK``, ``fcntl.flock``):
+TRL (``check_training``) and every training language set against its pool (``check_pools``). A cell is run only under its lock (``<cell>/LOCK``, ``fcntl.flock``):
 two ``study run``s of one study share the cells out, each waits at the end for the cells the
 other holds, and a lock dies with its process, so a killed run never blocks a rerun.
 Try:  xling study run studies/sandbox.yaml && xling study status studies/sandbox.yaml
@@ -27,21 +27,14 @@ import yaml
 from xling import __version__
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import XlingError
-from xling.study.grid import Cell, resolve_cells
+from xling.study.grid import Cell, eval_source, resolve_cells
 from xling.study.spec import StudySpec
-from xling.study.store import attach_log
+from xling.study.store import EXTERNAL, FAILED, LOCK, TRAINED, AwaitingExternal, attach_log
 
 log = logging.getLogger(__name__)
 
-FAILED, TRAINED, LOCK, EXTERNAL = "FAILED", "TRAINED", "LOCK", "EXTERNAL"
-
-
-class AwaitingExternal(Exception):
-    """A cell's training was handed to another engine (verl) and has not come back yet.
-
-    Not a failure: the cell is left without DONE and ``EXTERNAL`` holds what to run; the next
-    ``xling study run`` picks the result up (``study.verl_cells``)."""
-
+PROBE_INPUTS = "probes.inputs.json"
+"""``<cell>/probes.inputs.json``: the evaluation key the stored probe results were computed on."""
 
 @dataclass(frozen=True)
 class CellStatus:
@@ -107,7 +100,7 @@ class CellLock:
 
 def cell_status(cell: Cell) -> CellStatus:
     root = cell.run.root
-    if cell.run.is_done():
+    if cell.is_done():
         return CellStatus(cell.label, "done", root)
     pid = CellLock(root).holder()
     if pid is not None:
@@ -119,6 +112,8 @@ def cell_status(cell: Cell) -> CellStatus:
     failed = root / FAILED
     if failed.is_file():
         return CellStatus(cell.label, "failed", root, failed.read_text(encoding="utf-8").splitlines()[0])
+    if cell.run.is_done():  # finished with other evaluation settings or probes
+        return CellStatus(cell.label, "pending", root, "evaluation or probes changed since DONE")
     return CellStatus(cell.label, "pending", root)
 
 
@@ -139,23 +134,6 @@ def base_model_path(study: StudySpec, model: str = "") -> str:
 
         return str(build_base(SandboxRecipe.from_overrides(recipe)))
     return path
-
-
-def _eval_source(study: StudySpec, benchmark: str, cell: Cell | None = None) -> str | None:
-    if benchmark in study.eval.sources:
-        return study.eval.sources[benchmark]
-    if study.eval.source is not None:
-        return study.eval.source
-    path, recipe = study.base_model, study.sandbox
-    if cell is not None and cell.spec.base:
-        listed = study.model(cell.spec.base)
-        path, recipe = listed.path, listed.sandbox
-    if benchmark == "sandbox" and path == "sandbox":
-        from xling.study.sandbox import SandboxRecipe
-
-        problems = SandboxRecipe.from_overrides(recipe).problems
-        return json.dumps(problems) if problems else None
-    return None
 
 
 def _train(study: StudySpec, cell: Cell, base: str) -> str:
@@ -196,10 +174,19 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
     sampling = SamplingParams(n=ev.n, temperature=ev.temperature, top_p=ev.top_p,
                               max_new_tokens=ev.max_new_tokens, seed=cell.spec.seed)
     generator = None
+
+    def shared_generator():  # loaded once, and only if some benchmark has work left
+        nonlocal generator
+        if generator is None:
+            generator = get_generator(
+                "hf", model, batch_size=ev.batch_size,
+                chat_template=ev.chat_template and ev.prompt_style != "think-prefill")
+        return generator
+
     for benchmark in ev.benchmarks:
         module = get_benchmark(benchmark)
         langs_for = getattr(module, "langs_for", None)
-        source = _eval_source(study, benchmark, cell)
+        source = eval_source(study, benchmark, cell.spec.base)
         covered = langs_for(source) if langs_for is not None else getattr(module, "LANGS", ev.langs)
         langs = [lang for lang in ev.langs if lang in covered]
         missing = [lang for lang in ev.langs if lang not in covered]
@@ -211,22 +198,32 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
                          source=source, limit=ev.limit,
                          prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
                          pass_k=ev.pass_k, think=ev.think, chat_template=ev.chat_template)
-        if generator is None and study.backend == "hf":
-            generator = get_generator(
-                "hf", model, batch_size=ev.batch_size,
-                chat_template=ev.chat_template and ev.prompt_style != "think-prefill")
-        run_eval(cfg, langs, cell.run.root, generator=generator)
+        run_eval(cfg, langs, cell.run.root, replace_stale=True,
+                 generator=shared_generator if study.backend == "hf" else None)
 
 
 def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
     if not study.probes:
         return
+    import dataclasses
+
     from xling.study.probing import run_probes
 
-    path = cell.run.root / "probes.json"
-    if path.is_file():
+    # probes.json holds {probe: result}; PROBE_INPUTS the evaluation key they were computed on.
+    # Same inputs: keep every stored probe and run only the new ones; other inputs: run all.
+    inputs = cell.run.root / PROBE_INPUTS
+    stored: dict[str, Any] = {}
+    if cell.run.probes.is_file() and inputs.is_file() and json.loads(
+            inputs.read_text(encoding="utf-8")) == {"eval": cell.stage_keys["eval"]}:
+        stored = json.loads(cell.run.probes.read_text(encoding="utf-8"))
+    missing = [name for name in study.probes if name not in stored]
+    if not missing and set(stored) == set(study.probes):
         return
-    write_json(path, run_probes(study, cell, model, base))
+    if missing:
+        log.info("%s: probes %s", cell.label, ", ".join(missing))
+        stored.update(run_probes(dataclasses.replace(study, probes=tuple(missing)), cell, model, base))
+    write_json(cell.run.probes, {name: stored[name] for name in study.probes if name in stored})
+    write_json(inputs, {"eval": cell.stage_keys["eval"]})
 
 
 def check_training(study: StudySpec, cells: list[Cell]) -> None:
@@ -257,11 +254,34 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 
 
+def check_pools(study: StudySpec, cells: list[Cell]) -> None:
+    """Load the training pool in every language set a cell still has to train on, so that a
+    language the pool lacks (``xling demo --train-langs te``) is refused before any cell runs.
+
+    Raises:
+        XlingError: naming the study file, the cell and the pool's error.
+    """
+    from xling.data.pools import load_pool
+
+    seen: set[tuple[str, ...]] = set()
+    for cell in cells:
+        langs = tuple(cell.spec.train_langs)
+        if cell.spec.paradigm == "base" or langs in seen or (cell.run.root / "train" / TRAINED).is_file():
+            continue
+        seen.add(langs)
+        try:
+            load_pool(study.pool.name, list(langs))
+        except XlingError as exc:
+            raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
+
+
 def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
     """Train, evaluate and probe one cell; DONE is written last. The caller holds its lock."""
     root = cell.run.root
     root.mkdir(parents=True, exist_ok=True)
     (root / FAILED).unlink(missing_ok=True)
+    # A DONE of other evaluation settings or probes: the cell is unfinished until they are run.
+    cell.run.done_marker.unlink(missing_ok=True)
     handler = attach_log(cell.run)
     try:
         atomic_write_text(cell.run.spec, yaml.safe_dump(
@@ -270,7 +290,8 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
         model = base if cell.spec.paradigm == "base" else _train(study, cell, base)
         _evaluate(study, cell, model)
         _probes(study, cell, model, base)
-        cell.run.mark_done({"label": cell.label, "model": model, "finished": time.time()})
+        cell.run.mark_done({"label": cell.label, "model": model, "finished": time.time(),
+                            "stages": cell.stage_keys})
     except BaseException as exc:
         if not isinstance(exc, KeyboardInterrupt | AwaitingExternal):
             atomic_write_text(root / FAILED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
@@ -288,11 +309,12 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
             failure is re-raised at the end as an XlingError naming the failed cells).
     """
     cells = resolve_cells(study)
-    todo = [c for c in cells if not c.run.is_done()]
+    todo = [c for c in cells if not c.is_done()]
     log.info("study %s: %d cells, %d to run (%s)", study.name, len(cells), len(todo), study.out_dir)
     if not todo:
         return study_status(study)
     check_training(study, todo)
+    check_pools(study, todo)
     bases: dict[str, str] = {}
     failures: list[str] = []
     external: list[str] = []
@@ -309,7 +331,7 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
                 held_elsewhere.append(cell)
                 continue
             try:
-                if cell.run.is_done():  # finished by another run meanwhile
+                if cell.is_done():  # finished by another run meanwhile
                     continue
                 if cell.spec.base not in bases:
                     bases[cell.spec.base] = base_model_path(study, cell.spec.base)
@@ -343,4 +365,4 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
 
 def cell_results(study: StudySpec) -> list[tuple[Cell, dict[str, Any]]]:
     """Finished cells with their metrics.json, in spec order."""
-    return [(c, c.run.read_metrics()) for c in resolve_cells(study) if c.run.is_done()]
+    return [(c, c.run.read_metrics()) for c in resolve_cells(study) if c.is_done()]

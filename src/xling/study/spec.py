@@ -416,7 +416,7 @@ def merged_config(paradigm_config: dict[str, dict[str, Any]], cell: CellSpec) ->
     """A cell's paradigm config: the study's per-paradigm config, then the cell's overrides.
 
     A composed paradigm ('sft+grpo') takes the configs of its parts under their names.
-    (``grid.cell_config`` computes the same for a StudySpec.)
+    (``grid.cell_config`` is this for a StudySpec.)
     """
     if cell.paradigm == "base":
         return {}

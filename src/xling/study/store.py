@@ -8,7 +8,9 @@ Stage: study. Every artifact of a run lives under one directory::
     <run>/eval/<bench>.parquet one row per sample
     <run>/eval/.shards/        per-language parts of an unfinished evaluation
     <run>/metrics.json         aggregated metrics, recomputable from eval/*.parquet
-    <run>/DONE                 written last, atomically: a directory without it is re-run
+    <run>/probes.json          probe results (study cells), with the inputs they were run on
+    <run>/DONE                 written last, atomically, with the stage keys it finished with
+    <run>/FAILED, LOCK, EXTERNAL, train/TRAINED   markers (see below)
 
 >>> cell_key({"b": 1, "a": [2, 3]}) == cell_key({"a": [2, 3], "b": 1})
 True
@@ -26,6 +28,18 @@ from typing import Any
 from xling.data.io import atomic_write_text
 
 log = logging.getLogger(__name__)
+
+FAILED, TRAINED, LOCK, EXTERNAL = "FAILED", "TRAINED", "LOCK", "EXTERNAL"
+"""Marker files: ``<cell>/FAILED`` (the error of the last attempt), ``<cell>/train/TRAINED`` (the
+trained checkpoint's path), ``<cell>/LOCK`` (the flock of the run holding the cell),
+``<cell>/EXTERNAL`` (the launch command of training handed to verl)."""
+
+
+class AwaitingExternal(Exception):
+    """A cell's training was handed to another engine (verl) and has not come back yet.
+
+    Not a failure: the cell is left without DONE and ``EXTERNAL`` holds what to run; the next
+    ``xling study run`` picks the result up (``study.verl_cells``)."""
 
 
 def cell_key(spec: dict[str, Any], length: int = 12) -> str:
@@ -75,6 +89,17 @@ class RunDir:
     def mark_done(self, info: dict[str, Any] | None = None) -> None:
         """Write DONE last and atomically; its presence means every artifact is complete."""
         atomic_write_text(self.done_marker, json.dumps(info or {}, default=str) + "\n")
+
+    def done_info(self) -> dict[str, Any]:
+        """What DONE recorded (label, model, the stage keys it finished with); {} without DONE."""
+        try:
+            return json.loads(self.done_marker.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+
+    @property
+    def probes(self) -> Path:
+        return self.root / "probes.json"
 
     def read_metrics(self) -> dict[str, Any]:
         if not self.metrics.is_file():

@@ -7,7 +7,7 @@ paradigm is in ``verl.paradigms`` (grpo, sft+grpo) to verl instead of TRL. The r
 1. First run: the cell's export is written to ``<cell>/verl/`` (``export_verl``: the cell's own
    training selection, all of it trained on; its GRPO config built by ``train.make_config``;
    GPUs, nodes and paths from ``study.verl``), ``<cell>/EXTERNAL`` gets the launch command (line
-   1) and what to do after it (line 2), and ``runner.AwaitingExternal`` is raised: the cell stays
+   1) and what to do after it (line 2), and ``store.AwaitingExternal`` is raised: the cell stays
    without DONE and ``xling study status`` lists it as ``external`` with the command. For
    ``sft+grpo`` the SFT stage trains first, here, with TRL (``<cell>/train/sft``); verl starts
    from that checkpoint.
@@ -36,8 +36,8 @@ import yaml
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import Example, XlingError
 from xling.study.grid import Cell
-from xling.study.runner import EXTERNAL, AwaitingExternal
 from xling.study.spec import StudySpec, VerlSpec
+from xling.study.store import EXTERNAL, AwaitingExternal
 
 log = logging.getLogger(__name__)
 
