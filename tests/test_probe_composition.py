@@ -2,11 +2,11 @@
 
 import pytest
 
-from xling.probes.composition import run
+from xling.probes.composition import composition_by_lang
 
 
 def test_composition_of_pure_mixed_and_math_only_responses():
-    out = run({
+    out = composition_by_lang({
         "de": ["Wir addieren die Zahlen und erhalten das Ergebnis. Die Antwort ist 7.",
                "We add the numbers and get the result. The answer is 7."],
         "en": ["$3 + 4 = 7$"],

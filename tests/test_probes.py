@@ -19,7 +19,8 @@ transformers = pytest.importorskip("transformers")
 
 import xling.probes.drift  # noqa: E402
 import xling.probes.similarity  # noqa: E402
-from xling.probes import PROBES, load_model  # noqa: E402
+from xling.checkpoint import load_causal_lm  # noqa: E402
+from xling.probes import PROBES, get_probe  # noqa: E402
 from xling.probes import perplexity as ppl_probe  # noqa: E402
 from xling.probes.drift import drift, hidden_states, plot_drift  # noqa: E402
 from xling.probes.similarity import bleu_tokenizer, self_bleu  # noqa: E402
@@ -71,7 +72,7 @@ def probe_model(tmp_path_factory):
 @pytest.fixture(scope="module")
 def perturbed_model(probe_model, tmp_path_factory):
     """The same model with seeded Gaussian noise (std 0.05) added to every weight."""
-    model, tokenizer = load_model(probe_model, "cpu")
+    model, tokenizer = load_causal_lm(probe_model, device="cpu")
     gen = torch.Generator().manual_seed(1)
     with torch.no_grad():
         for p in model.parameters():
@@ -82,22 +83,26 @@ def perturbed_model(probe_model, tmp_path_factory):
     return str(out)
 
 
-def test_probe_table_resolves():
+def test_probe_table_resolves_to_run_and_section():
     for name in PROBES:
-        assert callable(resolve(PROBES, name, "probe"))
+        probe = resolve(PROBES, name, "probe")
+        assert get_probe(name) is probe
+        assert callable(probe.run) and callable(probe.section)
+    with pytest.raises(XlingError, match="unknown probe 'perplexty'; known: "):
+        get_probe("perplexty")
 
 
 # ---- perplexity ---------------------------------------------------------------------------
 
 def test_perplexity_finite_positive_and_stable(probe_model):
-    first = ppl_probe.run(probe_model, EXAMPLES, device="cpu")
+    first = ppl_probe.perplexity_by_lang(probe_model, EXAMPLES, device="cpu")
     assert list(first) == ["en", "de", "zh"]
     assert all(math.isfinite(v) and v >= 1.0 for v in first.values())
-    assert ppl_probe.run(probe_model, EXAMPLES, device="cpu") == first
+    assert ppl_probe.perplexity_by_lang(probe_model, EXAMPLES, device="cpu") == first
 
 
 def test_padding_does_not_change_perplexity(probe_model):
-    model, tokenizer = load_model(probe_model, "cpu")
+    model, tokenizer = load_causal_lm(probe_model, device="cpu")
     texts = [ex.question for ex in EXAMPLES]
     batched = ppl_probe.question_perplexity(model, tokenizer, texts, batch_size=len(texts))
     single = [ppl_probe.question_perplexity(model, tokenizer, [t])[0] for t in texts]
@@ -110,7 +115,7 @@ def test_padding_does_not_change_perplexity(probe_model):
 
 
 def test_perplexity_rejects_one_token_text(probe_model):
-    model, tokenizer = load_model(probe_model, "cpu")
+    model, tokenizer = load_causal_lm(probe_model, device="cpu")
     with pytest.raises(XlingError, match="fewer than 2 tokens"):
         ppl_probe.question_perplexity(model, tokenizer, ["Tom has 3 apples.", ""])
 
@@ -152,7 +157,7 @@ def test_similarity_run_per_language():
         "en": [["a b c d", "a b c d"], ["a b c d", "w x y z"]],
         "zh": [["一二三四", "一二三四"]],
     }
-    result = xling.probes.similarity.run(gens)
+    result = xling.probes.similarity.self_bleu_by_lang(gens)
     assert result["zh"] == pytest.approx(1.0)
     assert 0.4 < result["en"] < 0.6  # mean of 1.0 and ~0
 
@@ -160,7 +165,7 @@ def test_similarity_run_per_language():
 # ---- drift --------------------------------------------------------------------------------
 
 def test_hidden_states_shape_and_padding_invariance(probe_model):
-    model, tokenizer = load_model(probe_model, "cpu")
+    model, tokenizer = load_causal_lm(probe_model, device="cpu")
     texts = [ex.question for ex in EXAMPLES]
     states = hidden_states(model, tokenizer, texts, batch_size=4)
     assert states.shape == (len(texts), 32)
@@ -169,7 +174,7 @@ def test_hidden_states_shape_and_padding_invariance(probe_model):
 
 
 def test_drift_of_model_against_itself_is_zero(probe_model):
-    result = xling.probes.drift.run(probe_model, probe_model, EXAMPLES, device="cpu")
+    result = xling.probes.drift.drift_between(probe_model, probe_model, EXAMPLES, device="cpu")
     assert result.h_diff.shape == (len(EXAMPLES), 32)
     assert np.abs(result.h_diff).max() < 1e-6
     assert result.coords.shape == (len(EXAMPLES), 2)
@@ -180,8 +185,8 @@ def test_drift_of_model_against_itself_is_zero(probe_model):
 
 
 def test_drift_against_perturbed_copy(probe_model, perturbed_model, tmp_path):
-    result = xling.probes.drift.run(probe_model, perturbed_model, EXAMPLES, device="cpu")
-    again = xling.probes.drift.run(probe_model, perturbed_model, EXAMPLES, device="cpu")
+    result = xling.probes.drift.drift_between(probe_model, perturbed_model, EXAMPLES, device="cpu")
+    again = xling.probes.drift.drift_between(probe_model, perturbed_model, EXAMPLES, device="cpu")
     np.testing.assert_array_equal(result.coords, again.coords)  # seeded, deterministic
     summary = result.summary()
     assert summary["mean_norm"] > 1e-3 and summary["trace_cov"] > 0
@@ -190,7 +195,7 @@ def test_drift_against_perturbed_copy(probe_model, perturbed_model, tmp_path):
     assert result.coords.shape == (len(EXAMPLES), 2)
     json.loads(json.dumps(summary))
     langs = [ex.lang for ex in EXAMPLES]
-    same = xling.probes.drift.run(probe_model, probe_model, EXAMPLES, device="cpu")
+    same = xling.probes.drift.drift_between(probe_model, probe_model, EXAMPLES, device="cpu")
     out = plot_drift({"perturbed": result, "self": same}, langs, tmp_path / "d" / "drift.png")
     assert out.exists() and out.stat().st_size > 1000
 

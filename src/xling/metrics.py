@@ -155,6 +155,41 @@ def off_target_rate(response_langs: Sequence[str | None], question_langs: Sequen
     return 1.0 - consistency_rate(response_langs, question_langs)
 
 
+def mean_off_target(consistency: Mapping[str, float], langs: Iterable[str] | None = None) -> float:
+    """Off-target rate of a run over languages: 1 − the unweighted mean over ``langs`` of the
+    per-language consistency rates (``summarize_rows``' ``consistency``), i.e. the mean of the
+    per-language ``off_target_rate``.
+
+    >>> round(mean_off_target({"en": 1.0, "de": 0.5}), 6)
+    0.25
+
+    Raises:
+        XlingError: a requested language has no consistency rate (as ``average``).
+    """
+    return 1.0 - average(consistency, langs)
+
+
+def transfer_accuracy(
+    acc: Mapping[str, float], train_langs: Iterable[str], target: str = "unseen"
+) -> float:
+    """Mean accuracy over a model's target languages: all of ``acc``'s languages
+    (``target="all"``) or those not trained on (``"unseen"``; study B's y(N) for parallel scaling).
+
+    >>> transfer_accuracy({"en": 0.9, "de": 0.5, "zh": 0.3}, ["en"])
+    0.4
+
+    Raises:
+        XlingError: an unknown ``target``, or no target language.
+    """
+    if target not in ("all", "unseen"):
+        raise XlingError(f"target must be 'all' or 'unseen', got {target!r}")
+    trained = set(train_langs)
+    targets = [lang for lang in acc if target == "all" or lang not in trained]
+    if not targets:
+        raise XlingError(f"no {target} language to average over (trained on {sorted(trained)})")
+    return average(acc, targets)
+
+
 def paired_bootstrap(
     x: Sequence[float],
     y: Sequence[float],
@@ -162,14 +197,15 @@ def paired_bootstrap(
     n_boot: int = 2000,
     seed: int = 0,
     statistic: Callable[[Any, Any], float] | None = None,
-) -> tuple[float, float, float]:
+) -> BootstrapCI:
     """Paired bootstrap of ``statistic(x, y)`` (default: mean(x) − mean(y)) over items.
 
     ``x[i]`` and ``y[i]`` are the scores of the same item (e.g. the same parallel question) under
-    two runs; items are resampled with replacement, keeping pairs together.
+    two runs; items are resampled with replacement, keeping pairs together (``bootstrap_ci``).
 
     Returns:
-        (observed, lo, hi): the statistic and its 95% percentile interval.
+        (observed, lo, hi): the statistic and its 95% percentile interval, as a ``BootstrapCI``
+        (resamples where ``statistic`` raised ``XlingError`` are counted in ``dropped``).
     """
     import numpy as np
 
@@ -177,11 +213,8 @@ def paired_bootstrap(
     if xa.shape != ya.shape or xa.ndim != 1 or len(xa) == 0:
         raise XlingError(f"paired bootstrap needs two equal-length score lists, got {xa.shape}, {ya.shape}")
     stat = statistic or (lambda a, b: float(a.mean() - b.mean()))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(xa), size=(n_boot, len(xa)))
-    boots = np.array([stat(xa[i], ya[i]) for i in idx])
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    return float(stat(xa, ya)), float(lo), float(hi)
+    return bootstrap_ci(lambda idx: stat(xa[idx], ya[idx]), len(xa), n_boot=n_boot, seed=seed,
+                        what="the paired statistic")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -316,6 +349,43 @@ def thinking_summary(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, 
     }
 
 
+def _nanmean(values: Iterable[float | None]) -> float:
+    kept = [v for v in values if v is not None and not math.isnan(v)]
+    return sum(kept) / len(kept) if kept else math.nan
+
+
+def reasoning_language_rates(summary: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A run's language rates over its question languages, from a ``summarize_rows`` result.
+
+    Unweighted means over the languages that have a value (a language with zero thinking parts
+    has NaN rates and is left out): ``off_target_answer`` (``thinking_summary``'s when the run
+    has thinking parts, else ``1 − consistency`` per language), ``off_target_thinking``,
+    ``mixed_thinking``; and ``unclosed``, the count of unclosed thinking blocks. NaN where no
+    language has a value.
+
+    >>> r = reasoning_language_rates({"en": {"consistency": 1.0}, "de": {"consistency": 0.5}})
+    >>> r["off_target_answer"], r["unclosed"]
+    (0.25, 0)
+    """
+    thinking = [m["thinking"] for m in summary.values() if m.get("thinking")]
+    return {
+        "off_target_answer": _nanmean([t["off_target_answer"] for t in thinking] if thinking
+                                      else [1 - m["consistency"] for m in summary.values()]),
+        "off_target_thinking": _nanmean(t["off_target_thinking"] for t in thinking),
+        "mixed_thinking": _nanmean(t["mixed_thinking"] for t in thinking),
+        "unclosed": sum(t["unclosed"] for t in thinking),
+    }
+
+
+def failure_counts(summary: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
+    """Samples and recorded failures summed over languages, from a ``summarize_rows`` result:
+    ``samples``, ``no_answer``, ``truncated``, ``timeouts`` (scoring), ``errors`` (generation)."""
+    counts = {"samples": sum(m["acc"]["n"] for m in summary.values())}
+    for key in ("no_answer", "truncated", "timeouts", "errors"):
+        counts[key] = sum(m[key] for m in summary.values())
+    return counts
+
+
 def acc_by_lang(summary: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     """lang -> accuracy fraction, from a ``summarize_rows`` result."""
     return {lang: float(m["acc"]["value"]) for lang, m in summary.items()}
@@ -353,6 +423,65 @@ class BootstrapCI(tuple):
     n_boot: int = 0
 
 
+def resample(
+    stat: Callable[[Any], Any], n: int, *, n_boot: int = 2000, seed: int = 0
+) -> tuple[list[Any], int]:
+    """The one bootstrap loop: ``stat(idx)`` over ``n_boot`` resamples of ``range(n)`` with
+    replacement (``idx`` an int array of length n; numpy ``default_rng(seed)``, one
+    ``integers(0, n, n)`` draw per resample, so two calls with one seed see the same resamples).
+
+    A resample where ``stat`` raises ``XlingError`` has no defined value: it is left out and
+    counted. Returns (values of the defined resamples, number dropped).
+
+    >>> values, dropped = resample(lambda idx: float(idx.mean()), 4, n_boot=10)
+    >>> len(values), dropped
+    (10, 0)
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    values: list[Any] = []
+    dropped = 0
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, size=n)
+        try:
+            values.append(stat(idx))
+        except XlingError:  # undefined in this resample (e.g. Gen with the base at 100%)
+            dropped += 1
+    return values, dropped
+
+
+def bootstrap_ci(
+    stat: Callable[[Any], float], n: int, *, n_boot: int = 2000, seed: int = 0,
+    what: str = "the statistic", why: str = "",
+) -> BootstrapCI:
+    """``stat`` on all ``n`` items with its 95% percentile interval over ``resample``.
+
+    Every bootstrap interval of xling (``paired_bootstrap``, ``bootstrap_gen``,
+    ``bootstrap_mti``) comes from ``resample``; resamples without a value are counted in the
+    result's ``dropped`` and the interval is over the ``n_boot - dropped`` others.
+
+    >>> ci = bootstrap_ci(lambda idx: float(idx.mean()), 4, n_boot=200)
+    >>> ci[0], ci[1] <= ci[0] <= ci[2], ci.dropped, ci.n_boot
+    (1.5, True, 0, 200)
+
+    Raises:
+        XlingError: ``n`` < 1, or ``stat`` undefined in every resample (or on all items).
+    """
+    import numpy as np
+
+    if n < 1:
+        raise XlingError(f"bootstrap of {what} needs at least one item")
+    values, dropped = resample(stat, n, n_boot=n_boot, seed=seed)
+    if not values:
+        raise XlingError(f"bootstrap: {what} is undefined in all {n_boot} resamples"
+                         + (f" ({why})" if why else ""))
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    result = BootstrapCI((float(stat(np.arange(n))), float(lo), float(hi)))
+    result.dropped, result.n_boot = dropped, n_boot
+    return result
+
+
 def bootstrap_gen(
     model: Any, base: Any, other: Any | None = None, *, n_boot: int = 2000, seed: int = 0
 ) -> BootstrapCI:
@@ -384,20 +513,8 @@ def bootstrap_gen(
     n = len(model)
     if n == 0 or model.shape != base.shape or (other is not None and other.shape != model.shape):
         raise XlingError("bootstrap_gen needs non-empty arrays of one shape [questions, langs]")
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(n_boot):
-        try:
-            boots.append(stat(rng.integers(0, n, size=n)))
-        except XlingError:  # a resample where the base is at 100% everywhere: Gen undefined
-            continue
-    if not boots:
-        raise XlingError(f"bootstrap_gen: Gen is undefined in all {n_boot} resamples (the base is "
-                         "at 100% in every language of each)")
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    result = BootstrapCI((float(stat(np.arange(n))), float(lo), float(hi)))
-    result.dropped, result.n_boot = n_boot - len(boots), n_boot
-    return result
+    return bootstrap_ci(stat, n, n_boot=n_boot, seed=seed, what="Gen",
+                        why="the base is at 100% in every language of each")
 
 
 POLYMATH_WEIGHTS: dict[str, float] = {"low": 1.0, "medium": 2.0, "high": 4.0, "top": 8.0}
@@ -512,15 +629,10 @@ def bootstrap_mti(
     except XlingError as exc:
         return {"mti": math.nan, "ci95": [math.nan, math.nan], "gains": gains, "dropped": 0,
                 "n_boot": 0, "undefined": str(exc)}
-    rng = np.random.default_rng(seed)
-    boots, dropped, gain_boots = [], 0, []
-    for _ in range(n_boot):
-        idx = rng.integers(0, len(post), size=len(post))
-        gain_boots.append(post[idx].mean(0) - init[idx].mean(0))
-        try:
-            boots.append(value(idx))
-        except XlingError:  # no source gain in this resample: MTI undefined, counted
-            dropped += 1
+    # Two passes of the one bootstrap loop with one seed: the same resamples for MTI and gains.
+    boots, dropped = resample(value, len(post), n_boot=n_boot, seed=seed)  # dropped: no source gain
+    gain_boots, _ = resample(lambda idx: post[idx].mean(0) - init[idx].mean(0), len(post),
+                             n_boot=n_boot, seed=seed)
     lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (math.nan, math.nan)
     g_lo, g_hi = np.percentile(np.array(gain_boots), [2.5, 97.5], axis=0)
     gains_ci95 = {lang: [float(g_lo[j]), float(g_hi[j])] for j, lang in enumerate(langs)}

@@ -3,42 +3,100 @@
 Stage: probes (after train; reads checkpoints and sampled generations, feeds report).
 - ``perplexity``: mean question perplexity per language under a model (study A: German highest).
 - ``similarity``: self-BLEU between k sampled responses to one question (exploration).
-- ``drift``: final-layer hidden-state drift base -> trained, h_diff = h_trained - h_base, PCA.
 - ``composition``: the mean share of each language in the responses, per question language.
-Each probe module has a ``run(...)`` entry, listed in ``PROBES`` (resolve with
-``xling.registry.resolve(PROBES, name, "probe")``). This package file holds only the table and
-two small helpers the model-based probes share; torch/transformers are imported inside them.
+- ``drift``: final-layer hidden-state drift base -> trained, h_diff = h_trained - h_base, PCA.
 
-Try:  python -c "from xling.probes.similarity import self_bleu; print(self_bleu(['a b', 'a c']))"
+A probe is one module listed in ``PROBES`` with two functions (``Probe``):
+``run(ctx: ProbeContext) -> dict | None`` (the cell's entry in ``probes.json``; None = the probe
+does not apply to this cell) and ``section(results: dict[label, ProbeResult], out) -> Section |
+None`` (its report section). Adding a probe = one module + one row here + one test; the study
+file's ``probes:`` is checked against this table. Models load with ``xling.checkpoint``;
+torch/transformers are imported inside the functions that need them.
+
+Try:  python -c "from xling.probes import get_probe; print(get_probe('composition').run)"
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from xling.schema import Example, Section
 
 PROBES: dict[str, str] = {
-    "perplexity": "xling.probes.perplexity:run",
-    "similarity": "xling.probes.similarity:run",
-    "drift": "xling.probes.drift:run",
-    "composition": "xling.probes.composition:run",
+    "perplexity": "xling.probes.perplexity",
+    "similarity": "xling.probes.similarity",
+    "composition": "xling.probes.composition",
+    "drift": "xling.probes.drift",
 }
+"""Probe name -> the module holding its ``run`` and ``section``; report sections follow this order."""
 
 
-def load_model(path: str, device: str | None = None) -> tuple[Any, Any]:
-    """Load (model, tokenizer) from a local path or hub id for inference, in eval mode.
+@dataclass(frozen=True)
+class ProbeContext:
+    """What a probe may read for one cell of a study (``study.probing`` builds it)."""
 
-    Args:
-        path: anything ``AutoModelForCausalLM.from_pretrained`` accepts.
-        device: torch device; None = "cuda" if available, else "cpu". Weights load in float32 on
-            CPU and in the checkpoint's own dtype ("auto") on GPU.
-    """
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    model: str
+    """The cell's model: checkpoint directory or hub id."""
+    base: str
+    """The model the cell started from (the study's base model)."""
+    examples: list[Example]
+    """The probe questions (parallel across languages; ``study.probing.PROBE_QUESTIONS`` each)."""
+    run_dir: Path
+    """The cell's run directory; a probe may write files there (e.g. ``drift.npz``)."""
+    eval_file: Path
+    """The cell's per-sample eval rows of the study's first benchmark (parquet)."""
+    trained: bool = True
+    """False for a base cell (evaluated as it is): probes of training (drift) skip it."""
+    seed: int = 0
+    backend: str = "hf"
+    """Generation backend for probes that sample (``xling.generate.BACKENDS``)."""
+    prompt_style: str = "standard"
+    max_new_tokens: int = 512
+    batch_size: int | None = None
+    """Prompts per generation batch (hf backend); None = the backend's default."""
 
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    dtype = "auto" if device.startswith("cuda") else torch.float32
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device).eval()
-    return model, AutoTokenizer.from_pretrained(path)
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One cell's stored result of one probe, as a probe's ``section`` reads it."""
+
+    value: Any
+    """The probe's entry in the cell's ``probes.json``."""
+    run_dir: Path
+    """The cell's run directory (for files the probe wrote there)."""
+    seed: int = 0
+
+
+class Probe(Protocol):
+    """What ``PROBES`` resolves to: a module (or object) with these two functions."""
+
+    def run(self, ctx: ProbeContext) -> dict[str, Any] | None: ...
+
+    def section(self, results: dict[str, ProbeResult], out: Path) -> Section | None: ...
+
+
+def get_probe(name: str) -> Probe:
+    """The probe registered as ``name`` (``XlingError`` listing the known ones otherwise)."""
+    from xling.registry import resolve
+
+    return resolve(PROBES, name, "probe")
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown pipe table (cells already formatted)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def lang_table(results: dict[str, ProbeResult], fmt: str = "{:.3f}") -> str:
+    """model × language table of per-language numbers ``{lang: value}``; columns are the first
+    cell's languages, a language a cell lacks is "—"."""
+    langs = list(next(iter(results.values())).value)
+    rows = [[label, *(fmt.format(r.value[lang]) if lang in r.value else "—" for lang in langs)]
+            for label, r in results.items()]
+    return markdown_table(["model", *langs], rows)
 
 
 def encode_batch(tokenizer: Any, texts: list[str], device: Any) -> tuple[Any, Any]:

@@ -8,7 +8,10 @@ its tokens; h_diff = h_trained - h_base, shape [n, hidden]; PCA (2 components) o
 the scatter, and four dispersion numbers summarise it (``DriftResult``). Both models read the
 same token ids, from the base model's tokenizer.
 
-Try:  python -c "from xling.probes.drift import run; print(run(base, trained, examples).summary())"
+The probe (``run``) skips base cells, stores ``summary()`` in probes.json and h_diff in the cell's
+``drift.npz``, from which ``section`` rebuilds the scatter plot.
+
+Try:  python -c "from xling.probes.drift import drift_between; print(drift_between(base, trained, examples).summary())"
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from xling.probes import encode_batch, load_model
-from xling.schema import Example, XlingError
+from xling.checkpoint import load_causal_lm
+from xling.probes import ProbeContext, ProbeResult, encode_batch, markdown_table
+from xling.schema import Example, Section, XlingError
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +170,7 @@ def plot_drift(results: dict[str, DriftResult], langs: Sequence[str], path: str 
     return path
 
 
-def run(
+def drift_between(
     base_path: str,
     trained_path: str,
     examples: list[Example],
@@ -183,11 +187,47 @@ def run(
     import torch
 
     texts = [ex.question for ex in examples]
-    model, tokenizer = load_model(base_path, device)
+    model, tokenizer = load_causal_lm(base_path, device=device)
     base = hidden_states(model, tokenizer, texts, batch_size)
     del model
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-    model = load_model(trained_path, device)[0]
+    model = load_causal_lm(trained_path, device=device)[0]
     trained = hidden_states(model, tokenizer, texts, batch_size)
     return drift(base, trained, seed=seed)
+
+
+NPZ = "drift.npz"
+"""File in the cell's run directory holding h_diff and each row's language (for the plot)."""
+
+
+def run(ctx: ProbeContext) -> dict[str, float] | None:
+    """The probe: drift of the cell's model from its base on the probe questions; None for a
+    base cell (nothing was trained). Writes ``drift.npz`` (h_diff, langs) to the run directory."""
+    if not ctx.trained:
+        return None
+    result = drift_between(ctx.base, ctx.model, ctx.examples, seed=ctx.seed)
+    # h_diff is enough to rebuild the DriftResult for the report's plot (drift(0, h_diff)).
+    np.savez(Path(ctx.run_dir) / NPZ, h_diff=result.h_diff,
+             langs=np.array([ex.lang for ex in ctx.examples]))
+    return result.summary()
+
+
+def section(results: dict[str, ProbeResult], out: Path) -> Section | None:
+    """Table of the drift statistics per model, and the PCA scatter of every cell with a
+    ``drift.npz`` (written to ``out/drift.png``)."""
+    if not results:
+        return None
+    keys = list(next(iter(results.values())).value)
+    rows = [[label, *(f"{r.value[k]:.4g}" for k in keys)] for label, r in results.items()]
+    plotted, langs = {}, None
+    for label, r in results.items():
+        npz = Path(r.run_dir) / NPZ
+        if npz.is_file():
+            data = np.load(npz)
+            plotted[label] = drift(np.zeros_like(data["h_diff"]), data["h_diff"], seed=r.seed)
+            langs = data["langs"].tolist()
+    images = [plot_drift(plotted, langs, Path(out) / "drift.png")] if plotted else []
+    md = markdown_table(["model", *keys], rows) + (
+        "\n\n_Study A: smaller, more concentrated drift went with better generalization._")
+    return Section("Probe: hidden-state drift from the base (PCA)", md, images)

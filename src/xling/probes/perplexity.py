@@ -6,17 +6,19 @@ is ``Example.question`` as written (no prompt template). Perplexity = exp(mean t
 the text's tokens after the first (the first has no context unless the tokenizer adds a BOS);
 padding is masked, so a text's value does not depend on its batch.
 
-Try:  python -c "from xling.probes.perplexity import run; print(run('path/to/model', examples))"
+Try:  python -c "from xling.probes.perplexity import perplexity_by_lang as p; print(p('runs/tiny', examples))"
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 from typing import Any
 
-from xling.probes import encode_batch, load_model
-from xling.schema import Example, XlingError
+from xling.checkpoint import load_causal_lm
+from xling.probes import ProbeContext, ProbeResult, encode_batch, lang_table
+from xling.schema import Example, Section, XlingError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def question_perplexity(
     return out
 
 
-def run(
+def perplexity_by_lang(
     model_path: str, examples: list[Example], *, batch_size: int = 8, device: str | None = None
 ) -> dict[str, float]:
     """Mean question perplexity per language (study A's perplexity probe).
@@ -75,7 +77,7 @@ def run(
     """
     if not examples:
         raise XlingError("perplexity probe needs at least one example")
-    model, tokenizer = load_model(model_path, device)
+    model, tokenizer = load_causal_lm(model_path, device=device)
     ppl = question_perplexity(model, tokenizer, [ex.question for ex in examples], batch_size)
     per_lang: dict[str, list[float]] = {}
     for ex, value in zip(examples, ppl, strict=True):
@@ -83,3 +85,15 @@ def run(
     result = {lang: sum(v) / len(v) for lang, v in per_lang.items()}
     log.info("question perplexity per language: %s", result)
     return result
+
+
+def run(ctx: ProbeContext) -> dict[str, float]:
+    """The probe: mean question perplexity per language under the cell's model."""
+    return perplexity_by_lang(ctx.model, ctx.examples)
+
+
+def section(results: dict[str, ProbeResult], out: Path) -> Section | None:
+    """Table: model × language, mean question perplexity."""
+    if not results:
+        return None
+    return Section("Probe: question perplexity per language", lang_table(results))

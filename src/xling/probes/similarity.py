@@ -10,15 +10,17 @@ sentencepiece-based "flores101/200" and the MeCab-based "ja-mecab" do, so they a
 - ja, th and any other language written without spaces: "char";
 - everything else: "intl" (13a plus Unicode punctuation/symbol splitting, e.g. Bengali danda).
 
-Try:  python -c "from xling.probes.similarity import run; print(run({'en': [['a b c', 'a b d']]}))"
+Try:  python -c "from xling.probes.similarity import self_bleu_by_lang as s; print(s({'en': [['a b c', 'a b d']]}))"
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from xling.languages import LANGUAGES
-from xling.schema import XlingError
+from xling.probes import ProbeContext, ProbeResult, lang_table
+from xling.schema import Section, XlingError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,11 @@ def self_bleu(
     return min(1.0, sum(scores) / len(scores) / 100.0)  # sacrebleu can give 100.00000000000004
 
 
-def run(generations: dict[str, list[list[str]]]) -> dict[str, float]:
+SAMPLES = 4
+"""Responses sampled per question (temperature 1.0) for the probe."""
+
+
+def self_bleu_by_lang(generations: dict[str, list[list[str]]]) -> dict[str, float]:
     """Mean self-BLEU per language over its questions (study A's self-similarity probe).
 
     Args:
@@ -88,3 +94,27 @@ def run(generations: dict[str, list[list[str]]]) -> dict[str, float]:
         result[lang] = sum(scores) / len(scores)
     log.info("self-BLEU per language: %s", result)
     return result
+
+
+def run(ctx: ProbeContext) -> dict[str, float]:
+    """The probe: sample ``SAMPLES`` responses per probe question at temperature 1.0 with the
+    cell's model (seeded with the cell's seed), then ``self_bleu_by_lang``."""
+    from xling.generate import SamplingParams, get_generator
+    from xling.languages import build_prompt
+
+    options = {"batch_size": ctx.batch_size} if ctx.backend == "hf" else {}
+    gen = get_generator(ctx.backend, ctx.model, **options)
+    params = SamplingParams(n=SAMPLES, temperature=1.0, max_new_tokens=ctx.max_new_tokens,
+                            seed=ctx.seed)
+    prompts = [build_prompt(ex.question, ex.lang, ctx.prompt_style) for ex in ctx.examples]
+    by_lang: dict[str, list[list[str]]] = {}
+    for ex, gens in zip(ctx.examples, gen.generate(prompts, params), strict=True):
+        by_lang.setdefault(ex.lang, []).append([g.text for g in gens])
+    return self_bleu_by_lang(by_lang)
+
+
+def section(results: dict[str, ProbeResult], out: Path) -> Section | None:
+    """Table: model × language, mean self-BLEU of the sampled responses."""
+    if not results:
+        return None
+    return Section("Probe: self-BLEU of sampled responses per language", lang_table(results))

@@ -5,7 +5,8 @@ model with an ``initial`` (both evaluated as they are, or the post-trained one m
 in the sandbox), or an interventional cell trained from ``grid.base_models``. For each pair and
 benchmark: MTI (``metrics.bootstrap_mti``, provisional formula; the source language is the
 training language of a one-language cell, else English), per-language gains, and the off-target
-rates of the thinking and the answer parts (``metrics.thinking_summary``).
+rates of the thinking and the answer parts (``metrics.reasoning_language_rates`` over the
+per-language ``metrics.thinking_summary``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from xling.metrics import bootstrap_mti, correctness_matrix
+from xling.metrics import bootstrap_mti, correctness_matrix, reasoning_language_rates
 from xling.study.grid import Cell
 from xling.study.spec import StudySpec
 
@@ -55,11 +56,6 @@ def size_number(size: str) -> float:
     return float(m.group(1)) * scale
 
 
-def _mean(values: list[float]) -> float:
-    values = [v for v in values if v is not None and not math.isnan(v)]
-    return sum(values) / len(values) if values else math.nan
-
-
 def pair_rows(study: StudySpec, pairs: list[tuple[Cell, Cell]], bench: str,
               langs: list[str]) -> list[dict[str, Any]]:
     """One record per pair: MTI with its interval, gains, off-target rates of both parts."""
@@ -82,14 +78,7 @@ def pair_rows(study: StudySpec, pairs: list[tuple[Cell, Cell]], bench: str,
             record["mti"] = bootstrap_mti(correctness_matrix(rows_post, langs, pids)[1],
                                           correctness_matrix(rows_init, langs, pids)[1],
                                           langs, source, seed=post.spec.seed)
-        metrics = post.run.read_metrics()["benchmarks"][bench]["langs"]
-        thinking = [m.get("thinking") for m in metrics.values() if m.get("thinking")]
-        record["off_target_answer"] = _mean(
-            [t["off_target_answer"] for t in thinking] if thinking
-            else [1 - m["consistency"] for m in metrics.values()])
-        record["off_target_thinking"] = _mean([t["off_target_thinking"] for t in thinking])
-        record["mixed_thinking"] = _mean([t["mixed_thinking"] for t in thinking])
-        record["unclosed"] = sum(t["unclosed"] for t in thinking)
+        record.update(reasoning_language_rates(post.run.read_metrics()["benchmarks"][bench]["langs"]))
         records.append(record)
     return records
 

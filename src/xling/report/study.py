@@ -11,13 +11,21 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xling.data import results_name
 from xling.data.io import read_parquet
-from xling.metrics import bootstrap_gen, correctness_matrix, mti, paired_bootstrap
+from xling.metrics import (
+    average,
+    bootstrap_gen,
+    correctness_matrix,
+    failure_counts,
+    mean_off_target,
+    mti,
+    paired_bootstrap,
+    transfer_accuracy,
+)
 from xling.report.tables import (
     RunResult,
     format_markdown,
@@ -27,19 +35,14 @@ from xling.report.tables import (
     reference_table,
     table_title,
 )
-from xling.schema import XlingError
+from xling.schema import Section, XlingError
 from xling.study.grid import Cell
 from xling.study.runner import cell_results
 from xling.study.spec import StudySpec
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Section:
-    title: str
-    markdown: str
-    images: list[Path] = field(default_factory=list)
+__all__ = ["Section", "build_sections", "write_study_report"]
 
 
 def _pct(x: float) -> str:
@@ -137,12 +140,15 @@ def _translation_sections(study: StudySpec) -> list[Section]:
 def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Section]:
     mats = _matrices(have, bench, langs)
     base_m = mats[base_cell.label]
-    rows = []
+    rows, dropped = [], []
     for c in have:
         if c is base_cell:
             continue
         m = mats[c.label]
-        gen, glo, ghi = bootstrap_gen(m, base_m, seed=c.spec.seed)
+        gen_ci = bootstrap_gen(m, base_m, seed=c.spec.seed)
+        gen, glo, ghi = gen_ci
+        if gen_ci.dropped:
+            dropped.append(f"{c.label} {gen_ci.dropped} of {gen_ci.n_boot}")
         avg, alo, ahi = paired_bootstrap(m.mean(1), base_m.mean(1), seed=c.spec.seed)
         src = c.spec.train_langs[0] if len(c.spec.train_langs) == 1 else None
         try:
@@ -150,7 +156,7 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
                          if src else "n/a")
         except XlingError:  # no gain on the source language: MTI is undefined, say so
             mti_value = f"undefined (no gain in {src})"
-        off = 1 - sum(runs[c.label].consistency.values()) / len(langs)
+        off = mean_off_target(runs[c.label].consistency, langs)
         # Transfer proper: the languages the cell was not trained on.
         unseen = [j for j, lang in enumerate(langs) if lang not in c.spec.train_langs]
         if unseen and len(unseen) < len(langs):
@@ -169,6 +175,9 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
            "language included; the 'unseen' columns are transfer proper: only the languages the "
            "model was not trained on. MTI (a ratio: mean gain elsewhere / gain in the training "
            "language) uses the training language as source._")
+    if dropped:
+        md += ("\n\n_Resamples without a Gen (the base at 100% in every language), left out of "
+               "the Gen interval: " + "; ".join(dropped) + "._")
     sections = [Section(f"{bench}: gains over the base, with intervals", md)]
     # Paradigm comparisons on the same training languages (e.g. GRPO(de) vs SFT(de)).
     pairs = []
@@ -215,8 +224,9 @@ def _model_sections(study: StudySpec, have: list[Cell], bench: str, langs: list[
 
 
 def _consistency(runs: dict[str, RunResult], langs: list[str], bench: str) -> Section:
-    rows = [[name, *(_pct(r.consistency[lang]) for lang in langs),
-             _pct(sum(r.consistency[lang] for lang in langs) / len(langs))] for name, r in runs.items()]
+    rows = [[name, *(_pct(r.consistency.get(lang)) for lang in langs),
+             _pct(average(r.consistency, langs) if all(lang in r.consistency for lang in langs)
+                  else None)] for name, r in runs.items()]
     md = _table(["model", *langs, "mean"], rows)
     md += "\n\n_Share of responses whose dominant language is the question's (study A's consistency)._"
     return Section(f"{bench}: language consistency of responses (%)", md)
@@ -225,62 +235,29 @@ def _consistency(runs: dict[str, RunResult], langs: list[str], bench: str) -> Se
 def _outcomes(cells: list[Cell], bench: str) -> Section:
     rows = []
     for c in cells:
-        metrics = c.run.read_metrics()["benchmarks"][bench]["langs"]
-        total = sum(m["acc"]["n"] for m in metrics.values())
-        counts = {k: sum(m[k] for m in metrics.values()) for k in ("no_answer", "truncated", "timeouts", "errors")}
-        rows.append([c.label, str(total), *(str(counts[k]) for k in counts)])
+        counts = failure_counts(c.run.read_metrics()["benchmarks"][bench]["langs"])
+        rows.append([c.label, *(str(counts[k]) for k in
+                                ("samples", "no_answer", "truncated", "timeouts", "errors"))])
     md = _table(["model", "samples", "no answer", "truncated", "scoring timeouts", "generation errors"], rows)
     return Section(f"{bench}: recorded failures (counts)", md)
 
 
 def _probe_sections(done, out: Path) -> list[Section]:
-    import numpy as np
+    """Each probe renders its own section (``xling.probes.PROBES``, in the table's order) from
+    the cells' ``probes.json``; an entry of a probe no longer in the table is skipped, logged."""
+    from xling.probes import PROBES, ProbeResult, get_probe
 
-    probes = {c.label: json.loads((c.run.root / "probes.json").read_text(encoding="utf-8"))
+    stored = {c: json.loads((c.run.root / "probes.json").read_text(encoding="utf-8"))
               for c, _ in done if (c.run.root / "probes.json").is_file()}
-    if not probes:
-        return []
+    unknown = sorted({name for p in stored.values() for name in p} - set(PROBES))
+    if unknown:
+        log.warning("probes.json holds results of unknown probes, not reported: %s", ", ".join(unknown))
     sections = []
-    for name, title, fmt in (("perplexity", "question perplexity", "{:.3f}"),
-                             ("similarity", "self-BLEU of sampled responses", "{:.3f}")):
-        have = {label: p[name] for label, p in probes.items() if name in p}
-        if have:
-            langs = list(next(iter(have.values())))
-            rows = [[label, *(fmt.format(v[lang]) for lang in langs)] for label, v in have.items()]
-            sections.append(Section(f"Probe: {title} per language", _table(["model", *langs], rows)))
-    comp = {label: p["composition"] for label, p in probes.items() if "composition" in p}
-    if comp:
-        langs = list(next(iter(comp.values())))
-        rows = []
-        for label, by_lang in comp.items():
-            cells = []
-            for lang in langs:
-                shares = by_lang.get(lang, {})
-                own, en = shares.get(lang, 0.0), shares.get("en", 0.0) if lang != "en" else None
-                cells.append(_pct(own) + ("" if en is None else f" / {_pct(en)}"))
-            rows.append([label, *cells])
-        sections.append(Section(
-            "Probe: language composition of responses (% in the question's language / % English)",
-            _table(["model", *langs], rows)))
-    drift = {label: p["drift"] for label, p in probes.items() if "drift" in p}
-    if drift:
-        keys = list(next(iter(drift.values())))
-        rows = [[label, *(f"{v[k]:.4g}" for k in keys)] for label, v in drift.items()]
-        from xling.probes.drift import drift as drift_of
-        from xling.probes.drift import plot_drift
-
-        results, langs = {}, None
-        for c, _ in done:
-            npz = c.run.root / "drift.npz"
-            if npz.is_file():
-                data = np.load(npz)
-                results[c.label] = drift_of(np.zeros_like(data["h_diff"]), data["h_diff"],
-                                            seed=c.spec.seed)
-                langs = data["langs"].tolist()
-        images = [plot_drift(results, langs, out / "drift.png")] if results else []
-        md = _table(["model", *keys], rows) + (
-            "\n\n_Study A: smaller, more concentrated drift went with better generalization._")
-        sections.append(Section("Probe: hidden-state drift from the base (PCA)", md, images))
+    for name in PROBES:
+        results = {c.label: ProbeResult(p[name], c.run.root, c.spec.seed)
+                   for c, p in stored.items() if name in p}
+        if results and (section := get_probe(name).section(results, out)) is not None:
+            sections.append(section)
     return sections
 
 
@@ -295,12 +272,12 @@ def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
     ns, ys = [], []
     for c in sorted(cells, key=lambda c: len(c.spec.train_langs)):
         run = load_run(c.run.root, bench)
-        targets = [lang for lang in run.acc
-                   if study.scaling.target == "all" or lang not in c.spec.train_langs]
-        if not targets:
+        try:
+            y = transfer_accuracy(run.acc, c.spec.train_langs, study.scaling.target)
+        except XlingError:  # trained on every evaluated language: no unseen one
             continue
         ns.append(len(c.spec.train_langs))
-        ys.append(sum(run.acc[lang] for lang in targets) / len(targets))
+        ys.append(y)
     rows = [[str(n), _pct(y)] for n, y in zip(ns, ys, strict=True)]
     md = _table(["N parallel languages", f"accuracy on {study.scaling.target} languages (%)"], rows)
     try:
@@ -317,11 +294,26 @@ def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
 
 
 
+def resolved_spec_yaml(study: StudySpec) -> str:
+    """The whole resolved study spec as YAML (every field of ``StudySpec``, cells included): the
+    report's "Study spec" when the study has no source file (``xling demo`` builds it in code)."""
+    import dataclasses
+
+    import yaml
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return str(value) if isinstance(value, Path) else value
+
+    return yaml.safe_dump(plain(dataclasses.asdict(study)), allow_unicode=True, sort_keys=False)
+
+
 def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path, Path]:
     """Build ``report.md`` and ``report.html`` for ``study`` in its run directory (or ``out``)."""
     import hashlib
-
-    import yaml
 
     from xling.report.html import provenance, write_report
     from xling.study.runner import study_status
@@ -338,7 +330,7 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
         intro += "\n\n_Not finished (not in the tables): " + ", ".join(unfinished) + "._"
     spec_text = (Path(study.source_file).read_text(encoding="utf-8")
                  if study.source_file and Path(study.source_file).is_file()
-                 else yaml.safe_dump({"name": study.name, "base_model": study.base_model}))
+                 else resolved_spec_yaml(study))
     # The data files (and hub ids) every evaluated benchmark and the training pool read, found
     # by loading them again under data.record_reads (dry: hub ids are noted, never downloaded).
     from xling.data import DataReads, benchmark_reads
