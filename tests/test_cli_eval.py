@@ -86,7 +86,7 @@ def test_report_gen_against_base_equals_hand_computation(tiny_model, sandbox_bas
 
 def test_openai_backend_gives_the_same_eval_as_hf(tiny_model, tmp_path):
     """The same `xling eval` through a real local OpenAI-compatible server equals the hf run."""
-    from xling.generate.server import serve
+    from helpers.openai_server import serve
 
     server, _ = serve(tiny_model, model_name="tiny")
     try:

@@ -12,16 +12,15 @@ import logging
 import re
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from helpers.openai_server import serve
 from xling.generate import SamplingParams, get_generator
 from xling.generate.hf import HFGenerator
-from xling.generate.server import serve
 from xling.schema import XlingError
 
 PROMPTS = ["Janet's ducks lay 16 eggs.", "珍妮特的鸭子每天下 16 颗蛋。", "2+2=", "Утки Джанет"]
@@ -240,14 +239,11 @@ def silent_server(answer_first: bool = False):
 
 def test_silent_server_fails_after_one_timeout_with_one_line():
     with silent_server() as (url, conns):
-        start = time.perf_counter()
         with pytest.raises(XlingError, match=r"no answer from http://127\.0\.0\.1:\d+/v1/completions "
                                              r"within timeout_s=0\.5 s") as info:
             client(url, timeout_s=0.5, max_retries=3).generate(PROMPTS, SamplingParams())
-        elapsed = time.perf_counter() - start
     assert "\n" not in str(info.value)
     assert len(conns) == 1  # the first request alone, not retried on a timeout
-    assert elapsed < 60  # (a very loose bound: the old defaults waited 4 x 120 s)
 
 
 def test_timeout_and_retries_default_from_the_environment(monkeypatch):

@@ -249,9 +249,9 @@ def main() -> None:
         typer.echo("aborted", err=True)
         raise SystemExit(130) from None
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
+        # A usage error (click's ClickException; typer >= 0.2x vendors click as typer._click, so
+        # click's own class does not match it): both have show() and an int exit_code.
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise

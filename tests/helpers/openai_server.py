@@ -1,12 +1,13 @@
-"""A small OpenAI-compatible HTTP server over the hf backend (standard library only).
+"""A small OpenAI-compatible HTTP server over the hf backend, for tests (standard library only).
 
-Stage: generate. Serves a local model on the loopback interface so that the ``openai``
-backend (or any OpenAI client) can sample from it: ``POST /v1/completions``,
-``POST /v1/chat/completions`` and ``GET /v1/models``. Requests run one at a time (a lock
-around the model), so results are as deterministic as the hf backend's. Meant for tests and
-for trying a local checkpoint; for throughput use ``vllm serve``.
+Test helper, not part of the xling package: it lets the ``openai`` backend be tested end to end
+against a real local server over the tiny model (``POST /v1/completions``,
+``POST /v1/chat/completions``, ``GET /v1/models``). Requests run one at a time (a lock around
+the model), so results are as deterministic as the hf backend's. To serve a model for real use
+``vllm serve`` or SGLang.
 
-Try:  python -m xling.generate.server path/to/model --port 8000
+Use:  from helpers.openai_server import serve   (tests/ is on sys.path under pytest)
+Try:  python tests/helpers/openai_server.py path/to/model --port 8000
       curl -s localhost:8000/v1/completions -d '{"prompt": "2+2=", "max_tokens": 8}'
 """
 
@@ -158,7 +159,7 @@ def _response(samples: list[list[Generation]], chat: bool, model: str) -> dict[s
 
 
 def main() -> None:
-    """``python -m xling.generate.server MODEL [--port 8000]``: serve until Ctrl-C."""
+    """``python tests/helpers/openai_server.py MODEL [--port 8000]``: serve until Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="checkpoint directory or hub id")
     parser.add_argument("--host", default="127.0.0.1", choices=LOOPBACK)

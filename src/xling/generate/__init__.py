@@ -3,7 +3,7 @@
 Stage: generate. One seam, ``Generator.generate(prompts, params)``, used by evaluation, RFT,
 probes and translation, so every stage that samples works with every backend. Backends:
 ``hf`` (transformers, default, CPU or GPU), ``vllm`` (optional extra), ``openai`` (any
-OpenAI-compatible server, e.g. ``python -m xling.generate.server`` or ``vllm serve``).
+OpenAI-compatible server, e.g. ``vllm serve`` or SGLang).
 Importing this package loads no torch; a backend's module is imported when it is chosen.
 
 Try:

@@ -1,18 +1,29 @@
 """The OpenAI-compatible backend: any server speaking /v1/completions or /v1/chat/completions.
 
-Stage: generate. Works with ``vllm serve``, TGI, SGLang, the OpenAI API and xling's own
-``python -m xling.generate.server``. Standard library only (urllib + threads): one request per
-sample (n=1, seed = params.seed + sample index) so every sample gets exact token counts and its
-own retry; at most ``max_concurrency`` requests in flight; 429, 5xx, connection errors and
-timeouts are retried ``max_retries`` times with exponential backoff. A sample that still fails is
-recorded as ``Generation(finish_reason="error", error=...)``. Bounded waiting: every request waits
-at most ``timeout_s`` for the server (``$XLING_OPENAI_TIMEOUT_S``, default 120 s; retries from
+Stage: generate. Works with ``vllm serve``, TGI, SGLang and the OpenAI API (the tests run it
+against a local server over the tiny model, tests/helpers/openai_server.py). Standard library
+only (urllib + threads): one request per sample (n=1, seed = params.seed + sample index) so
+every sample gets exact token counts and its own retry; at most ``max_concurrency`` requests in
+flight; 429, 5xx, connection errors and timeouts are retried ``max_retries`` times with
+exponential backoff. A sample that still fails is recorded as
+``Generation(finish_reason="error", error=...)``. Bounded waiting: every request waits at most
+``timeout_s`` for the server (``$XLING_OPENAI_TIMEOUT_S``, default 120 s; retries from
 ``$XLING_OPENAI_MAX_RETRIES``, default 3, when the constructor is not given them). The first
 request goes alone and is not retried on a timeout, so a server that accepts connections and
-never answers fails after ``timeout_s``; once the server stops answering (unreachable, timed
-out or refusing the key/URL/model after the retries) the requests not yet sent are dropped.
-Each of these, and every request failing, is a one-line ``XlingError`` naming the URL. The API
-key is read from the environment and never appears in a log line or an error message.
+never answers fails after ``timeout_s``; once the server stops answering (unreachable, timed out
+or refusing the key/URL/model after the retries) the requests not yet sent are dropped. Each of
+these, and every request failing, is a one-line ``XlingError`` naming the URL. The API key is
+read from the environment and never appears in a log line or an error message.
+
+Why not the official ``openai`` SDK: it is not in xling's dependency tree (it would bring httpx,
+httpcore, certifi, jiter, distro and sniffio for one backend), and of what it adds this backend
+needs only timeouts and retries, which it has here: per-request timeouts, retries with
+exponential backoff and ``Retry-After`` on 429/5xx and connection errors. What it needs beyond
+the SDK's defaults would be written either way: no retry of the first request's timeout (a
+silent server fails after one ``timeout_s``), dropping unsent requests once the server stops
+answering, a per-sample seed and error record, and key-free one-line errors. Streaming and typed
+response objects, the SDK's other gains, are of no use here (exact token counts come from
+``usage``). Revisit if the backend needs the Responses API, batching or streaming.
 
 Try:  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 xling eval --backend openai --model tiny ...
 """
