@@ -43,7 +43,7 @@ def fake_study(tmp_path, n=120):
         write_parquet(cell.run.eval_file("sandbox"), rows)
         summary = summarize_rows(rows)
         write_json(cell.run.metrics, {"benchmarks": {"sandbox": {"langs": summary}}})
-        cell.run.mark_done()
+        cell.mark_done()
     return spec
 
 

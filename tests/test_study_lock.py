@@ -39,7 +39,7 @@ FAKE_RUN = textwrap.dedent("""\
         with open(log, "a") as fh:
             fh.write(json.dumps([cell.label, os.getpid()]) + "\\n")
         time.sleep(0.5)
-        cell.run.mark_done({})
+        cell.mark_done()
 
     runner.run_cell = fake_run_cell
     runner.check_training = lambda study, cells: None  # (imports trl; tested below)
@@ -91,7 +91,7 @@ def test_a_killed_holder_does_not_block_the_cell(tmp_path, monkeypatch):
     assert runner.cell_status(cell).state == "pending"  # the kernel dropped the dead run's lock
 
     ran = []
-    monkeypatch.setattr(runner, "run_cell", lambda s, c, b: (ran.append(c.label), c.run.mark_done()))
+    monkeypatch.setattr(runner, "run_cell", lambda s, c, b: (ran.append(c.label), c.mark_done()))
     assert [s.state for s in runner.run_study(study)] == ["done"]
     assert ran == ["Base"]
 
@@ -100,10 +100,11 @@ def test_a_run_waits_for_a_cell_held_elsewhere_and_skips_it_when_done(tmp_path, 
     study = load_spec(study_file(tmp_path, grid=None))
     (cell,) = resolve_cells(study)
     finish = ("import sys, time; from pathlib import Path; from xling.study.runner import CellLock; "
-              "from xling.study.store import RunDir; root = Path(sys.argv[1]); "
+              "from xling.study.store import RunDir; import json; root = Path(sys.argv[1]); "
               "assert CellLock(root).acquire(); print('held', flush=True); time.sleep(1.5); "
-              "RunDir(root).mark_done()")
-    other = subprocess.Popen([sys.executable, "-c", finish, str(cell.run.root)],
+              "RunDir(root).mark_done({'stages': json.loads(sys.argv[2])})")
+    other = subprocess.Popen([sys.executable, "-c", finish, str(cell.run.root),
+                              json.dumps(cell.stage_keys)],
                              stdout=subprocess.PIPE, text=True)
     assert other.stdout.readline().strip() == "held"
     ran = []

@@ -49,6 +49,10 @@ class Cell:
         """DONE exists and was written for this cell's current evaluation and probes."""
         return self.run.is_done() and self.run.done_info().get("stages") == self.stage_keys
 
+    def mark_done(self, info: dict[str, Any] | None = None) -> None:
+        """Write DONE (last, atomically) with this cell's stage keys and ``info``."""
+        self.run.mark_done({**(info or {}), "stages": self.stage_keys})
+
 
 def cell_config(study: StudySpec, cell: CellSpec) -> dict[str, Any]:
     """The paradigm config of a cell: the study's per-paradigm config, then the cell's overrides."""

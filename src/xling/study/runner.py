@@ -29,12 +29,10 @@ from xling.data.io import atomic_write_text, write_json
 from xling.schema import XlingError
 from xling.study.grid import Cell, eval_source, resolve_cells
 from xling.study.spec import StudySpec
-from xling.study.store import EXTERNAL, FAILED, LOCK, TRAINED, AwaitingExternal, attach_log
+from xling.study.store import AwaitingExternal, RunDir, attach_log
 
 log = logging.getLogger(__name__)
 
-PROBE_INPUTS = "probes.inputs.json"
-"""``<cell>/probes.inputs.json``: the evaluation key the stored probe results were computed on."""
 
 @dataclass(frozen=True)
 class CellStatus:
@@ -54,7 +52,7 @@ class CellLock:
     """
 
     def __init__(self, root: Path) -> None:
-        self.path = Path(root) / LOCK
+        self.path = RunDir(Path(root)).lock_file
         self._fd: int | None = None
 
     def acquire(self, wait: bool = False) -> bool:
@@ -105,11 +103,11 @@ def cell_status(cell: Cell) -> CellStatus:
     pid = CellLock(root).holder()
     if pid is not None:
         return CellStatus(cell.label, "running", root, f"pid {pid}" if pid > 0 else "")
-    external = root / EXTERNAL
+    external = cell.run.external_marker
     if external.is_file():
         return CellStatus(cell.label, "external", root,
                           external.read_text(encoding="utf-8").splitlines()[0])
-    failed = root / FAILED
+    failed = cell.run.failed_marker
     if failed.is_file():
         return CellStatus(cell.label, "failed", root, failed.read_text(encoding="utf-8").splitlines()[0])
     if cell.run.is_done():  # finished with other evaluation settings or probes
@@ -140,9 +138,9 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
     from xling.data.pools import load_pool, select
     from xling.train import train
 
-    out = cell.run.root / "train"
-    if (out / TRAINED).is_file():
-        return (out / TRAINED).read_text(encoding="utf-8").strip()
+    out, trained = cell.run.train_dir, cell.run.trained_marker
+    if trained.is_file():
+        return trained.read_text(encoding="utf-8").strip()
     langs = list(cell.spec.train_langs)
     pool = load_pool(study.pool.name, langs)
     design = cell.resolved["design"]
@@ -156,12 +154,12 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
 
         # Returns the merged checkpoint once verl has trained; raises AwaitingExternal before.
         checkpoint = train_on_verl(study, cell, base, examples)
-        atomic_write_text(out / TRAINED, f"{checkpoint}\n")
+        atomic_write_text(trained, f"{checkpoint}\n")
         return str(checkpoint)
     log.info("%s: training %s on %d examples (%s, %s)", cell.label, cell.spec.paradigm,
              len(examples), ",".join(langs), design)
     checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
-    atomic_write_text(out / TRAINED, f"{checkpoint}\n")
+    atomic_write_text(trained, f"{checkpoint}\n")
     return str(checkpoint)
 
 
@@ -209,9 +207,9 @@ def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
 
     from xling.study.probing import run_probes
 
-    # probes.json holds {probe: result}; PROBE_INPUTS the evaluation key they were computed on.
+    # probes.json holds {probe: result}; probes.inputs.json the evaluation key they were run on.
     # Same inputs: keep every stored probe and run only the new ones; other inputs: run all.
-    inputs = cell.run.root / PROBE_INPUTS
+    inputs = cell.run.probe_inputs
     stored: dict[str, Any] = {}
     if cell.run.probes.is_file() and inputs.is_file() and json.loads(
             inputs.read_text(encoding="utf-8")) == {"eval": cell.stage_keys["eval"]}:
@@ -266,7 +264,7 @@ def check_pools(study: StudySpec, cells: list[Cell]) -> None:
     seen: set[tuple[str, ...]] = set()
     for cell in cells:
         langs = tuple(cell.spec.train_langs)
-        if cell.spec.paradigm == "base" or langs in seen or (cell.run.root / "train" / TRAINED).is_file():
+        if cell.spec.paradigm == "base" or langs in seen or cell.run.trained_marker.is_file():
             continue
         seen.add(langs)
         try:
@@ -279,7 +277,7 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
     """Train, evaluate and probe one cell; DONE is written last. The caller holds its lock."""
     root = cell.run.root
     root.mkdir(parents=True, exist_ok=True)
-    (root / FAILED).unlink(missing_ok=True)
+    cell.run.failed_marker.unlink(missing_ok=True)
     # A DONE of other evaluation settings or probes: the cell is unfinished until they are run.
     cell.run.done_marker.unlink(missing_ok=True)
     handler = attach_log(cell.run)
@@ -290,11 +288,10 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
         model = base if cell.spec.paradigm == "base" else _train(study, cell, base)
         _evaluate(study, cell, model)
         _probes(study, cell, model, base)
-        cell.run.mark_done({"label": cell.label, "model": model, "finished": time.time(),
-                            "stages": cell.stage_keys})
+        cell.mark_done({"label": cell.label, "model": model, "finished": time.time()})
     except BaseException as exc:
         if not isinstance(exc, KeyboardInterrupt | AwaitingExternal):
-            atomic_write_text(root / FAILED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            atomic_write_text(cell.run.failed_marker, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         raise
     finally:
         logging.getLogger("xling").removeHandler(handler)

@@ -4,7 +4,7 @@ Stage: study. Every artifact of a run lives under one directory::
 
     <run>/spec.yaml            resolved spec of the run (model, paradigm, langs, seeds, versions)
     <run>/log.txt              log of every run of this directory
-    <run>/checkpoint/          trained weights (if the run trains)
+    <run>/train/               training (study cells): train/checkpoint/ the trained model
     <run>/eval/<bench>.parquet one row per sample
     <run>/eval/.shards/        per-language parts of an unfinished evaluation
     <run>/metrics.json         aggregated metrics, recomputable from eval/*.parquet
@@ -63,8 +63,31 @@ class RunDir:
         return self.root / "log.txt"
 
     @property
-    def checkpoint(self) -> Path:
-        return self.root / "checkpoint"
+    def train_dir(self) -> Path:
+        """Training output: ``train/checkpoint`` (the trained model), TRL's checkpoints, logs."""
+        return self.root / "train"
+
+    @property
+    def trained_marker(self) -> Path:
+        """``train/TRAINED``: written last by training, holds the trained model's path."""
+        return self.train_dir / TRAINED
+
+    @property
+    def failed_marker(self) -> Path:
+        return self.root / FAILED
+
+    @property
+    def external_marker(self) -> Path:
+        return self.root / EXTERNAL
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / LOCK
+
+    @property
+    def probe_inputs(self) -> Path:
+        """``probes.inputs.json``: the evaluation key the stored probe results were computed on."""
+        return self.root / "probes.inputs.json"
 
     @property
     def metrics(self) -> Path:

@@ -37,7 +37,7 @@ from xling.data.io import atomic_write_text, write_json
 from xling.schema import Example, XlingError
 from xling.study.grid import Cell
 from xling.study.spec import StudySpec, VerlSpec
-from xling.study.store import EXTERNAL, AwaitingExternal
+from xling.study.store import AwaitingExternal
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def train_on_verl(study: StudySpec, cell: Cell, base: str, examples: list[Exampl
             name the latest saved step, or a failed merge.
     """
     export = export_dir(cell)
-    external = cell.run.root / EXTERNAL
+    external = cell.run.external_marker
     try:
         record = read_record(export) or _export(study, cell, base, examples, export)
         final = final_step(export, record["n_train"])
@@ -97,11 +97,11 @@ def train_on_verl(study: StudySpec, cell: Cell, base: str, examples: list[Exampl
         raise
     # Training is over: a failed merge from here on shows as FAILED, not as still external.
     external.unlink(missing_ok=True)
-    target = cell.run.root / "train" / "checkpoint"
+    target = cell.run.train_dir / "checkpoint"
     log.info("%s: verl step %d of %d%s -> %s", cell.label, step, final,
              " (accepted)" if step < final else "", target)
     _merge(export, root, target)
-    write_json(cell.run.root / "train" / "verl.json",
+    write_json(cell.run.train_dir / "verl.json",
                {"step": step, "final_step": final, "accepted": step < final,
                 "checkpoint_root": str(root), "export": str(export), "launch": record["launch"]})
     return target
@@ -176,7 +176,7 @@ def _sft_stage(cell: Cell, base: str, examples: list[Example]) -> Path:
     from xling.train import make_config
     from xling.train.sft import run_sft
 
-    out = cell.run.root.resolve() / "train" / "sft"
+    out = cell.run.train_dir.resolve() / "sft"
     if (out / "checkpoint" / "config.json").is_file():
         return out / "checkpoint"
     sft_cfg, _ = make_config("sft+grpo", cell.resolved["config"]).stages()
@@ -291,7 +291,7 @@ def _write_external(study: StudySpec, cell: Cell, launch: str, final: int) -> No
     text = (f"{launch}\n"
             f"after verl has saved its final step ({final}), rerun: xling study run {study_file}\n"
             f"to evaluate an earlier saved step N instead: echo N > {export_dir(cell) / ACCEPT}\n")
-    path = cell.run.root / EXTERNAL
+    path = cell.run.external_marker
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         atomic_write_text(path, text)
 
