@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-import xling.data
+import xling.data.sources
 from xling.data import benchmark_reads, find_shared_data, load_benchmark, record_reads
 from xling.data.pools import load_pool, pool_reads
 from xling.schema import XlingError
@@ -53,7 +53,7 @@ def nothing_staged(monkeypatch):
     def missing():
         raise XlingError("local benchmark files not found")
 
-    monkeypatch.setattr(xling.data, "find_shared_data", missing)
+    monkeypatch.setattr(xling.data.sources, "find_shared_data", missing)
 
 
 # --- item 1: GSM8K and the pools go through resolve_source ------------------------------------
@@ -101,7 +101,7 @@ def test_lookup_does_not_depend_on_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.delenv("XLING_SHARED_DATA", raising=False)
     checkout = tmp_path / "checkout" / "src" / "xling" / "data"
     checkout.mkdir(parents=True)
-    monkeypatch.setattr(xling.data, "__file__", str(checkout / "__init__.py"))
+    monkeypatch.setattr(xling.data.sources, "__file__", str(checkout / "sources.py"))
     (tmp_path / "elsewhere" / "shared" / "data").mkdir(parents=True)
     (tmp_path / "elsewhere" / "cwd").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere" / "cwd")

@@ -1,8 +1,9 @@
 """Stage 1: where Examples come from — benchmark loaders, training pools, the sandbox.
 
-``BENCHMARKS`` maps a benchmark name to its module; each module has
-``load(langs, source=None, limit=None) -> list[Example]`` and ``SCORER`` ("math" | "choice").
-Adding a benchmark = one module in ``data/benchmarks/`` + one row here.
+``BENCHMARKS`` (defined in ``data/benchmarks/__init__.py``) maps a benchmark name to its
+module; each module has ``load(langs, source=None, limit=None) -> list[Example]`` and ``SCORER``.
+Adding a benchmark = one module in ``data/benchmarks/`` + one row there. Where data is read
+from (staged files, local paths, hub ids) and what a load read: ``data/sources.py``.
 
 >>> BENCHMARKS["mgsm"]
 'xling.data.benchmarks.mgsm'
@@ -10,155 +11,30 @@ Adding a benchmark = one module in ``data/benchmarks/`` + one row here.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import functools
-import hashlib
 import logging
-import os
-import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from xling.data.benchmarks import BENCHMARKS
+from xling.data.sources import (  # re-exported: the names users and loaders know
+    DataReads,
+    find_shared_data,
+    load_reads,
+    looks_local,
+    note_hub,
+    note_read,
+    record_reads,
+    resolve_source,
+)
 from xling.registry import resolve
 from xling.schema import Example, XlingError
 
+__all__ = ["BENCHMARKS", "DataReads", "benchmark_reads", "find_shared_data", "get_benchmark",
+           "load_benchmark", "load_reads", "looks_local", "note_hub", "note_read", "record_reads",
+           "resolve_source", "results_name"]
+
 log = logging.getLogger(__name__)
-
-BENCHMARKS: dict[str, str] = {
-    "mgsm": "xling.data.benchmarks.mgsm",
-    "gsm8k": "xling.data.benchmarks.gsm8k",
-    "sandbox": "xling.data.benchmarks.sandbox",
-    "mmath500": "xling.data.benchmarks.mmath:MMATH500",
-    "mmath": "xling.data.benchmarks.mmath:MMATH",
-    "maime2024": "xling.data.benchmarks.maime2024",
-    "polymath": "xling.data.benchmarks.polymath",
-    "math500": "xling.data.benchmarks.english_math:MATH500",
-    "aime2024": "xling.data.benchmarks.english_math:AIME2024",
-    "aime2025": "xling.data.benchmarks.english_math:AIME2025",
-    "mmlu-prox-lite": "xling.data.benchmarks.mmlu_prox_lite",
-    "mgpqa": "xling.data.benchmarks.mgpqa",
-    "mgpqa-diamond": "xling.data.benchmarks.mgpqa:MGPQA_DIAMOND",
-    "gpqa-diamond": "xling.data.benchmarks.gpqa_diamond",
-    "mlogiqa": "xling.data.benchmarks.mlogiqa",
-    "mifeval": "xling.data.benchmarks.mifeval",
-    "xifeval": "xling.data.benchmarks.mifeval:XIFEVAL",
-}
-
-
-@dataclass
-class DataReads:
-    """What loading some data read: local files (in first-read order) and hub dataset ids.
-
-    Filled by ``record_reads``; the study report hashes ``files`` and lists ``hub``.
-    """
-
-    files: list[Path] = field(default_factory=list)
-    hub: list[str] = field(default_factory=list)
-    dry: bool = False
-    """Stop at the hub: ``resolve_source`` notes a hub id, then raises instead of downloading."""
-
-    def merge(self, other: DataReads) -> None:
-        self.files += [p for p in other.files if p not in self.files]
-        self.hub += [h for h in other.hub if h not in self.hub]
-
-    def hashes(self) -> dict[str, str]:
-        """``{path: first 16 hex digits of its sha256}`` for each file still there."""
-        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-                for p in self.files if p.is_file()}
-
-
-_READS: contextvars.ContextVar[DataReads | None] = contextvars.ContextVar("xling_reads", default=None)
-_SKIP_PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                        str(Path(__file__).resolve().parents[1])})  # the python, the venv, xling
-_HOOKED = False
-
-
-class _HubStop(Exception):  # noqa: N818 - control flow of DataReads.dry, never escapes
-    """Raised by ``resolve_source`` in a dry recording once it has noted the hub id."""
-
-
-def _audit(event: str, args: tuple) -> None:
-    if event not in ("open", "socket.getaddrinfo", "socket.connect"):
-        return
-    reads = _READS.get()
-    if reads is None:
-        return
-    if event != "open":
-        if reads.dry:  # a dry recording never reaches the network
-            raise XlingError("network access while recording data sources (dry)")
-        return
-    path, mode = args[0], args[1]
-    if isinstance(mode, str) and any(c in mode for c in "wax+"):
-        return
-    if isinstance(mode, str) or mode is None:
-        if mode is None and isinstance(args[2], int) and args[2] & (os.O_WRONLY | os.O_RDWR):
-            return
-        note_read(path)
-
-
-@contextlib.contextmanager
-def record_reads(dry: bool = False) -> Iterator[DataReads]:
-    """Record the data files opened and hub ids resolved inside the block.
-
-    Files are seen through Python's ``open`` audit event (any reader: ``open``, ``read_text``,
-    ``zipfile``, ...) plus ``note_read`` for readers outside Python (pyarrow); files of the
-    interpreter, its packages and xling itself are left out. ``dry=True`` stops at the hub:
-    hub ids are noted but nothing is downloaded (``load_reads``).
-
-    >>> with record_reads() as reads:
-    ...     _ = load_benchmark("mgsm", ["de"], limit=1)
-    >>> [p.name for p in reads.files]
-    ['mgsm_de.tsv']
-    """
-    global _HOOKED
-    if not _HOOKED:
-        sys.addaudithook(_audit)  # process-wide and permanent; a no-op outside a recording
-        _HOOKED = True
-    reads = DataReads(dry=dry)
-    token = _READS.set(reads)
-    try:
-        yield reads
-    finally:
-        _READS.reset(token)
-
-
-def note_read(path: str | os.PathLike) -> None:
-    """Record that ``path`` was read (inside ``record_reads``; a no-op outside)."""
-    reads = _READS.get()
-    if reads is None or not isinstance(path, (str, os.PathLike)):
-        return
-    p = Path(os.fspath(path)).resolve()
-    if p in reads.files or str(p).startswith(_SKIP_PREFIXES) or not p.is_file():
-        return
-    reads.files.append(p)
-
-
-def note_hub(hub_id: str, revision: str | None = None) -> None:
-    """Record that the hub dataset ``hub_id`` (at ``revision``, if known) is the source."""
-    reads = _READS.get()
-    if reads is None:
-        return
-    ref = f"{hub_id}@{revision}" if revision else hub_id
-    if ref not in reads.hub:
-        reads.hub.append(ref)
-    if reads.dry:
-        raise _HubStop(ref)
-
-
-def load_reads(load: Callable[[], object], what: str) -> DataReads:
-    """What ``load()`` (a benchmark or pool loader) reads: local files and hub ids, recorded
-    dry (no download). A loader that fails is logged and gives what it had read until then."""
-    with record_reads(dry=True) as reads:
-        try:
-            load()
-        except _HubStop:
-            pass
-        except Exception as exc:  # noqa: BLE001 - provenance is best effort, and says so
-            log.warning("provenance: %s could not be re-read (%s)", what, exc)
-    return reads
 
 
 def benchmark_reads(name: str, langs: list[str], source: str | None = None) -> DataReads:
@@ -171,81 +47,6 @@ def benchmark_reads(name: str, langs: list[str], source: str | None = None) -> D
     if not langs:
         return DataReads()
     return load_reads(lambda: module.load(langs, source=source, limit=None), f"benchmark {name}")
-
-
-def find_shared_data() -> Path:
-    """Locate the staged benchmark files (``shared/data``), whatever the working directory.
-
-    Order: ``$XLING_SHARED_DATA`` (when set, it must be a folder: a typo is an error, never a
-    fallback); ``shared/data`` beside the checkout (``<repo>/../shared/data``, how tests and CI
-    run).
-
-    Raises:
-        XlingError: ``$XLING_SHARED_DATA`` is not a folder, or nothing is staged beside the
-            checkout; the message says how to point xling at the files.
-    """
-    env = os.environ.get("XLING_SHARED_DATA")
-    if env:
-        if not Path(env).expanduser().is_dir():
-            raise XlingError(f"XLING_SHARED_DATA={env!r} is not a directory")
-        return Path(env).expanduser()
-    path = Path(__file__).resolve().parents[3].parent / "shared" / "data"  # <repo>/../shared/data
-    if path.is_dir():
-        return path
-    raise XlingError(
-        "local benchmark files not found; set XLING_SHARED_DATA to the folder holding mgsm/ "
-        "(or pass a hub dataset id as the source)"
-    )
-
-
-def looks_local(source: str) -> bool:
-    """Whether ``source`` names a local path rather than a hub id (``org/name``).
-
-    Absolute, ``./``/``../``/``~`` paths, anything with a file suffix, anything that exists, and
-    ``dir/name`` where ``dir`` is an existing folder are local; a hub id is ``name`` or
-    ``org/name`` without a suffix.
-    """
-    s = str(source)
-    parent = Path(s).expanduser().parent
-    return (Path(s).expanduser().exists() or s.startswith(("/", "./", "../", "~", "."))
-            or s.count("/") > 1 or Path(s).suffix != "" or "\\" in s
-            or (parent != Path(".") and parent.is_dir()))  # 'data/typo' beside a data/ folder
-
-
-def resolve_source(source: str | None, staged: str, hub_id: str | None) -> tuple[Path | None, str | None]:
-    """Where a benchmark loads from: ``(local folder, None)`` or ``(None, hub id)``.
-
-    Args:
-        source: what the user gave (a folder or file, a hub id) or None for the default.
-        staged: the benchmark's folder under the staged data (``find_shared_data() / staged``).
-        hub_id: the hub dataset to use when nothing local is given or staged (None: no hub copy).
-
-    Raises:
-        XlingError: a local-looking ``source`` that does not exist (never a slow hub retry),
-            ``$XLING_SHARED_DATA`` set to something that is not a folder, or no staged copy and
-            no hub id.
-    """
-    if source is not None:
-        if Path(source).expanduser().exists():
-            return Path(source).expanduser(), None
-        if looks_local(source):
-            raise XlingError(f"benchmark source {source!r} does not exist")
-        note_hub(source)
-        return None, source
-    if os.environ.get("XLING_SHARED_DATA"):
-        folder: Path | None = find_shared_data() / staged  # a mistyped folder raises here
-    else:
-        try:
-            folder = find_shared_data() / staged
-        except XlingError:
-            folder = None
-    if folder is not None and folder.exists():
-        return folder, None
-    if hub_id is None:
-        raise XlingError(f"no staged copy of {staged!r} found and it has no hub id; pass --source")
-    log.info("staged %s not found; loading the hub dataset %s", staged, hub_id)
-    note_hub(hub_id)
-    return None, hub_id
 
 
 def get_benchmark(name: str) -> ModuleType:

@@ -84,7 +84,7 @@ def load_mgsm8k(langs: list[str]) -> list[Example]:
     English) are dropped. Only English rows carry a solution (there are no translated ones).
     parallel_id = the GSM8K train index, so the languages are parallel.
     """
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
     from xling.data.io import check_text, read_text
 
     _check_available(langs, ("en", *MGSM8K_LANGS), "mgsm8k")
@@ -231,7 +231,7 @@ def _gsm8k_train() -> list[Example]:
 
 def pool_reads(name_or_path: str | Path, langs: list[str] | str):
     """The files (and hub ids) loading this pool reads (``data.DataReads``), for provenance."""
-    from xling.data import load_reads
+    from xling.data.sources import load_reads
 
     return load_reads(lambda: load_pool(name_or_path, langs), f"pool {name_or_path}")
 

@@ -51,3 +51,24 @@ class Benchmark:
     PAPER_AVG_LANGS: tuple[str, ...] = ()  # noqa: N815
     langs_for: Callable[[str | None], tuple[str, ...]] | None = None
     """The languages a given source holds, when that depends on the source (see above)."""
+
+
+BENCHMARKS: dict[str, str] = {  # name -> module[:attribute]; re-exported by xling.data
+    "mgsm": "xling.data.benchmarks.mgsm",
+    "gsm8k": "xling.data.benchmarks.gsm8k",
+    "sandbox": "xling.data.benchmarks.sandbox",
+    "mmath500": "xling.data.benchmarks.mmath:MMATH500",
+    "mmath": "xling.data.benchmarks.mmath:MMATH",
+    "maime2024": "xling.data.benchmarks.maime2024",
+    "polymath": "xling.data.benchmarks.polymath",
+    "math500": "xling.data.benchmarks.english_math:MATH500",
+    "aime2024": "xling.data.benchmarks.english_math:AIME2024",
+    "aime2025": "xling.data.benchmarks.english_math:AIME2025",
+    "mmlu-prox-lite": "xling.data.benchmarks.mmlu_prox_lite",
+    "mgpqa": "xling.data.benchmarks.mgpqa",
+    "mgpqa-diamond": "xling.data.benchmarks.mgpqa:MGPQA_DIAMOND",
+    "gpqa-diamond": "xling.data.benchmarks.gpqa_diamond",
+    "mlogiqa": "xling.data.benchmarks.mlogiqa",
+    "mifeval": "xling.data.benchmarks.mifeval",
+    "xifeval": "xling.data.benchmarks.mifeval:XIFEVAL",
+}

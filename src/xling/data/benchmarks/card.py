@@ -133,7 +133,7 @@ def _card_from_mapping(raw: Any, card_path: Path, check_files: bool = True) -> C
     if not _NAME.fullmatch(name):
         raise _fail(card_path, "name", f"{name!r} must be letters, digits, '.', '_' or '-' "
                     "(it names the results file)")
-    from xling.data import BENCHMARKS
+    from xling.data.benchmarks import BENCHMARKS
 
     if name in BENCHMARKS:
         raise _fail(card_path, "name", f"{name!r} is a built-in benchmark; choose another name "

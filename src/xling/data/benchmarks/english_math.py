@@ -159,7 +159,7 @@ def _loader(name: str, staged: str, read_english: Callable[[Path], list[tuple[Ex
             XlingError: a language with no file (naming the folder and what it has), a malformed
                 row, an unknown or duplicate id (file:line and field named).
         """
-        from xling.data import resolve_source
+        from xling.data.sources import resolve_source
 
         for lang in langs:
             get_language(lang)

@@ -141,7 +141,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
         XlingError: unknown language, missing file or field, malformed row, or a gold letter or
             option count that differs between languages for one id.
     """
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     check_langs("GPQA-Diamond", langs, LANGS)
     folder, hub_id = (None, HUB_ID) if source is None else resolve_source(source, NAME, HUB_ID)

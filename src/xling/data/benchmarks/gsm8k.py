@@ -55,7 +55,7 @@ def parse_row(row: dict, index: int, split: str, where: str = "") -> Example:
 
 def load_split(split: str, source: str | None = None, limit: int | None = None) -> list[Example]:
     """Load a GSM8K split (``test`` or ``train``) from ``source`` (see the module docstring)."""
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     local, hub = resolve_source(source, "gsm8k", HUB_ID)
     if local is not None:

@@ -112,7 +112,7 @@ def _from_mmath(langs: list[str], folder: Path, limit: int | None) -> list[Examp
 def langs_for(source: str | None) -> tuple[str, ...]:
     """The staged MMATH fallback has six languages; MCLM (hub or a local parquet) has all."""
     if source is None:
-        from xling.data import resolve_source
+        from xling.data.sources import resolve_source
 
         try:
             folder, _ = resolve_source(None, "mmath", HUB_ID)
@@ -139,7 +139,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
             a missing column, or a gold that is not an integer in 0..999 (row named).
     """
     check_langs("maime2024", langs, LANGS)
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     folder, hub = resolve_source(source, "mmath", HUB_ID)
     if hub is not None:

@@ -147,7 +147,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
         XlingError: unknown language, missing file or field, languages not parallel (row counts,
             ``Record ID``s, Diamond selections), or an unknown id in the Diamond list.
     """
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     check_langs("MGPQA", langs, LANGS)
     if source is None:

@@ -52,7 +52,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
         get_language(lang)
         if lang not in LANGS:
             raise XlingError(f"MGSM has no language {lang!r}; it has: {', '.join(LANGS)}")
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     # A staged copy, else the hub (logged); a local-looking source that does not exist is an
     # immediate error, never a slow hub retry.

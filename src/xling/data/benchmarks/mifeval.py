@@ -110,7 +110,7 @@ def _examples(name: str, lang: str, rows: list[tuple[dict[str, Any], str]],
 
 
 def _load(name: str, langs: list[str], source: str | None, limit: int | None) -> list[Example]:
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     for lang in langs:
         get_language(lang)

@@ -104,7 +104,7 @@ def _from_hub(hub_id: str, lang: str) -> tuple[str, list[_Item]]:
 
 
 def _staged_has_all(langs: list[str]) -> Path | None:
-    from xling.data import find_shared_data
+    from xling.data.sources import find_shared_data
 
     try:
         staged = find_shared_data() / NAME
@@ -120,7 +120,7 @@ def _staged_has_all(langs: list[str]) -> Path | None:
 def langs_for(source: str | None) -> tuple[str, ...]:
     """``--langs all``: the staged repack has en and zh only (the hub has all six)."""
     if source is None:
-        from xling.data import find_shared_data
+        from xling.data.sources import find_shared_data
 
         try:
             if (find_shared_data() / "mlogiqa").is_dir():
@@ -141,7 +141,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
     Raises:
         XlingError: unknown language, missing file, malformed row, or languages not parallel.
     """
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     check_langs("mLogiQA", langs, LANGS)
     if source is None:

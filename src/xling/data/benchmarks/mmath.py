@@ -118,7 +118,7 @@ def math_answer(raw: Any, where: str) -> tuple[str, bool]:
 
 def mmath_folder(source: str | None) -> Path:
     """The folder holding MMATH ``<lang>.json`` files: ``source``, else the staged ``mmath/``."""
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     folder, hub = resolve_source(source, "mmath", None)
     if folder is None:

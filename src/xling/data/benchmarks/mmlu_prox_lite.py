@@ -246,7 +246,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None,
     Raises:
         XlingError: unknown language, missing file, malformed row, or languages not parallel.
     """
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     check_langs("MMLU-ProX-Lite", langs, LANGS)
     if split not in ("test", "validation"):

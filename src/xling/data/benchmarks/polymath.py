@@ -68,7 +68,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
             is not ``<level>-<lang>-<n>``, a duplicate id, or languages that are not parallel.
     """
     check_langs("polymath", langs, LANGS)
-    from xling.data import resolve_source
+    from xling.data.sources import resolve_source
 
     folder, hub = resolve_source(source, "polymath", HUB_ID)
     if folder is not None and not folder.is_dir():
