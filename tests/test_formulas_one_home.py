@@ -25,12 +25,6 @@ P_CORRECT = {"Base": [0.5, 0.3, 0.1], "SFT(de)": [0.55, 0.45, 0.12], "GRPO(de)":
 P_SAME_LANG = {"Base": [1.0, 0.9, 0.6], "SFT(de)": [0.95, 0.8, 0.5], "GRPO(de)": [0.9, 0.4, 0.2]}
 
 
-def _mark_done(cell) -> None:
-    # DONE records the stage keys it finished with where the runner keys stages.
-    stages = getattr(cell, "stage_keys", None)
-    cell.run.mark_done({"stages": stages} if stages is not None else None)
-
-
 def write_rows(cell, p_correct, p_same, n, seed=0, thinking=False):
     """Synthetic per-sample rows for one cell (no model), with their metrics.json."""
     rng = np.random.default_rng(seed)
@@ -52,7 +46,7 @@ def write_rows(cell, p_correct, p_same, n, seed=0, thinking=False):
             rows.append(row)
     write_parquet(cell.run.eval_file("sandbox"), rows)
     write_json(cell.run.metrics, {"benchmarks": {"sandbox": {"langs": metrics.summarize_rows(rows)}}})
-    _mark_done(cell)
+    cell.mark_done()
     return rows
 
 

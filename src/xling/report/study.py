@@ -247,15 +247,15 @@ def _probe_sections(done, out: Path) -> list[Section]:
     the cells' ``probes.json``; an entry of a probe no longer in the table is skipped, logged."""
     from xling.probes import PROBES, ProbeResult, get_probe
 
-    stored = {c: json.loads((c.run.root / "probes.json").read_text(encoding="utf-8"))
-              for c, _ in done if (c.run.root / "probes.json").is_file()}
-    unknown = sorted({name for p in stored.values() for name in p} - set(PROBES))
+    stored = [(c, json.loads(c.run.probes.read_text(encoding="utf-8")))
+              for c, _ in done if c.run.probes.is_file()]
+    unknown = sorted({name for _, p in stored for name in p} - set(PROBES))
     if unknown:
         log.warning("probes.json holds results of unknown probes, not reported: %s", ", ".join(unknown))
     sections = []
     for name in PROBES:
         results = {c.label: ProbeResult(p[name], c.run.root, c.spec.seed)
-                   for c, p in stored.items() if name in p}
+                   for c, p in stored if name in p}
         if results and (section := get_probe(name).section(results, out)) is not None:
             sections.append(section)
     return sections
