@@ -219,7 +219,7 @@ def demo_command(
     train_langs: Annotated[str, typer.Option(help="Training languages, one cell each (e.g. en,zh,de).")] = "de",
 ) -> None:
     """The sandbox study on CPU: base vs SFT vs GRPO, trained in one language, evaluated in ten."""
-    from xling.study.demo import run_demo
+    from xling.demo import run_demo
 
     md, page = run_demo(out, quick=quick, train_langs=train_langs)
     typer.echo(md.read_text(encoding="utf-8"))

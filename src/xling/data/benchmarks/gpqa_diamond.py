@@ -144,7 +144,7 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
     from xling.data.sources import resolve_source
 
     check_langs("GPQA-Diamond", langs, LANGS)
-    folder, hub_id = (None, HUB_ID) if source is None else resolve_source(source, NAME, HUB_ID)
+    folder, hub_id = resolve_source(source, NAME, HUB_ID)  # nothing staged: the hub, logged
     per_lang = {lang: _load_lang(folder, hub_id or HUB_ID, lang, seed) for lang in langs}
     if not per_lang:
         return []
