@@ -79,3 +79,20 @@ def test_module_level_verl_hooks():
     assert rewards.compute_score_combined("d", EN, "5", {"lang": "de"}) == 0.5
     with pytest.raises(XlingError, match="lang"):
         rewards.compute_score("d", DE, "5", {})
+
+
+def test_consistency_reward_and_metric_read_the_scoring_function(monkeypatch):
+    """One language-consistency function: the RL reward is scoring.language.language_share and
+    the logged metric is scoring.language.is_consistent (evaluation's verdict), not copies."""
+    from xling.scoring import language
+    from xling.train import rewards
+
+    monkeypatch.setattr(language, "language_share", lambda text, lang: 0.25)
+    monkeypatch.setattr(language, "is_consistent", lambda text, lang: lang == "de")
+    assert rewards.consistency_reward(["Hallo Welt, wie geht es?"], ["de"]) == [0.25]
+    assert rewards.part_consistency_reward(["Hallo Welt"], ["de"], "all") == [0.25]
+    logged = {}
+    rewards.to_trl(rewards.consistency_reward)(
+        completions=["a", "b"], lang=["de", "en"], log_metric=logged.__setitem__)
+    assert logged == {"lang/consistent": 0.5}
+    assert not hasattr(rewards, "language_share") and not hasattr(rewards, "in_language")

@@ -72,3 +72,18 @@ def test_rft_end_to_end_on_hf_backend(tmp_path):
     assert (ckpt / "config.json").exists()
     rows = [json.loads(line) for line in (out / "rft_samples.jsonl").read_text().splitlines()]
     assert len(rows) == stats["kept"] and all("\\boxed{7" in r["solution"] for r in rows)
+
+
+def test_keep_correct_scores_a_choice_item_by_its_scorer():
+    """RFT's filter uses the item's scorer kind (as the RL rewards do): a letter answer to a
+    multiple-choice item is correct, which the math checker would reject."""
+    from xling.schema import Example, Generation
+    from xling.train.rft import keep_correct
+
+    e = Example("q1", "q1", "en", "Which is a colour?", "B", choices=("stone", "blue", "seven"),
+                meta={"scorer": "choice"})
+    gens = [Generation(text=t, prompt_tokens=5, completion_tokens=5) for t in
+            ("The answer is (B).", "\\boxed{C}", "\\boxed{blue}")]
+    kept, stats = keep_correct([e], [gens])
+    assert [k.solution for k in kept] == ["The answer is (B).", "\\boxed{blue}"]
+    assert stats["correct"] == 2

@@ -71,7 +71,9 @@ def test_parquet_round_trip_in_verl_layout(exported):
     assert set(row) == {"data_source", "prompt", "ability", "reward_model", "extra_info"}
     assert row["prompt"][0]["role"] == "user" and "\\boxed{}" in row["prompt"][0]["content"]
     assert row["ability"] == "math" and row["reward_model"]["style"] == "rule"
-    assert set(row["extra_info"]) == {"lang", "parallel_id", "index", "split", "id"}
+    assert set(row["extra_info"]) == {"lang", "parallel_id", "index", "split", "id", "scorer",
+                                      "choices", "meta"}
+    assert row["extra_info"]["scorer"] == "math"
     assert [r["extra_info"]["index"] for r in train] == list(range(len(train)))
 
 
@@ -168,7 +170,7 @@ def test_files_get_normal_permissions(tmp_path, umask):
     examples = select(load_pool("sandbox", "en"), ["en"], "single", n=10)
     old = os.umask(umask)
     try:
-        export_verl(examples, tmp_path)
+        export_verl(examples, tmp_path, val_fraction=0.0)
     finally:
         os.umask(old)
     assert {f: oct(os.stat(tmp_path / f).st_mode & 0o777) for f in FILES} == \
@@ -219,7 +221,9 @@ def test_export_refuses_bad_input(tmp_path):
         export_verl(examples, tmp_path, GRPOConfig(reward="combined", reward_weights=[0.7, 0.3]))
     with pytest.raises(XlingError, match="cannot fill one rollout step"):
         export_verl(examples, tmp_path, gpus=8, nodes=2, checkpoint_dir="/shared/ck",
-                    cfg=GRPOConfig(num_generations=2))  # 4 prompts x 2 < 16 GPUs
+                    cfg=GRPOConfig(num_generations=2), val_fraction=0)  # 4 prompts x 2 < 16 GPUs
+    with pytest.raises(XlingError, match="holds out none.*at least 0.25.*or pass 0"):
+        export_verl(examples, tmp_path, val_fraction=0.05)  # 5% of 4 problems rounds to none
     with pytest.raises(XlingError, match="not found"):
         merge_verl_checkpoint(tmp_path / "nothing-here")
 
@@ -441,3 +445,100 @@ def test_accelerate_config_by_construction(tmp_path, gpus, stage, kind):
 def test_accelerate_config_refuses_bad_values(kwargs, match):
     with pytest.raises(XlingError, match=match):
         accelerate_config(**kwargs)
+
+
+def test_no_validation_split_turns_verl_validation_off(tmp_path):
+    """val_fraction 0: verl still needs a non-empty val file (it asserts one), so val.parquet
+    holds one row marked placeholder, and validation is off so verl never scores it."""
+    examples = select(load_pool("sandbox", "en"), ["en"], "single", n=8)
+    done = export_verl(examples, tmp_path, val_fraction=0.0)
+    assert (done.n_train, done.n_val) == (8, 0)
+    [row] = read_parquet(done.val)
+    assert row["extra_info"]["split"] == "placeholder"
+    trainer = config_of(tmp_path)["trainer"]
+    assert trainer["test_freq"] == -1 and trainer["val_before_train"] is False
+    held = export_verl(examples, tmp_path / "held", val_fraction=0.25)  # 2 of 8 problems
+    assert held.n_val == 2 and len(read_parquet(held.val)) == 2
+    trainer = config_of(tmp_path / "held")["trainer"]
+    assert trainer["test_freq"] == GRPOConfig().save_steps and "val_before_train" not in trainer
+
+
+def test_study_a_settings_come_from_the_grpo_preset_alone(monkeypatch, tmp_path):
+    """Change PAPER_PRESET and the verl export follows (no second copy of study A's numbers)."""
+    from xling.train import grpo
+
+    monkeypatch.setattr(grpo, "PAPER_PRESET", {
+        "learning_rate": 3e-6, "temperature": 0.7, "beta": 0.02, "num_train_epochs": 5,
+        "num_generations": 4, "max_completion_length": 321})
+    monkeypatch.setattr(grpo, "PAPER_ROLLOUT_BATCH", 6)
+    examples = select(load_pool("sandbox", "en"), ["en"], "single", n=8)
+    export_verl(examples, tmp_path, GRPOConfig(preset="paper"), val_fraction=0.0)
+    config = config_of(tmp_path)
+    actor, rollout = config["actor_rollout_ref"]["actor"], config["actor_rollout_ref"]["rollout"]
+    assert actor["optim"]["lr"] == 3e-6 and actor["kl_loss_coef"] == 0.02
+    assert rollout["temperature"] == 0.7 and rollout["n"] == 4
+    assert config["trainer"]["total_epochs"] == 5
+    assert config["data"]["max_response_length"] == 321 and config["data"]["train_batch_size"] == 6
+    trl = grpo.trl_fields(GRPOConfig(preset="paper", per_device_batch=4), world_size=1)
+    assert (trl["learning_rate"], trl["num_generations"], trl["gradient_accumulation_steps"]) == \
+        (3e-6, 4, 6)
+
+
+def _card_pool(tmp_path, scorer, rows, fields):
+    import json
+
+    import yaml
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "card.yaml").write_text(yaml.safe_dump(
+        {"name": f"pool-{scorer}", "files": {"en": "en.jsonl"}, "fields": fields, "scorer": scorer}))
+    return load_pool(tmp_path, ["en"])
+
+
+def _reward_module(path: Path):
+    """The exported reward file, imported the way verl loads it (by path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("exported_xling_reward", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("hook", ["compute_score", "compute_score_combined"])
+def test_exported_reward_scores_choice_and_ifeval_rows_by_their_scorer(tmp_path, hook):
+    """Each parquet row's extra_info carries its scorer kind, and the exported reward file's
+    hooks (called as verl calls them, with the row read back from parquet) score a choice row
+    by its letter and an IFEval row by its instructions, not as math."""
+    choice = _card_pool(tmp_path / "choice", "choice", [
+        {"id": f"q{i}", "q": "Which is a colour?", "options": ["stone", "blue", "seven"], "gold": "B"}
+        for i in range(2)], {"id": "id", "question": "q", "choices": "options", "answer": "gold"})
+    ifeval = _card_pool(tmp_path / "ifeval", "ifeval", [
+        {"key": i, "prompt": "Write about cats in lowercase letters only.",
+         "instruction_id_list": ["change_case:english_lowercase"], "kwargs": [{}]}
+        for i in range(2)], {"id": "key", "question": "prompt",
+                             "instruction_id_list": "instruction_id_list", "kwargs": "kwargs"})
+    reward = None
+    rows = {}
+    for kind, examples in (("choice", choice), ("ifeval", ifeval)):
+        done = export_verl(examples, tmp_path / f"out-{kind}", GRPOConfig(reward="combined"),
+                           val_fraction=0.0)
+        reward = getattr(_reward_module(done.reward), hook)
+        rows[kind] = read_parquet(done.train)[0]
+        assert rows[kind]["ability"] == kind and rows[kind]["extra_info"]["scorer"] == kind
+
+    def score(row, text):
+        return reward(row["data_source"], text, row["reward_model"]["ground_truth"], row["extra_info"])
+
+    assert "B. blue" in rows["choice"]["prompt"][0]["content"]
+    assert rows["ifeval"]["prompt"][0]["content"] == "Write about cats in lowercase letters only."
+    from xling.scoring.language import language_share
+
+    def expected(acc, text):  # combined: 0.5 acc + 0.5 consistency (study A)
+        return acc if hook == "compute_score" else 0.5 * acc + 0.5 * language_share(text, "en")
+
+    for kind, text, acc in (("choice", "The answer is (B).", 1.0), ("choice", "The answer is (C).", 0.0),
+                            ("ifeval", "cats are small and soft animals.", 1.0),
+                            ("ifeval", "Cats Are Small And Soft Animals.", 0.0)):
+        assert score(rows[kind], text) == expected(acc, text), (kind, text)

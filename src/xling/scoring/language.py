@@ -23,8 +23,9 @@ uses py3langid. On these sets stripping math changed nothing measurable (the pro
 it is kept because numbers and LaTeX carry no language and dominate short math-heavy segments.
 
 Mixed responses: ``language_composition`` gives each language's share of the letters;
-``detect_language`` is the language with the largest share; ``is_consistent(text, lang)`` is
-True iff that dominant language is ``lang``, so a response that is 60% German and 40% English
+``detect_language`` is the language with the largest share; ``language_share(text, lang)`` is
+``lang``'s share (RL's consistency reward); ``is_consistent(text, lang)`` is
+True iff that dominant language is ``lang`` (evaluation's verdict, RL's logged metric), so a response that is 60% German and 40% English
 is consistent with German and not with English. Text with nothing detectable (only math) has
 no language and is not consistent with any.
 Try:  python -c "from xling.scoring.language import language_composition as c; print(c('Hallo Welt, wie geht es dir heute? The answer is four.'))"
@@ -96,13 +97,20 @@ def language_composition(text: str, candidates: tuple[str, ...] = REGISTERED) ->
     Returns:
         ISO 639-1 code -> fraction in (0, 1], summing to 1; ``{}`` if nothing is detectable.
     """
+    return dict(_composition(text, tuple(candidates)))
+
+
+@lru_cache(maxsize=16384)
+def _composition(text: str, candidates: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    # Cached: an RL step asks for the consistency reward and the logged consistency metric of
+    # the same completion, and evaluation scores then aggregates it; each text is detected once.
     letters: Counter[str] = Counter()
     for segment in _SEGMENT.findall(clean_text(text[:MAX_CHARS])):
         weight = len(_LETTER.findall(segment))
         if weight >= _MIN_LETTERS:
-            letters[_classify(segment, tuple(candidates))] += weight
+            letters[_classify(segment, candidates)] += weight
     total = sum(letters.values())
-    return {lang: n / total for lang, n in letters.most_common()} if total else {}
+    return tuple((lang, n / total) for lang, n in letters.most_common()) if total else ()
 
 
 def detect_language(text: str, candidates: tuple[str, ...] = REGISTERED) -> str | None:
@@ -111,7 +119,22 @@ def detect_language(text: str, candidates: tuple[str, ...] = REGISTERED) -> str 
     return max(composition, key=composition.__getitem__) if composition else None
 
 
+def _with(lang: str) -> tuple[str, ...]:
+    return REGISTERED if lang in REGISTERED else (*REGISTERED, lang)
+
+
 def is_consistent(text: str, lang: str) -> bool:
-    """True iff the dominant language of ``text`` is ``lang`` (see the module docstring)."""
-    candidates = REGISTERED if lang in REGISTERED else (*REGISTERED, lang)
-    return detect_language(text, candidates) == lang
+    """True iff the dominant language of ``text`` is ``lang`` (see the module docstring): study
+    A's consistency verdict, used by evaluation and by the RL runs' logged consistency metric."""
+    return detect_language(text, _with(lang)) == lang
+
+
+def language_share(text: str, lang: str) -> float:
+    """Share of ``lang`` in ``text``'s language composition, in [0, 1] (0.0 if nothing is
+    detectable): the consistency *reward* of RL (train/rewards.py), partial drift penalised in
+    proportion. ``is_consistent`` is the same composition's dominant-language verdict.
+
+    >>> language_share("Die Antwort ist vier, weil zwei und zwei vier ergibt.", "de")
+    1.0
+    """
+    return dict(_composition(text, _with(lang))).get(lang, 0.0)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.languages import PROMPT_STYLES, build_prompt
+from xling.languages import PROMPT_STYLES
 from xling.schema import Example, XlingError
 from xling.train.rewards import REWARDS, STUDY_A_WEIGHTS, check_weights
 
@@ -52,6 +52,9 @@ The one place they are written: ``trl_fields`` reads them for TRL, and ``verl_ex
 (``paper_settings``) maps them onto verl's keys (optim.lr, rollout.temperature, kl_loss_coef,
 total_epochs, rollout.n, max_response_length). The rollout batch of 512 prompts is not one TRL
 field: see ``PAPER_ROLLOUT_BATCH`` and ``trl_fields``."""
+DEFAULT_GROUP = 8
+"""Responses per prompt when neither the preset nor the config sets ``num_generations`` (TRL's
+default; the verl export uses the same)."""
 PAPER_ROLLOUT_BATCH = 512
 """Study A's rollout batch (verl ``data.train_batch_size``): prompts per policy update. Both
 engines take one update per rollout batch (TRL: gradient accumulation over it; verl:
@@ -197,7 +200,7 @@ def trl_fields(cfg: GRPOConfig, world_size: int | None = None) -> dict[str, Any]
                   "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,
                   "cache_implementation": cfg.cache_implementation}
     out.update({k: v for k, v in generation.items() if v is not None})
-    group = out.get("num_generations", 8)  # TRL's default group size
+    group = out.get("num_generations", DEFAULT_GROUP)
     per_device = cfg.per_device_batch or group
     out["per_device_train_batch_size"] = per_device
     rollout = cfg.rollout_batch or (PAPER_ROLLOUT_BATCH if cfg.preset == "paper" else None)
@@ -276,10 +279,10 @@ def grpo_row(e: Example, style: str, chat: bool) -> dict[str, Any]:
     in ``meta["scorer"]``) is rewarded by its own scorer, not as math."""
     import json
 
+    from xling.train.sft import example_prompt
+
     kind = e.meta.get("scorer", "math")
-    # IFEval items are the instruction prompt itself (no boxed-answer instruction).
-    prompt = e.question if kind == "ifeval" else build_prompt(e.question, e.lang, style,
-                                                               choices=e.choices)
+    prompt = example_prompt(e, style)  # IFEval: the instruction itself; choice: options listed
     return {"prompt": [{"role": "user", "content": prompt}] if chat else prompt,
             "answer": e.answer, "lang": e.lang, "id": e.id, "parallel_id": e.parallel_id,
             "scorer": kind, "choices": json.dumps(list(e.choices)) if e.choices else "",

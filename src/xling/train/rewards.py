@@ -9,7 +9,8 @@ Each reward is a plain function over lists, in TRL's column convention
 ``compute_score*`` functions are those adapters, ready to name in a verl config.
 
 Consistency of a mixed response: the reward is the *share* of the question's language in the
-response's language composition (``scoring.language.language_composition``), in [0, 1]. A response
+response's language composition (``scoring.language.language_share``, the one function
+evaluation's consistency verdict also reads), in [0, 1]. A response
 entirely in the question's language scores 1 and one entirely in another language 0, which is
 study A's langid verdict on single-language responses; a half-English, half-German response to a
 German question scores 0.5, so partial drift is penalised in proportion. A response with no
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from xling.schema import XlingError
@@ -39,32 +39,54 @@ STUDY_A_WEIGHTS: tuple[float, float] = (0.5, 0.5)
 def accuracy_reward(completions: list[str], answer: list[str], lang: list[str],
                     scorer: list[str] | None = None, meta: list[str] | None = None,
                     choices: list[str] | None = None, **_) -> list[float]:
-    """1.0 if the completion is correct under its item's scorer, else 0.0.
+    """1.0 if the completion is correct under its item's scorer, else 0.0 (``is_correct``).
 
     Math items (the default): the final (boxed) answer equals the gold ``answer``. Items of a
     pool whose scorer is another kind (``scorer`` column: "choice", "ifeval", ...; ``meta`` and
-    ``choices`` as JSON strings, as ``grpo.grpo_row`` writes them) are scored by
-    ``xling.scoring.score`` with that scorer: an IFEval item is correct when every instruction
-    is followed (strict).
+    ``choices`` as JSON strings, as ``grpo.grpo_row`` and ``verl_export.verl_row`` write them)
+    are scored by ``xling.scoring.score`` with that scorer: an IFEval item is correct when
+    every instruction is followed (strict).
     """
     import json
 
-    from xling.scoring import check_answer, score
-
     out = []
     for i, (c, a, lg) in enumerate(zip(completions, answer, lang, strict=True)):
-        kind = scorer[i] if scorer else "math"
-        if kind == "math":
-            out.append(float(check_answer(c, a, lg)))
-            continue
-        item_meta = json.loads(meta[i]) if meta and meta[i] else {}
+        item_meta = json.loads(meta[i]) if meta and meta[i] else None
         options = tuple(json.loads(choices[i])) if choices and choices[i] else None
-        out.append(float(score(c, a, lg, scorer=kind, choices=options, meta=item_meta).correct))
+        out.append(float(is_correct(c, a, lg, scorer[i] if scorer else "math", options, item_meta)))
     return out
+
+
+def is_correct(completion: str, answer: str, lang: str, scorer: str = "math",
+               choices: Sequence[str] | None = None, meta: dict[str, Any] | None = None) -> bool:
+    """The evaluation verdict of one completion under its item's scorer kind (the one place RL
+    rewards and RFT's filter decide correctness): math by ``check_answer``, any other kind by
+    ``xling.scoring.score(..., scorer=kind)``.
+
+    >>> is_correct("The answer is (B).", "B", "en", scorer="choice", choices=["x", "y"])
+    True
+    """
+    from xling.scoring import check_answer, score
+
+    if scorer == "math":
+        return check_answer(completion, answer, lang)
+    return score(completion, answer, lang, scorer=scorer,
+                 choices=tuple(choices) if choices else None, meta=meta or {}).correct
+
+
+def scorer_columns(columns: dict[str, Any]) -> dict[str, Any]:
+    """The scorer-kind columns (``scorer``, ``meta``, ``choices``) among a reward's kwargs."""
+    return {k: columns[k] for k in SCORER_COLUMNS if k in columns}
+
+
+SCORER_COLUMNS: tuple[str, ...] = ("scorer", "meta", "choices")
+"""Columns that carry an item's scorer kind from the pool to the reward (``accuracy_reward``)."""
 
 
 def consistency_reward(completions: list[str], lang: list[str], **_) -> list[float]:
     """Share of the question's language in each completion (see the module docstring)."""
+    from xling.scoring.language import language_share
+
     return [language_share(c, lg) for c, lg in zip(completions, lang, strict=True)]
 
 
@@ -87,6 +109,8 @@ def part_consistency_reward(
 ) -> list[float]:
     """Share of the question's language in one part of each completion (``CONSISTENCY_PARTS``);
     a part that is empty or has no detectable language scores 0."""
+    from xling.scoring.language import language_share
+
     if part not in CONSISTENCY_PARTS:
         raise XlingError(f"unknown consistency part {part!r}; known: {', '.join(CONSISTENCY_PARTS)}")
     return [language_share(_part(c, part), lg) for c, lg in zip(completions, lang, strict=True)]
@@ -118,8 +142,7 @@ def weighted_reward(
     the consistency term reads ``part`` of each completion."""
     lam = check_term_weights(weights or {"accuracy": 1.0})
     terms = {
-        "accuracy": lambda: accuracy_reward(completions, answer, lang, **{
-            k: columns[k] for k in ("scorer", "meta", "choices") if k in columns}),
+        "accuracy": lambda: accuracy_reward(completions, answer, lang, **scorer_columns(columns)),
         "consistency": lambda: part_consistency_reward(completions, lang, part),
         "format": lambda: format_reward(completions),
     }
@@ -150,11 +173,12 @@ def check_term_weights(weights: dict[str, float]) -> dict[str, float]:
 
 def combined_reward(
     completions: list[str], answer: list[str], lang: list[str],
-    weights: Sequence[float] = STUDY_A_WEIGHTS, **_,
+    weights: Sequence[float] = STUDY_A_WEIGHTS, **columns,
 ) -> list[float]:
-    """``w_acc * accuracy + w_cons * consistency``; study A uses ``0.5 * acc + 0.5 * cons``."""
+    """``w_acc * accuracy + w_cons * consistency``; study A uses ``0.5 * acc + 0.5 * cons``.
+    Accuracy scores each item by its scorer kind (``SCORER_COLUMNS`` in ``columns``)."""
     w_acc, w_cons = check_weights(weights)
-    acc = accuracy_reward(completions, answer, lang)
+    acc = accuracy_reward(completions, answer, lang, **scorer_columns(columns))
     cons = consistency_reward(completions, lang)
     return [w_acc * a + w_cons * c for a, c in zip(acc, cons, strict=True)]
 
@@ -183,7 +207,7 @@ def get_reward(name: str, weights: Sequence[float] | None = None) -> Reward:
     w = check_weights(weights)
 
     def combined(completions, answer, lang, **kw):
-        return combined_reward(completions, answer, lang, weights=w)
+        return combined_reward(completions, answer, lang, weights=w, **scorer_columns(kw))
 
     combined.__name__ = "combined_reward"
     return combined
@@ -205,25 +229,6 @@ def check_weights(weights: Sequence[float]) -> tuple[float, float]:
     return w  # type: ignore[return-value]
 
 
-def language_share(text: str, lang: str) -> float:
-    """Share of ``lang`` in ``text``'s language composition (0.0 if nothing is detectable)."""
-    return dict(_composition(text)).get(lang, 0.0)
-
-
-def in_language(text: str, lang: str) -> bool:
-    """True if ``lang`` is the dominant language of ``text`` (study A's consistency verdict)."""
-    comp = _composition(text)
-    return bool(comp) and max(comp, key=lambda kv: kv[1])[0] == lang
-
-
-@lru_cache(maxsize=16384)
-def _composition(text: str) -> tuple[tuple[str, float], ...]:
-    # Cached so the consistency reward and the logged consistency metric detect once per text.
-    from xling.scoring.language import language_composition
-
-    return tuple(language_composition(text).items())
-
-
 def to_text(completion: Any) -> str:
     """A TRL completion as text: a string, or conversational messages (their contents joined)."""
     if isinstance(completion, str):
@@ -240,7 +245,8 @@ def to_trl(reward: Reward, log_language: bool = True) -> Reward:
     log_metric=...)``; completions may be strings or lists of messages. The adapter passes the
     completions as text with the columns (``answer``, ``lang``) and, when TRL offers
     ``log_metric``, logs ``lang/consistent``: the fraction of completions whose dominant language
-    is the question's (cached detection, so a consistency reward does not detect twice).
+    is the question's (``scoring.language.is_consistent``, evaluation's verdict; detection is
+    cached there, so a consistency reward does not detect twice).
     ``log_language=False`` turns the metric off (when another reward function already logs it).
     """
 
@@ -249,7 +255,9 @@ def to_trl(reward: Reward, log_language: bool = True) -> Reward:
         scores = reward(texts, **{k: v for k, v in kwargs.items() if k != "log_metric"})
         log_metric = kwargs.get("log_metric")
         if log_language and log_metric is not None and "lang" in kwargs:
-            hits = [in_language(t, lg) for t, lg in zip(texts, kwargs["lang"], strict=True)]
+            from xling.scoring.language import is_consistent
+
+            hits = [is_consistent(t, lg) for t, lg in zip(texts, kwargs["lang"], strict=True)]
             log_metric("lang/consistent", sum(hits) / max(len(hits), 1))
         return scores
 
@@ -261,14 +269,19 @@ def to_verl(reward: Reward) -> Callable[..., float]:
     """Adapt a reward to verl's ``custom_reward_function`` signature.
 
     verl calls ``compute_score(data_source, solution_str, ground_truth, extra_info)`` once per
-    response; ``extra_info["lang"]`` is the question's language (written by ``verl_export``).
+    response; ``extra_info`` is the row's (written by ``verl_export.verl_row``): ``lang``, the
+    question's language, and the item's scorer kind (``scorer``, with ``choices`` and ``meta``
+    as JSON strings), so a choice or IFEval row is scored by its own scorer, not as math. A row
+    without ``scorer`` is math.
     """
 
     def compute_score(data_source, solution_str, ground_truth, extra_info=None, **_) -> float:
-        lang = (extra_info or {}).get("lang")
+        info = extra_info or {}
+        lang = info.get("lang")
         if lang is None:
             raise XlingError("verl row has no extra_info['lang']; export it with xling export verl")
-        return float(reward([solution_str], answer=[str(ground_truth)], lang=[lang])[0])
+        columns = {k: [info[k]] for k in SCORER_COLUMNS if info.get(k) is not None}
+        return float(reward([solution_str], answer=[str(ground_truth)], lang=[lang], **columns)[0])
 
     return compute_score
 

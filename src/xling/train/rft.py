@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.languages import PROMPT_STYLES, build_prompt
+from xling.languages import PROMPT_STYLES
 from xling.schema import Example, Generation, XlingError
-from xling.train.sft import SFTConfig, run_sft
+from xling.train.sft import SFTConfig, example_prompt, run_sft
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ def validate_trl(cfg: RFTConfig) -> None:
 def keep_correct(
     examples: list[Example], generations: list[list[Generation]], max_per_problem: int | None = None,
 ) -> tuple[list[Example], dict[str, Any]]:
-    """Filter sampled responses: correct (``check_answer``), deduplicated per problem.
+    """Filter sampled responses: correct under the problem's scorer kind (``rewards.is_correct``:
+    math unless ``e.meta["scorer"]`` says choice, ifeval, ...), deduplicated per problem.
 
     Args:
         examples: the problems, in prompt order.
@@ -95,7 +96,7 @@ def keep_correct(
         (kept examples, each a copy of its problem with ``solution`` = the response;
         statistics: problems, samples, correct, kept, solved, and the same per language).
     """
-    from xling.scoring import check_answer
+    from xling.train.rewards import is_correct
 
     if len(examples) != len(generations):
         raise XlingError(f"{len(examples)} problems but {len(generations)} generation lists")
@@ -108,7 +109,8 @@ def keep_correct(
         for j, g in enumerate(gens):
             c["samples"] += 1
             text = g.text.strip()
-            if g.finish_reason == "error" or not check_answer(text, e.answer, e.lang):
+            if g.finish_reason == "error" or not is_correct(
+                    text, e.answer, e.lang, e.meta.get("scorer", "math"), e.choices, e.meta):
                 continue
             c["correct"] += 1
             key = " ".join(text.split())
@@ -141,14 +143,18 @@ def run_rft(model: str | Path, examples: list[Example], cfg: RFTConfig, out: str
     if samples.exists() and stats_path.exists():  # an interrupted run: keep its samples
         log.info("reusing the samples in %s", samples)
         kept = [Example(id=r["id"], parallel_id=r["parallel_id"], lang=r["lang"], question=r["question"],
-                        answer=r["answer"], solution=r["solution"], source="rft")
+                        answer=r["answer"], solution=r["solution"], source="rft",
+                        choices=tuple(r["choices"]) if r.get("choices") else None,
+                        meta=r.get("meta") or {})
                 for r in read_jsonl(samples)]
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
     else:
         kept, stats = sample_and_filter(model, examples, cfg)
         write_jsonl(samples, [
             {"id": e.id, "parallel_id": e.parallel_id, "lang": e.lang, "question": e.question,
-             "answer": e.answer, "solution": e.solution} for e in kept
+             "answer": e.answer, "solution": e.solution,
+             **({"choices": list(e.choices)} if e.choices else {}),
+             **({"meta": e.meta} if e.meta else {})} for e in kept
         ])
         write_json(stats_path, stats)
     log.info("RFT kept %d of %d samples (%d/%d problems solved)",
@@ -170,5 +176,5 @@ def sample_and_filter(
     generator = get_generator(cfg.backend, str(cfg.sampler or model), **cfg.backend_kwargs)
     params = SamplingParams(n=cfg.k, temperature=cfg.temperature, top_p=cfg.top_p,
                             max_new_tokens=cfg.max_new_tokens, seed=cfg.seed)
-    prompts = [build_prompt(e.question, e.lang, cfg.prompt_style) for e in examples]
+    prompts = [example_prompt(e, cfg.prompt_style) for e in examples]
     return keep_correct(examples, generator.generate(prompts, params), cfg.max_per_problem)

@@ -119,9 +119,22 @@ def run_sft(model: str | Path, examples: list[Example], cfg: SFTConfig, out: str
     return train_and_save(trainer, out)
 
 
+def example_prompt(e: Example, style: str = "standard") -> str:
+    """The training prompt of ``e`` for every paradigm and engine (SFT, RFT, GRPO, verl), by its
+    scorer kind (``e.meta["scorer"]``, default math): an IFEval item is its instruction prompt
+    as is; a multiple-choice item lists its options; otherwise ``build_prompt`` in ``style``.
+
+    >>> example_prompt(Example("q", "q", "en", "Which?", "B", choices=("x", "y"))).splitlines()[2]
+    'A. x'
+    """
+    if e.meta.get("scorer") == "ifeval":
+        return e.question
+    return build_prompt(e.question, e.lang, style, choices=e.choices)
+
+
 def sft_row(e: Example, style: str, chat: bool) -> dict[str, Any]:
     """One prompt-completion training row (plain text, or messages when ``chat``)."""
-    prompt = build_prompt(e.question, e.lang, style)
+    prompt = example_prompt(e, style)
     if chat:
         return {"prompt": [{"role": "user", "content": prompt}],
                 "completion": [{"role": "assistant", "content": e.solution}]}

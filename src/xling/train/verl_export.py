@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from xling.languages import build_prompt
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -113,14 +112,27 @@ class VerlExport:
 
 
 def verl_row(e: Example, index: int, split: str, prompt_style: str = "standard") -> dict:
-    """One verl row for example ``e`` (the layout of verl's ``examples/data_preprocess``)."""
+    """One verl row for example ``e`` (the layout of verl's ``examples/data_preprocess``).
+
+    The item's scorer kind travels in ``extra_info`` (``scorer``; ``choices`` and ``meta`` as
+    JSON strings, one parquet type for every row), which verl hands to the reward per row, so
+    ``rewards.to_verl`` scores a choice or IFEval row with its own scorer. The prompt is the one
+    every paradigm trains on (``sft.example_prompt``); ``ability`` is the scorer kind.
+    """
+    import json
+
+    from xling.train.sft import example_prompt
+
+    kind = e.meta.get("scorer", "math")
     return {
         "data_source": f"xling/{e.source or 'pool'}",
-        "prompt": [{"role": "user", "content": build_prompt(e.question, e.lang, prompt_style)}],
-        "ability": "math",
+        "prompt": [{"role": "user", "content": example_prompt(e, prompt_style)}],
+        "ability": kind,
         "reward_model": {"style": "rule", "ground_truth": e.answer},
         "extra_info": {"lang": e.lang, "parallel_id": e.parallel_id, "index": index,
-                       "split": split, "id": e.id},
+                       "split": split, "id": e.id, "scorer": kind,
+                       "choices": json.dumps(list(e.choices), ensure_ascii=False) if e.choices else "",
+                       "meta": json.dumps(e.meta, ensure_ascii=False, default=str) if e.meta else ""},
     }
 
 
@@ -183,6 +195,9 @@ def export_verl(
             save_steps, and the GRPO settings (each unset one falls back to the preset's, else
             verl's default).
         val_fraction: share of problems (parallel_ids) held out for validation, in [0, 1).
+            0 = no validation: verl's validation is turned off (it still needs a val file, so
+            val.parquet holds one placeholder row it never scores). A positive share that
+            rounds to no problem is an error, not a silent copy of a training row.
         seed: seeds the train/val split.
         model: base model (hub id or a path that exists on the GPU nodes).
         gpus: GPUs per node (``trainer.n_gpus_per_node``); nodes: ``trainer.nnodes``.
@@ -222,7 +237,12 @@ def export_verl(
 
     out = Path(out_dir)
     ids = sorted({e.parallel_id for e in examples})
-    val_ids = set(random.Random(seed).sample(ids, round(len(ids) * val_fraction)))
+    n_held = round(len(ids) * val_fraction)
+    if val_fraction > 0 and n_held == 0:
+        raise XlingError(
+            f"val_fraction {val_fraction:g} of {len(ids)} problem(s) holds out none: raise it to at "
+            f"least {1 / len(ids):.3g} (one problem), or pass 0 to train on all and validate nowhere")
+    val_ids = set(random.Random(seed).sample(ids, n_held))
     splits: dict[str, list[dict]] = {"train": [], "val": []}
     for e in examples:
         split = "val" if e.parallel_id in val_ids else "train"
@@ -233,13 +253,23 @@ def export_verl(
     batch = verl_batch_sizes(len(splits["train"]), settings["n"], gpus, nodes,
                              settings["rollout_batch"], max_micro)
     train = write_parquet(out / "train.parquet", splits["train"])
-    val = write_parquet(out / "val.parquet", splits["val"] or splits["train"][:1])
+    validate = bool(splits["val"])
+    if not validate:
+        # val_fraction 0: no validation. verl still builds a loader from data.val_files and
+        # asserts it is non-empty (ray_trainer._create_dataloader, verl 0.9.1), so val.parquet
+        # holds one placeholder row (split "placeholder") and the config turns validation off
+        # (test_freq -1, val_before_train false): verl never scores it.
+        log.info("verl export: no validation split (val_fraction 0); validation is off and "
+                 "val.parquet holds one placeholder row verl never scores")
+    val = write_parquet(out / "val.parquet", splits["val"] or [
+        {**splits["train"][0], "extra_info": {**splits["train"][0]["extra_info"],
+                                              "split": "placeholder"}}])
     reward = atomic_write_text(out / REWARD_FILE, REWARD_SHIM)
     files = {k: str(base / f) if base else f for k, f in
              (("train", train.name), ("val", val.name), ("reward", REWARD_FILE))}
     config = verl_config(cfg, settings, batch, files, model=model, gpus=gpus, nodes=nodes,
                          rollout_tp=rollout_tp, checkpoint_dir=ckpt,
-                         name=name or out.resolve().name)
+                         name=name or out.resolve().name, validate=validate)
     launch = launch_command(cluster_dir or out, nodes)
     config_path = atomic_write_text(out / f"{CONFIG_NAME}.yaml", _config_text(config, launch))
     log.info("verl export: %d train, %d val rows -> %s", len(splits["train"]), len(splits["val"]), out)
@@ -265,9 +295,10 @@ def paper_settings(cfg: Any) -> dict[str, Any]:
 
     Keys: lr, temperature, kl (None = no KL loss), epochs, n, response_length, rollout_batch;
     a value is None where neither the preset nor the cfg sets it (verl's default then applies),
-    except n (the group size; 8, as in grpo.trl_fields) and rollout_batch (PAPER_ROLLOUT_BATCH).
+    except n (the group size; grpo.DEFAULT_GROUP, as in grpo.trl_fields) and rollout_batch
+    (PAPER_ROLLOUT_BATCH).
     """
-    from xling.train.grpo import PAPER_PRESET, PAPER_ROLLOUT_BATCH
+    from xling.train.grpo import DEFAULT_GROUP, PAPER_PRESET, PAPER_ROLLOUT_BATCH
 
     preset = PAPER_PRESET if cfg.preset == "paper" else {}
 
@@ -278,16 +309,17 @@ def paper_settings(cfg: Any) -> dict[str, Any]:
     return {"lr": pick("learning_rate", "learning_rate"),
             "temperature": pick("temperature", "temperature"),
             "kl": pick("beta", "beta"), "epochs": pick("epochs", "num_train_epochs"),
-            "n": pick("num_generations", "num_generations") or 8,
+            "n": pick("num_generations", "num_generations") or DEFAULT_GROUP,
             "response_length": pick("max_completion_length", "max_completion_length"),
             "rollout_batch": cfg.rollout_batch or PAPER_ROLLOUT_BATCH}
 
 
 def verl_config(
     cfg: Any, settings: dict[str, Any], batch: VerlBatch, files: dict[str, str], *, model: str,
-    gpus: int, nodes: int, rollout_tp: int, checkpoint_dir: str, name: str,
+    gpus: int, nodes: int, rollout_tp: int, checkpoint_dir: str, name: str, validate: bool = True,
 ) -> dict[str, Any]:
-    """The verl config (overrides of verl's ``ppo_trainer`` defaults) as a plain dict."""
+    """The verl config (overrides of verl's ``ppo_trainer`` defaults) as a plain dict;
+    ``validate=False`` (no validation split) turns verl's validation off."""
     kl = settings["kl"]
     actor: dict[str, Any] = {
         "ppo_mini_batch_size": batch.mini_batch,
@@ -311,8 +343,11 @@ def verl_config(
     trainer: dict[str, Any] = {
         "project_name": "xling", "experiment_name": name, "logger": ["console"],
         "n_gpus_per_node": gpus, "nnodes": nodes, "default_local_dir": checkpoint_dir,
-        "save_freq": cfg.save_steps, "test_freq": cfg.save_steps, "max_actor_ckpt_to_keep": 2,
+        "save_freq": cfg.save_steps, "test_freq": cfg.save_steps if validate else -1,
+        "max_actor_ckpt_to_keep": 2,
     }
+    if not validate:
+        trainer["val_before_train"] = False
     if settings["epochs"] is not None:
         trainer["total_epochs"] = math.ceil(settings["epochs"])
     return {
