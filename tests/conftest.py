@@ -16,6 +16,11 @@ from xling.schema import XlingError
 # shared CPU OpenMP threads spinning against other processes made generation ~20x slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+NO_BLOWUP_S = 30.0
+"""Ceiling for "bounded on huge input" tests. Not a speed target (those live in benchmarks/):
+the failure it catches, regex backtracking or quadratic scans over a megabyte, takes minutes
+to hours, while the bounded code takes milliseconds, so a busy 2-core machine cannot trip it."""
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from conftest import NO_BLOWUP_S
 from xling.languages import LANGUAGES
 from xling.scoring import score
 from xling.scoring.choice import AMBIGUOUS, extract_choice, score_choice
@@ -214,4 +215,4 @@ def test_long_input_is_bounded():
     start = time.perf_counter()
     extract_choice("The answer is " * 100_000, "en")
     extract_choice("B or " * 100_000 + "\\boxed{C}", "en")
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < NO_BLOWUP_S

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import NO_BLOWUP_S
 from xling.languages import STUDY_LANGS
 from xling.schema import Verdict, XlingError
 from xling.scoring import check_answer, extract_answer, score
@@ -98,16 +99,14 @@ def test_adversarial_is_bounded(completion):
     verdict = score(completion, "18", "en")
     elapsed = time.perf_counter() - start
     assert isinstance(verdict, Verdict)
-    assert elapsed < 1.0, elapsed
+    assert elapsed < NO_BLOWUP_S, elapsed
 
 
 def test_timeout_is_counted_and_pool_recovers():
     math_scoring.configure(deadline_s=0.3)
     try:
         before = math_scoring.stats()
-        start = time.perf_counter()
         verdict = score("\\boxed{(9999)!!}", "18", "en")  # Math-Verify needs > 3 s
-        assert time.perf_counter() - start < 1.0
         assert verdict.reason == "timeout" and verdict.correct is False
         after = math_scoring.stats()
         assert after["timeouts"] == before["timeouts"] + 1

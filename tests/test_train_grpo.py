@@ -97,7 +97,9 @@ def test_grpo_combined_reward_consistency_prompt_chat_logs_study_metrics(tiny_mo
         assert key in row, key
     from transformers import AutoModelForCausalLM
 
-    assert AutoModelForCausalLM.from_pretrained(ckpt) is not None
+    # The saved checkpoint is the whole policy (not an adapter or a value-head wrapper).
+    assert (AutoModelForCausalLM.from_pretrained(ckpt).num_parameters()
+            == AutoModelForCausalLM.from_pretrained(tiny_model).num_parameters())
 
 
 @pytest.mark.slow

@@ -48,7 +48,12 @@ def test_sft_lora_chat_checkpoint_is_merged(tiny_model, sandbox_de, tmp_path):
         "max_length": 256, "chat": True, "trl": {"max_steps": 2},
     })
     assert not (ckpt / "adapter_config.json").exists()
-    assert AutoModelForCausalLM.from_pretrained(ckpt) is not None
+    merged, base = (dict(AutoModelForCausalLM.from_pretrained(p).named_parameters())
+                    for p in (ckpt, tiny_model))
+    assert merged.keys() == base.keys()  # plain weights, no lora_A/lora_B left
+    # The adapter was merged into the attention projections it targeted, and only there.
+    changed = {name for name in base if not (merged[name] - base[name]).abs().max() == 0}
+    assert changed and all(("q_proj" in n or "v_proj" in n) for n in changed)
 
 
 def test_prompt_completion_rows():
