@@ -1,9 +1,9 @@
 """Load a causal-LM checkpoint (model + tokenizer): the one loader of xling.
 
-Stage: below generate, probes and train (imports only ``schema``). A local-looking name that does
+Stage: below generate, probes and train (imports only ``paths`` and ``schema``). A local-looking name that does
 not exist fails at once with a one-line ``XlingError`` instead of retrying the hub; a checkpoint
-that does not load is one line too. Probes use it; ``generate/hf.py`` and ``train/pretrain.py``
-are to switch to it (they still call ``from_pretrained`` themselves).
+that does not load is one line too. Used by the probes, the hf backend and pretraining (TRL's
+trainers load the policy themselves, from the path this resolves).
 Try:  python -c "from xling.checkpoint import load_causal_lm; print(load_causal_lm('runs/tiny')[0])"
 """
 
@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from xling.paths import looks_local
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,9 @@ log = logging.getLogger(__name__)
 def resolve_model_path(model: str | Path) -> str:
     """``model`` as ``from_pretrained`` should get it: an existing local path, or a hub id.
 
-    A name that looks local (a Path, starts with ``/ . ~``, has more than one ``/``, or
-    ``runs/typo`` beside an existing ``runs/``) but does not exist is a mistyped path, not an
-    ``org/name`` hub id.
+    A name that looks local (``paths.looks_local``: a Path, starts with ``/ . ~``, has more than
+    one ``/``, or ``runs/typo`` beside an existing ``runs/``) but does not exist is a mistyped
+    path, not an ``org/name`` hub id.
 
     >>> resolve_model_path("Qwen/Qwen2.5-3B")
     'Qwen/Qwen2.5-3B'
@@ -35,8 +36,7 @@ def resolve_model_path(model: str | Path) -> str:
     local = Path(name).expanduser()
     if local.exists():
         return str(local)
-    if (isinstance(model, Path) or name.startswith(("/", ".", "~")) or name.count("/") > 1
-            or (local.parent != Path(".") and local.parent.is_dir())):
+    if looks_local(model):
         raise XlingError(f"model path not found: {name}")
     return name
 

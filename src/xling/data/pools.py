@@ -84,8 +84,8 @@ def load_mgsm8k(langs: list[str]) -> list[Example]:
     English) are dropped. Only English rows carry a solution (there are no translated ones).
     parallel_id = the GSM8K train index, so the languages are parallel.
     """
-    from xling.data.sources import resolve_source
     from xling.data.io import check_text, read_text
+    from xling.data.sources import resolve_source
 
     _check_available(langs, ("en", *MGSM8K_LANGS), "mgsm8k")
     english = _gsm8k_train()

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xling.paths import looks_local
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
@@ -161,20 +162,6 @@ def find_shared_data() -> Path:
         "local benchmark files not found; set XLING_SHARED_DATA to the folder holding mgsm/ "
         "(or pass a hub dataset id as the source)"
     )
-
-
-def looks_local(source: str) -> bool:
-    """Whether ``source`` names a local path rather than a hub id (``org/name``).
-
-    Absolute, ``./``/``../``/``~`` paths, anything with a file suffix, anything that exists, and
-    ``dir/name`` where ``dir`` is an existing folder are local; a hub id is ``name`` or
-    ``org/name`` without a suffix.
-    """
-    s = str(source)
-    parent = Path(s).expanduser().parent
-    return (Path(s).expanduser().exists() or s.startswith(("/", "./", "../", "~", "."))
-            or s.count("/") > 1 or Path(s).suffix != "" or "\\" in s
-            or (parent != Path(".") and parent.is_dir()))  # 'data/typo' beside a data/ folder
 
 
 def resolve_source(source: str | None, staged: str, hub_id: str | None) -> tuple[Path | None, str | None]:

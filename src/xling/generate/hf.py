@@ -53,6 +53,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
+from xling.checkpoint import load_causal_lm
 from xling.generate import SamplingParams, TokenizedBackend, truncate_at_stop
 from xling.progress import progress
 from xling.schema import Generation, XlingError
@@ -284,36 +285,9 @@ def auto_rows(config: Any, dtype_bytes: int, free_bytes: int, prompt_tokens: int
 
 
 def _load(model: str | Path, device: str, dtype: str) -> tuple[Any, Any]:
-    """Load (tokenizer, model) with left padding, or raise a one-line XlingError."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    name = str(model)
-    local = Path(name).expanduser()
-    if local.exists():
-        name = str(local)
-    elif (isinstance(model, Path) or name.startswith(("/", ".", "~")) or name.count("/") > 1
-          or (local.parent != Path(".") and local.parent.is_dir())):
-        # 'runs/typo' beside an existing runs/ is a mistyped path, not an 'org/name' hub id:
-        # fail now instead of retrying the hub for a minute.
-        raise XlingError(f"model path not found: {name}")
-    if dtype == "auto":
-        torch_dtype: Any = "auto" if not device.startswith("cpu") else torch.float32
-    elif isinstance(getattr(torch, dtype, None), torch.dtype):
-        torch_dtype = getattr(torch, dtype)
-    else:
-        raise XlingError(f"unknown dtype {dtype!r}; use auto, float32, bfloat16 or float16")
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(name)
-        lm = AutoModelForCausalLM.from_pretrained(name, dtype=torch_dtype)
-    except (OSError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise XlingError(f"cannot load model {name!r}: {reason}") from exc
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    lm.to(device).eval()
-    log.info("loaded %s on %s (%s)", name, device, lm.dtype)
+    """Load (tokenizer, model) with left padding (batched generation), or raise a one-line
+    XlingError (``checkpoint.load_causal_lm``)."""
+    lm, tokenizer = load_causal_lm(model, device=device, dtype=dtype, padding_side="left")
     return tokenizer, lm
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from xling.languages import get_language
+from xling.paths import looks_local
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ def train(
     for lang in sorted({e.lang for e in examples}):
         get_language(lang)
     model_str = str(model)
-    if model_str.startswith((".", "/", "~")) and not Path(model_str).expanduser().exists():
+    if not Path(model_str).expanduser().exists() and looks_local(model):
         raise XlingError(f"model path not found: {model_str}")
     log.info("training %s on %d examples -> %s", paradigm, len(examples), out)
     return _load(PARADIGMS[paradigm].run)(model_str, examples, cfg, Path(out))

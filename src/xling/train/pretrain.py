@@ -15,6 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from xling.checkpoint import load_causal_lm
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,6 @@ def run_pretrain(
     """
     import datasets
     from transformers import (
-        AutoModelForCausalLM,
-        AutoTokenizer,
         DataCollatorForLanguageModeling,
         PrinterCallback,
         Trainer,
@@ -77,8 +76,7 @@ def run_pretrain(
         raise XlingError("pretraining corpus is empty")
     out = Path(out)
     set_seed(cfg.seed)
-    tokenizer = AutoTokenizer.from_pretrained(model)
-    lm = AutoModelForCausalLM.from_pretrained(model)
+    lm, tokenizer = load_causal_lm(model, device="cpu", dtype="float32", eval_mode=False)
     if tokenizer.pad_token_id is None or tokenizer.pad_token_id == tokenizer.eos_token_id:
         # The collator masks pad positions in the labels; a pad equal to EOS would hide EOS.
         raise XlingError("pretraining needs a pad token distinct from EOS")
