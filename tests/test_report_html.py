@@ -22,7 +22,7 @@ LANGS = ["en", "de", "sw"]
 P = {"Base": [0.5, 0.3, 0.1], "SFT(de)": [0.55, 0.45, 0.12], "GRPO(de)": [0.8, 0.7, 0.5]}
 
 
-def fake_study(tmp_path, n=120):
+def fake_study(tmp_path, n=120, p=P):
     """A finished study whose cells hold synthetic per-sample rows (no model needed)."""
     spec = parse_spec({
         "name": "fake", "base_model": str(tmp_path), "out": str(tmp_path / "runs"),
@@ -34,7 +34,7 @@ def fake_study(tmp_path, n=120):
         rows = []
         for j, lang in enumerate(LANGS):
             for i in range(n):
-                ok = bool(rng.random() < P[cell.label][j])
+                ok = bool(rng.random() < p[cell.label][j])
                 rows.append({"id": f"{lang}-{i}", "parallel_id": f"p{i}", "lang": lang, "sample": 0,
                              "gold": "1", "prompt": "q", "completion": "c", "extracted": "1" if ok else None,
                              "correct": ok, "reason": "boxed" if ok else "no-answer",
@@ -59,6 +59,15 @@ def test_report_numbers_come_from_rows(tmp_path):
     assert row.rstrip(" |").endswith(f"{100 * gen:.1f}")
     assert "RL beat SFT in cross-lingual Gen at 95%" in md
     assert "## Provenance" in md and "git_commit" in md
+
+
+def test_report_with_the_base_at_100_percent_says_gen_is_undefined(tmp_path):
+    # No room to gain in any language: Gen is undefined. The report says so instead of failing.
+    spec = fake_study(tmp_path, n=30, p={**P, "Base": [1.0, 1.0, 1.0]})
+    md = write_study_report(spec)[0].read_text()
+    assert "undefined (base at 100%)" in md
+    assert "Gen undefined: the base is at 100% in every language" in md  # the tables' note
+    assert "| GRPO(de) |" in md
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (apt-get install chromium)")

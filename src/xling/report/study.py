@@ -137,6 +137,14 @@ def _translation_sections(study: StudySpec) -> list[Section]:
     return sections
 
 
+def _gen_cell(m, base_m, seed: int) -> str:
+    """Gen with its interval as a table cell, or why it is undefined (base at 100%)."""
+    try:
+        return _ci(*bootstrap_gen(m, base_m, seed=seed))
+    except XlingError:
+        return "undefined (base at 100%)"
+
+
 def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Section]:
     mats = _matrices(have, bench, langs)
     base_m = mats[base_cell.label]
@@ -145,9 +153,11 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         if c is base_cell:
             continue
         m = mats[c.label]
-        gen_ci = bootstrap_gen(m, base_m, seed=c.spec.seed)
-        gen, glo, ghi = gen_ci
-        if gen_ci.dropped:
+        try:
+            gen_ci = bootstrap_gen(m, base_m, seed=c.spec.seed)
+        except XlingError:  # the base solved every item in every language: Gen has no room
+            gen_ci = None
+        if gen_ci is not None and gen_ci.dropped:
             dropped.append(f"{c.label} {gen_ci.dropped} of {gen_ci.n_boot}")
         avg, alo, ahi = paired_bootstrap(m.mean(1), base_m.mean(1), seed=c.spec.seed)
         src = c.spec.train_langs[0] if len(c.spec.train_langs) == 1 else None
@@ -160,13 +170,15 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         # Transfer proper: the languages the cell was not trained on.
         unseen = [j for j, lang in enumerate(langs) if lang not in c.spec.train_langs]
         if unseen and len(unseen) < len(langs):
-            ugen = _ci(*bootstrap_gen(m[:, unseen], base_m[:, unseen], seed=c.spec.seed))
+            ugen = _gen_cell(m[:, unseen], base_m[:, unseen], seed=c.spec.seed)
             ugain = _ci(*paired_bootstrap(m[:, unseen].mean(1), base_m[:, unseen].mean(1),
                                           seed=c.spec.seed))
         else:
             ugen = ugain = "n/a"
-        rows.append([c.label, _ci(avg, alo, ahi), _holds(alo, ahi), _ci(gen, glo, ghi),
-                     _holds(glo, ghi), ugen, ugain, mti_value, _pct(off)])
+        gen_cells = ([_ci(*gen_ci), _holds(*gen_ci[1:])] if gen_ci is not None
+                     else ["undefined (base at 100%)", "n/a"])
+        rows.append([c.label, _ci(avg, alo, ahi), _holds(alo, ahi), *gen_cells,
+                     ugen, ugain, mti_value, _pct(off)])
     md = _table(["model", "Avg gain over base [95% CI]", "holds", "Gen [95% CI]", "holds",
                  "Gen, unseen langs [95% CI]", "mean gain, unseen langs [95% CI]",
                  "MTI (provisional)", "off-target %"], rows)
@@ -189,7 +201,11 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
     if pairs:
         lines = []
         for a, b in pairs:
-            d, lo, hi = bootstrap_gen(mats[a.label], base_m, mats[b.label], seed=a.spec.seed)
+            try:
+                d, lo, hi = bootstrap_gen(mats[a.label], base_m, mats[b.label], seed=a.spec.seed)
+            except XlingError as exc:  # the base at 100% everywhere: no Gen to compare
+                lines.append(f"- **{a.label} vs {b.label}**: {exc}.")
+                continue
             other = b.spec.paradigm.upper()
             verdict = (f"RL beat {other} in cross-lingual Gen" if lo > 0 else
                        f"{other} beat RL in cross-lingual Gen" if hi < 0 else

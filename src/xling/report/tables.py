@@ -141,7 +141,11 @@ def reference_table(
             lacking = [lang for lang in langs if lang in run.acc and lang not in base.acc]
             if lacking:
                 notes.append(f"the base has no {', '.join(lacking)}: Gen of {run.name} without them")
-            gen = gen_details({lang: run.acc[lang] for lang in have}, base.acc) if have else None
+            try:
+                gen = gen_details({lang: run.acc[lang] for lang in have}, base.acc) if have else None
+            except XlingError as exc:  # the base at 100% everywhere: no room to gain, no Gen
+                gen = None
+                notes.append(f"Gen of {run.name}: {exc}")
             row.append(gen.value if gen else None)
             if gen and gen.skipped:
                 notes.append(f"Gen of {run.name} skips {', '.join(gen.skipped)} (base at 100%)")
