@@ -1,0 +1,111 @@
+"""Every generation backend in ``generate.BACKENDS`` honours the one ``Generator`` contract.
+
+Parametrised over the table, so a backend added without a factory here fails (``test_every_backend
+_is_covered``). Backends: ``hf`` on the tiny local model; ``vllm`` through the fake ``vllm``
+module of tests/test_generate_vllm.py (vLLM needs a GPU build); ``openai`` against the local
+OpenAI-compatible test server over the hf backend. The contract: ``params.n`` samples per prompt,
+outer list in prompt order, ``Generation`` fields filled, at most ``max_new_tokens`` completion
+tokens, the same seed giving the same samples, greedy giving n identical samples, ``[]`` for no
+prompts, ``generate_chat`` (where a backend has it) with the same shapes, and invalid sampling
+settings refused with an ``XlingError``. Run: pytest tests/test_backend_conformance.py -v
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from xling.generate import BACKENDS, SamplingParams
+from xling.schema import Generation, XlingError
+
+PROMPTS = ["Janet's ducks lay 16 eggs.", "2+2=", "Утки Джанет", "珍妮特的鸭子每天下 16 颗蛋。"]
+SAMPLED = SamplingParams(n=3, temperature=1.0, max_new_tokens=6, seed=11)
+GREEDY = SamplingParams(n=2, max_new_tokens=6)
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_model):
+    from xling.generate.hf import HFGenerator
+
+    return HFGenerator(tiny_model, batch_size=4, progress=False)
+
+
+@pytest.fixture(scope="module")
+def openai_url(hf):
+    from helpers.openai_server import serve
+
+    server, thread = serve(hf, model_name="tiny")
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def backend(request, tiny_model, monkeypatch):
+    """The backend named by the test's parameter, built through ``get_generator``."""
+    from xling.generate import get_generator
+
+    name = request.param
+    if name == "hf":
+        return request.getfixturevalue("hf")
+    if name == "vllm":
+        from transformers import AutoTokenizer
+
+        from test_generate_vllm import make_fake_vllm
+
+        monkeypatch.setitem(sys.modules, "vllm", make_fake_vllm(AutoTokenizer.from_pretrained(tiny_model)))
+        return get_generator("vllm", "some/model", progress=False)
+    if name == "openai":
+        return get_generator("openai", "tiny", base_url=request.getfixturevalue("openai_url"),
+                             progress=False)
+    raise AssertionError(f"no conformance factory for backend {name!r}: add one to this fixture")
+
+
+def test_every_backend_is_covered():
+    assert set(BACKENDS) == {"hf", "vllm", "openai"}, "add the new backend to the fixture above"
+
+
+def _check_shapes(out, n_prompts: int, params: SamplingParams) -> None:
+    assert isinstance(out, list) and len(out) == n_prompts
+    for samples in out:
+        assert len(samples) == params.n
+        for g in samples:
+            assert isinstance(g, Generation) and isinstance(g.text, str)
+            assert g.prompt_tokens > 0 and 0 <= g.completion_tokens <= params.max_new_tokens
+            assert g.finish_reason in ("stop", "length")
+
+
+def _texts(out) -> list[list[str]]:
+    return [[g.text for g in samples] for samples in out]
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS), indirect=True)
+def test_generate_shapes_order_n_and_seed(backend):
+    out = backend.generate(PROMPTS, SAMPLED)
+    _check_shapes(out, len(PROMPTS), SAMPLED)
+    assert _texts(backend.generate(PROMPTS, SAMPLED)) == _texts(out)  # same seed, same samples
+    greedy = backend.generate(PROMPTS, GREEDY)
+    _check_shapes(greedy, len(PROMPTS), GREEDY)
+    assert all(len(set(samples)) == 1 for samples in _texts(greedy))  # greedy: n identical
+    reverse = backend.generate(PROMPTS[::-1], GREEDY)
+    assert _texts(reverse)[::-1] == _texts(greedy)  # each list belongs to its own prompt
+    assert backend.generate([], SAMPLED) == []
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS), indirect=True)
+def test_generate_chat_shapes(backend):
+    if not hasattr(backend, "generate_chat"):
+        pytest.skip(f"{type(backend).__name__} has no generate_chat")
+    conversations = [[{"role": "user", "content": p}] for p in PROMPTS[:2]]
+    out = backend.generate_chat(conversations, GREEDY)
+    _check_shapes(out, 2, GREEDY)
+    assert backend.generate_chat([], GREEDY) == []
+
+
+@pytest.mark.parametrize("bad", [{"n": 0}, {"temperature": -1.0}, {"top_p": 0.0},
+                                 {"max_new_tokens": 0}, {"stop": ("",)}])
+def test_invalid_sampling_settings_are_refused(bad):
+    with pytest.raises(XlingError):
+        SamplingParams(**bad)
