@@ -44,7 +44,7 @@ def test_eval_writes_rows_and_metrics_and_resumes(tiny_model, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--langs", "de,xx"], "unknown language 'xx'; supported: en, zh"),
     (["--benchmark", "mgsmm"], "unknown benchmark 'mgsmm'; known:"),
-    (["--limit", "0"], "--limit must be >= 1"),
+    (["--limit", "0"], "limit must be >= 1"),
 ])
 def test_user_errors_are_one_line_without_traceback(tiny_model, tmp_path, args, message):
     r = xling("eval", "--model", tiny_model, "--out", tmp_path / "x", *args)

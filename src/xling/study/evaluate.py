@@ -32,6 +32,39 @@ from xling.study.store import RunDir
 log = logging.getLogger(__name__)
 
 
+def check_settings(*, limit: int | None, runs: int, pass_k: tuple[int, ...] | list[int], n: int,
+                   temperature: float, think: str, prompt_style: str) -> None:
+    """The checks every evaluation's settings pass, from the CLI (``EvalConfig``) or a study file
+    (``spec.EvalSpec``): one place, one wording.
+
+    Raises:
+        XlingError: naming the setting, its value and what is allowed.
+    """
+    from xling.languages import PROMPT_STYLES
+    from xling.scoring.thinking import THINK_MODES
+
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise XlingError(f"limit must be >= 1 (or none = every question), got {limit!r}")
+    if not isinstance(runs, int) or runs < 1:
+        raise XlingError(f"runs must be an integer >= 1, got {runs!r}")
+    total = n * runs
+    bad = [k for k in pass_k if not isinstance(k, int) or not 1 <= k <= total]
+    if bad:
+        raise XlingError(f"pass_k {bad} needs 1 <= k <= n x runs = {total} samples per item")
+    if think not in THINK_MODES:
+        raise XlingError(f"think mode {think!r} unknown; known: {', '.join(THINK_MODES)}")
+    if prompt_style not in PROMPT_STYLES:
+        raise XlingError(f"prompt style {prompt_style!r} unknown; known: {', '.join(PROMPT_STYLES)}")
+    if prompt_style == "think-prefill" and think == "off":
+        raise XlingError("prompt style think-prefill opens a thinking block; think 'off' "
+                         "would score the thinking as the answer")
+    if temperature == 0 and total > 1:
+        # Greedy decoding gives the same completion every time: R runs or n samples would be
+        # identical copies and pass@k / run sd would be meaningless.
+        raise XlingError(f"{n} samples x {runs} runs with temperature 0 would be identical greedy "
+                         "copies; set temperature > 0, or n 1 and runs 1")
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     """What defines an evaluation; a run directory holds results of one config per benchmark."""
@@ -55,36 +88,15 @@ class EvalConfig:
     """Reasoning models' ``<think>`` blocks: auto | prefilled | off (``scoring.thinking``)."""
 
     def __post_init__(self) -> None:
-        from xling.languages import PROMPT_STYLES
-
-        if self.limit is not None and self.limit < 1:
-            raise XlingError(f"--limit must be >= 1, got {self.limit}")
+        check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.sampling.n,
+                       temperature=self.sampling.temperature, think=self.think,
+                       prompt_style=self.prompt_style)
         if self.benchmark.endswith((".yaml", ".yml")) and Path(self.benchmark).is_file():
             # A card is the same benchmark however its path is spelled (resume, fingerprints).
             object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
-        if not isinstance(self.runs, int) or self.runs < 1:
-            raise XlingError(f"--runs must be an integer >= 1, got {self.runs!r}")
         object.__setattr__(self, "pass_k", tuple(sorted(set(self.pass_k))))
-        total = self.sampling.n * self.runs
-        bad = [k for k in self.pass_k if not isinstance(k, int) or not 1 <= k <= total]
-        if bad:
-            raise XlingError(f"--pass-k {bad} needs 1 <= k <= n x runs = {total} samples per item")
-        from xling.scoring.thinking import THINK_MODES
-
-        if self.think not in THINK_MODES:
-            raise XlingError(f"unknown think mode {self.think!r}; known: {', '.join(THINK_MODES)}")
         if self.prompt_style == "think-prefill":
-            if self.think == "off":
-                raise XlingError("prompt style think-prefill opens a thinking block; think 'off' "
-                                 "would score the thinking as the answer")
             object.__setattr__(self, "think", "prefilled")
-        if self.sampling.greedy and total > 1:
-            # Greedy decoding gives the same completion every time: R runs or n samples would be
-            # identical copies and pass@k / run sd would be meaningless.
-            raise XlingError(f"{self.sampling.n} samples x {self.runs} runs with temperature 0 "
-                             "would be identical greedy copies; set --temperature > 0")
-        if self.prompt_style not in PROMPT_STYLES:
-            raise XlingError(f"unknown prompt style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
 
     def fingerprint(self) -> dict[str, Any]:
         return {**asdict(self), "sampling": asdict(self.sampling)}

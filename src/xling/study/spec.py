@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.languages import PROMPT_STYLES, STUDY_LANGS, parse_langs
+from xling.languages import STUDY_LANGS, parse_langs
 from xling.schema import XlingError
 
 DESIGNS = ("single", "mixed", "parallel")
@@ -118,32 +118,21 @@ class EvalSpec:
 
     def __post_init__(self) -> None:
         from xling.generate import SamplingParams
-        from xling.scoring.thinking import THINK_MODES
+        from xling.study.evaluate import check_settings
 
-        if self.think not in THINK_MODES:
-            raise XlingError(f"think {self.think!r} unknown; known: {', '.join(THINK_MODES)}")
-        if self.runs < 1:
-            raise XlingError(f"runs must be >= 1, got {self.runs}")
-        bad_k = [k for k in self.pass_k if not 1 <= k <= self.n * self.runs]
-        if bad_k:
-            raise XlingError(f"pass_k {bad_k} needs 1 <= k <= n x runs = {self.n * self.runs}")
+        SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p,
+                       max_new_tokens=self.max_new_tokens)  # raises on n, temperature, top_p, tokens
+        # The checks `xling eval` applies to the same settings (EvalConfig), in one place.
+        check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.n,
+                       temperature=self.temperature, think=self.think, prompt_style=self.prompt_style)
         unknown = sorted(set(self.sources) - set(self.benchmarks))
         if unknown:
             raise XlingError(f"sources names {unknown[0]!r}, which is not in benchmarks")
 
         if not self.benchmarks:
             raise XlingError("benchmarks: name at least one benchmark")
-        if self.limit is not None and self.limit < 1:
-            raise XlingError(f"limit must be >= 1 (or null = every question), got {self.limit}")
         if self.batch_size is not None and self.batch_size < 1:
             raise XlingError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.prompt_style not in PROMPT_STYLES:
-            raise XlingError(f"prompt_style {self.prompt_style!r} unknown; known: {', '.join(PROMPT_STYLES)}")
-        SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p,
-                       max_new_tokens=self.max_new_tokens)  # raises on n, temperature, top_p, tokens
-        if self.n * self.runs > 1 and self.temperature == 0:
-            raise XlingError(f"n x runs is {self.n * self.runs} but temperature 0 is greedy "
-                             "(identical samples); set temperature > 0, or n: 1 and runs: 1")
 
 
 @dataclass(frozen=True)
