@@ -53,6 +53,17 @@ def test_user_errors_are_one_line_without_traceback(tiny_model, tmp_path, args, 
     assert r.stderr.strip().count("\n") == 0
 
 
+@pytest.mark.parametrize("command", [["eval", "--langs", "en", "--limit", "1"], ["tiny"]])
+def test_an_output_path_that_is_a_file_is_one_line(tiny_model, tmp_path, command):
+    taken = tmp_path / "results.txt"
+    taken.write_text("not a folder")
+    args = command + (["--model", tiny_model] if command[0] == "eval" else [])
+    r = xling(*args, "--out", taken)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == f"error: {taken}: File exists"
+    assert taken.read_text() == "not a folder"  # never overwritten
+
+
 def test_missing_model_path_is_a_clear_error(tmp_path):
     r = xling("eval", "--model", tmp_path / "no-model", "--langs", "en", "--limit", "1",
               "--out", tmp_path / "x")

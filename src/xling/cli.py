@@ -248,6 +248,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         raise SystemExit(130) from None
+    except (FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        # A path the user gave is in the way (`--out results.txt`, a read-only folder): one line.
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        raise SystemExit(1) from None
     except Exception as exc:
         # A usage error (click's ClickException; typer >= 0.2x vendors click as typer._click, so
         # click's own class does not match it): both have show() and an int exit_code.
