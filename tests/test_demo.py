@@ -34,7 +34,7 @@ def test_demo_trains_evaluates_and_reports(tmp_path, sandbox_base):
     diff, lo, hi = paired_bootstrap(de["SFT(de)"], de["Base"])
     assert lo > 0, (diff, lo, hi)
     # GRPO learned: its mean reward per step rose over training, beyond chance.
-    assert_reward_rose(cells["GRPO(de)"].run.root / "train")
+    assert_reward_rose(cells["GRPO(de)"].run.train_dir)
 
 
 def assert_reward_rose(train_dir) -> None:

@@ -119,8 +119,11 @@ class OpenAIGenerator:
 
     @property
     def endpoint(self) -> str:
-        """The URL every request goes to."""
-        return f"{self.base_url}/{'chat/completions' if self.chat else 'completions'}"
+        """The URL ``generate``'s requests go to (``generate_chat`` always uses chat/completions)."""
+        return self._url(self.chat)
+
+    def _url(self, chat: bool) -> str:
+        return f"{self.base_url}/{'chat/completions' if chat else 'completions'}"
 
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
         """Sample ``params.n`` completions per prompt; outer list in prompt order.
@@ -129,6 +132,18 @@ class OpenAIGenerator:
             XlingError: the server is unreachable, does not answer within ``timeout_s``, stops
                 answering, refuses every request, or rejects the key/URL/model (401, 403, 404).
         """
+        if self.chat:
+            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
+        return self._generate(list(prompts), params)
+
+    def generate_chat(self, conversations: list[list[dict[str, str]]],
+                      params: SamplingParams) -> list[list[Generation]]:
+        """Like ``generate`` for chat message lists, sent to /chat/completions (the server
+        applies its chat template; ``system_prompt`` is prepended)."""
+        return self._generate(list(conversations), params)
+
+    def _generate(self, prompts: list[Any], params: SamplingParams) -> list[list[Generation]]:
+        """Prompt strings (/completions) or message lists (/chat/completions), n samples each."""
         per_prompt = 1 if params.greedy else params.n
         jobs = [(i, j) for i in range(len(prompts)) for j in range(per_prompt)]
         results: dict[tuple[int, int], Generation] = {}
@@ -143,20 +158,21 @@ class OpenAIGenerator:
                 results[futures[fut]] = fut.result()
         if gone:
             done = sum(g.finish_reason != "error" for g in results.values())
-            raise XlingError(f"{self.endpoint} stopped answering ({done} of {len(jobs)} requests "
+            raise XlingError(f"{self._url(isinstance(prompts[0], list))} stopped answering ({done} of {len(jobs)} requests "
                              f"answered): {gone[0]}")
         errors = [g.error for g in results.values() if g.finish_reason == "error"]
         if errors and len(errors) == len(jobs):
-            raise XlingError(f"every request to {self.endpoint} failed; first error: {errors[0]}")
+            raise XlingError(f"every request to {self._url(isinstance(prompts[0], list))} failed; "
+                             f"first error: {errors[0]}")
         if errors:
             log.warning("%d of %d requests to %s failed (recorded as finish_reason='error')",
-                        len(errors), len(jobs), self.endpoint)
+                        len(errors), len(jobs), self._url(isinstance(prompts[0], list)))
         return [[results[i, j if not params.greedy else 0] for j in range(params.n)]
                 for i in range(len(prompts))]
 
     def _sample(
-        self, prompt: str, params: SamplingParams, seed: int, probe: bool = False,
-        gone: list[str] | None = None,
+        self, prompt: str | list[dict[str, str]], params: SamplingParams, seed: int,
+        probe: bool = False, gone: list[str] | None = None,
     ) -> Generation:
         """One request (n=1); a failure becomes an 'error' Generation, except that a fatal one
         raises for the ``probe`` and is recorded in ``gone`` (which stops the other requests)."""
@@ -168,15 +184,16 @@ class OpenAIGenerator:
         }
         if params.stop:
             body["stop"] = list(params.stop)
-        if self.chat:
+        chat = isinstance(prompt, list)
+        if chat:
             system = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-            body["messages"] = [*system, {"role": "user", "content": prompt}]
+            body["messages"] = [*system, *prompt]
         else:
             body["prompt"] = prompt
         try:
-            data = self._post(body, retry_timeouts=not probe, stop=gone)
+            data = self._post(body, retry_timeouts=not probe, stop=gone, chat=chat)
             choice = data["choices"][0]
-            text = choice["message"]["content"] if self.chat else choice["text"]
+            text = choice["message"]["content"] if chat else choice["text"]
             usage = data.get("usage") or {}
         except RequestFailed as exc:
             if exc.fatal and probe:
@@ -194,10 +211,10 @@ class OpenAIGenerator:
                           int(usage.get("completion_tokens", 0)), finish)
 
     def _post(self, body: dict[str, Any], retry_timeouts: bool = True,
-              stop: list[str] | None = None) -> dict[str, Any]:
+              stop: list[str] | None = None, chat: bool = False) -> dict[str, Any]:
         """POST with retries (none once ``stop`` holds an error); raise RequestFailed with a
         key-free message."""
-        url, data = self.endpoint, json.dumps(body).encode()
+        url, data = self._url(chat), json.dumps(body).encode()
         headers = {"Content-Type": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
