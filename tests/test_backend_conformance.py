@@ -104,6 +104,17 @@ def test_generate_chat_shapes(backend):
     assert backend.generate_chat([], GREEDY) == []
 
 
+@pytest.mark.parametrize("backend", list(BACKENDS), indirect=True)
+@pytest.mark.parametrize("prompts", ["a bare string", [None], ["ok", 3], [b"bytes"]],
+                         ids=["str", "none", "int", "bytes"])
+def test_malformed_prompts_are_refused_before_any_work(backend, prompts):
+    with pytest.raises(XlingError, match="must be"):
+        backend.generate(prompts, GREEDY)
+    if hasattr(backend, "generate_chat"):
+        with pytest.raises(XlingError, match="must be"):
+            backend.generate_chat([[{"role": "user"}]], GREEDY)  # a message without content
+
+
 @pytest.mark.parametrize("bad", [{"n": 0}, {"temperature": -1.0}, {"top_p": 0.0},
                                  {"max_new_tokens": 0}, {"stop": ("",)}])
 def test_invalid_sampling_settings_are_refused(bad):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from xling.registry import resolve
 from xling.schema import Generation, XlingError
@@ -124,6 +124,29 @@ def chat_token_ids(tokenizer, conversations: list[list[dict[str, str]]],
     return tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 
+def check_prompts(prompts: Any, chat: bool = False) -> list[Any]:
+    """``prompts`` as a list, refused unless it is a list of strings (``chat``: of message lists,
+    each message a {"role", "content"} mapping of strings). A bare string would otherwise be
+    sampled character by character, and a None prompt fail deep inside a tokenizer or server.
+
+    >>> check_prompts("2+2?")
+    Traceback (most recent call last):
+    ...
+    xling.schema.XlingError: prompts must be a list of strings, got one str: wrap it in a list
+    """
+    if isinstance(prompts, str | bytes | dict) or not isinstance(prompts, list | tuple):
+        raise XlingError(f"prompts must be a list of {'conversations' if chat else 'strings'}, "
+                         f"got one {type(prompts).__name__}: wrap it in a list")
+    for i, item in enumerate(prompts):
+        ok = (isinstance(item, list | tuple) and all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+            for m in item)) if chat else isinstance(item, str)
+        if not ok:
+            kind = "a list of {role, content} messages" if chat else "a string"
+            raise XlingError(f"prompt {i} must be {kind}, got {type(item).__name__}: {item!r:.60}")
+    return list(prompts)
+
+
 class TokenizedBackend:
     """Shared front of the backends that tokenize locally (hf, vllm): plain prompts or chat
     conversations become token ids, which the backend's ``_generate_ids`` samples from.
@@ -138,6 +161,7 @@ class TokenizedBackend:
 
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
         """Sample ``params.n`` completions per prompt; outer list in prompt order."""
+        prompts = check_prompts(prompts)
         if not prompts:
             return []
         if self.chat_template:
@@ -148,6 +172,7 @@ class TokenizedBackend:
     def generate_chat(self, conversations: list[list[dict[str, str]]],
                       params: SamplingParams) -> list[list[Generation]]:
         """Like ``generate`` for chat message lists (rendered with the tokenizer's template)."""
+        conversations = check_prompts(conversations, chat=True)
         if not conversations:
             return []
         ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
@@ -157,5 +182,5 @@ class TokenizedBackend:
         raise NotImplementedError
 
 
-__all__ = ["BACKENDS", "Generator", "SamplingParams", "TokenizedBackend", "chat_token_ids",
+__all__ = ["BACKENDS", "Generator", "SamplingParams", "TokenizedBackend", "chat_token_ids", "check_prompts",
            "get_generator", "truncate_at_stop"]

@@ -42,7 +42,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from xling.generate import SamplingParams, truncate_at_stop
+from xling.generate import SamplingParams, check_prompts, truncate_at_stop
 from xling.progress import progress
 from xling.schema import Generation, XlingError
 
@@ -132,15 +132,16 @@ class OpenAIGenerator:
             XlingError: the server is unreachable, does not answer within ``timeout_s``, stops
                 answering, refuses every request, or rejects the key/URL/model (401, 403, 404).
         """
+        prompts = check_prompts(prompts)
         if self.chat:
             return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
-        return self._generate(list(prompts), params)
+        return self._generate(prompts, params)
 
     def generate_chat(self, conversations: list[list[dict[str, str]]],
                       params: SamplingParams) -> list[list[Generation]]:
         """Like ``generate`` for chat message lists, sent to /chat/completions (the server
         applies its chat template; ``system_prompt`` is prepended)."""
-        return self._generate(list(conversations), params)
+        return self._generate(check_prompts(conversations, chat=True), params)
 
     def _generate(self, prompts: list[Any], params: SamplingParams) -> list[list[Generation]]:
         """Prompt strings (/completions) or message lists (/chat/completions), n samples each."""
