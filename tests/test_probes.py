@@ -7,7 +7,6 @@ shared one exists.
 
 from __future__ import annotations
 
-import doctest
 import json
 import math
 
@@ -216,8 +215,3 @@ def test_drift_rejects_bad_shapes():
         drift(np.zeros((3, 4)), np.zeros((3, 5)))
     with pytest.raises(XlingError, match="at least 2"):
         drift(np.zeros((1, 4)), np.ones((1, 4)))
-
-
-@pytest.mark.parametrize("module", [xling.probes.similarity, xling.probes.drift])
-def test_doctests(module):
-    assert doctest.testmod(module).failed == 0

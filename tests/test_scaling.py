@@ -5,13 +5,11 @@ Run: pytest tests/test_scaling.py -v
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
 import pytest
 
-import xling.scaling
 from xling.scaling import (
     PowerLawFit,
     first_parallel_leap,
@@ -139,7 +137,3 @@ def test_plot_written(tmp_path):
     assert out.exists() and out.stat().st_size > 1000
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plot_scaling(n, y, None, tmp_path / "b.png").stat().st_size > 1000
-
-
-def test_doctests():
-    assert doctest.testmod(xling.scaling).failed == 0

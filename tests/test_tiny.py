@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import unicodedata
 
 import pytest
@@ -24,10 +23,6 @@ def tokenizer(tiny_model):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(tiny_model)
-
-
-def test_doctests():
-    assert doctest.testmod(xling.tiny).failed == 0
 
 
 def test_corpus_covers_every_mgsm_language(shared_data):
