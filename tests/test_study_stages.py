@@ -90,3 +90,15 @@ def test_edits_rerun_exactly_what_they_change(tmp_path, tiny_model, caplog):
     for cell in resolve_cells(third):
         assert set(json.loads(cell.run.probes.read_text())) == {"composition"}
         assert cell.is_done()
+
+    # A probe with nothing to say for a cell (drift on the base) is recorded as run, so adding
+    # another probe later runs only that one.
+    fourth = spec(tmp_path, tiny_model, eval={"limit": 4}, probes=["composition", "drift"])
+    run_study(fourth)
+    base_cell = resolve_cells(fourth)[0]
+    assert "drift" not in json.loads(base_cell.run.probes.read_text())
+    assert json.loads(base_cell.run.probe_inputs.read_text())["ran"] == ["composition", "drift"]
+    caplog.clear()
+    run_study(spec(tmp_path, tiny_model, eval={"limit": 4},
+                   probes=["composition", "drift", "perplexity"]))
+    assert "Base: probes perplexity" in caplog.text and "SFT(de): probes perplexity" in caplog.text

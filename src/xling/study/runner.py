@@ -207,21 +207,25 @@ def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
 
     from xling.study.probing import run_probes
 
-    # probes.json holds {probe: result}; probes.inputs.json the evaluation key they were run on.
-    # Same inputs: keep every stored probe and run only the new ones; other inputs: run all.
+    # probes.json holds {probe: result}; probes.inputs.json the evaluation key they were run on
+    # and the probes that ran (a probe may have no result: drift on a base cell). Same inputs:
+    # keep every stored probe and run only the new ones; other inputs: run all.
     inputs = cell.run.probe_inputs
     stored: dict[str, Any] = {}
-    if cell.run.probes.is_file() and inputs.is_file() and json.loads(
-            inputs.read_text(encoding="utf-8")) == {"eval": cell.stage_keys["eval"]}:
+    ran: list[str] = []
+    record = json.loads(inputs.read_text(encoding="utf-8")) if inputs.is_file() else {}
+    if cell.run.probes.is_file() and record.get("eval") == cell.stage_keys["eval"]:
         stored = json.loads(cell.run.probes.read_text(encoding="utf-8"))
-    missing = [name for name in study.probes if name not in stored]
-    if not missing and set(stored) == set(study.probes):
-        return
+        ran = list(record.get("ran", stored))
+    missing = [name for name in study.probes if name not in ran]
     if missing:
         log.info("%s: probes %s", cell.label, ", ".join(missing))
         stored.update(run_probes(dataclasses.replace(study, probes=tuple(missing)), cell, model, base))
+    elif set(stored) <= set(study.probes) and set(ran) <= set(study.probes):
+        return
     write_json(cell.run.probes, {name: stored[name] for name in study.probes if name in stored})
-    write_json(inputs, {"eval": cell.stage_keys["eval"]})
+    write_json(inputs, {"eval": cell.stage_keys["eval"],
+                        "ran": [name for name in study.probes if name in {*ran, *missing}]})
 
 
 def check_training(study: StudySpec, cells: list[Cell]) -> None:
