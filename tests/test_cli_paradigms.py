@@ -96,3 +96,12 @@ def test_registered_paradigm_is_a_study_paradigm(echo_paradigm):
             "grid": {"paradigms": ["echo"], "train_langs": [["de"]], "seeds": [0]},
             "paradigm_config": {"echo": {"strength": 2.0}}, "out": "runs/echo"}
     parse_spec(spec, "echo-study")  # the study validator takes the paradigm from the table too
+
+
+def test_composed_paradigm_gets_each_flag_in_the_stages_that_have_it():
+    from xling.cli_train import _merge
+
+    merged = _merge("sft+grpo", {"sft": {"epochs": 2}}, "combined", "english", 3)
+    assert merged == {"sft": {"epochs": 2, "seed": 3, "prompt_style": "english"},
+                      "grpo": {"seed": 3, "prompt_style": "english", "reward": "combined"}}
+    assert _merge("grpo", {"beta": 0.0}, None, None, 1) == {"beta": 0.0, "seed": 1}

@@ -156,11 +156,19 @@ def read_config(path: Path | None) -> dict[str, Any]:
 
 
 def _merge(paradigm: str, cfg: dict[str, Any], reward: str | None, style: str | None, seed: int) -> dict:
-    """Put the flags into the config (flags win); cold start gets them per stage."""
-    if paradigm == "sft+grpo":
-        sft = {**cfg.get("sft", {}), "seed": seed, **({"prompt_style": style} if style else {})}
-        grpo = {**cfg.get("grpo", {}), "seed": seed, **({"prompt_style": style} if style else {}),
-                **({"reward": reward} if reward else {})}
-        return {**cfg, "sft": sft, "grpo": grpo}
-    return {**cfg, "seed": seed, **({"prompt_style": style} if style else {}),
-            **({"reward": reward} if reward else {})}
+    """Put the flags into the config (flags win). A composed paradigm ('sft+grpo') gets them per
+    stage, each stage only the flags its config has (the SFT stage has no reward)."""
+    flags = {"seed": seed, **({"prompt_style": style} if style else {}),
+             **({"reward": reward} if reward else {})}
+    parts = paradigm.split("+")
+    if len(parts) == 1:
+        return {**cfg, **flags}
+    import dataclasses
+
+    from xling.study.spec import config_class
+
+    stages = {}
+    for part in parts:
+        fields = {f.name for f in dataclasses.fields(config_class(part))}
+        stages[part] = {**cfg.get(part, {}), **{k: v for k, v in flags.items() if k in fields}}
+    return {**cfg, **stages}
