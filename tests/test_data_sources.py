@@ -12,8 +12,8 @@ import logging
 import pytest
 
 import xling.data.sources
-from xling.data import benchmark_reads, find_shared_data, load_benchmark, record_reads
-from xling.data.pools import load_pool, pool_reads
+from xling.data import find_shared_data, load_benchmark, record_reads
+from xling.data.pools import load_pool
 from xling.schema import XlingError
 
 GSM8K_ROWS = [{"question": "Tom has 2 apples and buys 3. How many?", "answer": "2+3=5\n#### 5"},
@@ -127,25 +127,36 @@ def test_bad_shared_data_variable_fails_the_pools_too(monkeypatch, no_hub):
 
 # --- item 3: the files (and hub ids) a load read ---------------------------------------------
 
-def test_benchmark_reads_names_the_files_each_benchmark_read(shared_data):
-    mgsm = benchmark_reads("mgsm", ["de", "en"])
+def test_a_benchmark_load_records_the_files_it_read(shared_data):
+    with record_reads() as mgsm:
+        load_benchmark("mgsm", ["de", "en"])
     assert sorted(p.name for p in mgsm.files) == ["mgsm_de.tsv", "mgsm_en.tsv"]
-    gsm8k = benchmark_reads("gsm8k", ["en", "de"])  # de is left out, as a study's eval does
+    with record_reads() as gsm8k:
+        load_benchmark("gsm8k", ["en"])
     assert [p.relative_to(shared_data.resolve()).as_posix() for p in gsm8k.files] == [
         "gsm8k/test.jsonl"]
     assert mgsm.hub == gsm8k.hub == []
+    # Parquet is read by pyarrow, outside Python's audit events: recorded all the same.
+    with record_reads() as polymath:
+        load_benchmark("polymath", ["en"], limit=1)
+    assert polymath.files and all(p.suffix == ".parquet" for p in polymath.files)
 
 
-def test_pool_reads_names_the_pool_files(shared_data):
-    reads = pool_reads("mgsm8k", ["de"])
+def test_a_pool_load_records_the_pool_files(shared_data):
+    with record_reads() as reads:
+        load_pool("mgsm8k", ["de"])
     names = sorted(p.relative_to(shared_data.resolve()).as_posix() for p in reads.files)
     assert names == ["gsm8k/train.jsonl", "mgsm8kinstruct-questions/de-en/train.de",
                      "mgsm8kinstruct-questions/de-en/train.en"]
 
 
-def test_hub_sources_are_recorded_by_id_without_downloading(no_hub):
-    assert benchmark_reads("mgsm", ["de"], "someorg/mgsm").hub == ["someorg/mgsm"]
-    assert benchmark_reads("gsm8k", ["en"], "openai/gsm8k").files == []
+def test_hub_sources_are_recorded_by_id(no_hub):
+    with record_reads() as reads, pytest.raises(AssertionError, match="the hub was called"):
+        load_benchmark("mgsm", ["de"], "someorg/mgsm")
+    assert reads.hub == ["someorg/mgsm"]
+    with record_reads() as reads, pytest.raises(AssertionError, match="the hub was called"):
+        load_benchmark("gsm8k", ["en"], "openai/gsm8k")
+    assert reads.files == [] and reads.hub == ["openai/gsm8k"]
 
 
 def test_record_reads_sees_every_reader(tmp_path):
@@ -164,20 +175,25 @@ def test_record_reads_sees_every_reader(tmp_path):
     assert outside.files == []
 
 
-def test_study_report_provenance_hashes_every_benchmark_and_the_pool(tmp_path, shared_data):
+def test_study_report_provenance_hashes_every_benchmark_and_the_pool(tmp_path, shared_data,
+                                                                     tiny_model):
     """A study on GSM8K (not MGSM) with a GSM8K pool: its provenance lists GSM8K's test and
-    train files with their hashes (it listed nothing: only MGSM's files were hashed)."""
+    train files with their hashes, as recorded when the cells read them (it listed nothing:
+    only MGSM's files were hashed)."""
     import hashlib
 
     from xling.report.study import write_study_report
+    from xling.study.runner import run_study
     from xling.study.spec import parse_spec
 
     spec = parse_spec({
-        "name": "prov", "base_model": str(tmp_path), "out": str(tmp_path / "runs"),
-        "pool": {"name": "gsm8k"},
+        "name": "prov", "base_model": str(tiny_model), "out": str(tmp_path / "runs"),
+        "pool": {"name": "gsm8k", "n": 4},
         "grid": {"paradigms": ["sft"], "train_langs": [["en"]]},
-        "eval": {"benchmarks": ["gsm8k"], "langs": "en"},
+        "paradigm_config": {"sft": {"epochs": 1, "batch_size": 4}},
+        "eval": {"benchmarks": ["gsm8k"], "langs": "en", "limit": 2, "max_new_tokens": 4},
     }, "prov.yaml")
+    run_study(spec)
     md_path, _ = write_study_report(spec)
     md = md_path.read_text()
     for name in ("test.jsonl", "train.jsonl"):

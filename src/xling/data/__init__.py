@@ -20,7 +20,6 @@ from xling.data.benchmarks import BENCHMARKS
 from xling.data.sources import (  # re-exported: the names users and loaders know
     DataReads,
     find_shared_data,
-    load_reads,
     looks_local,
     note_hub,
     note_read,
@@ -30,23 +29,10 @@ from xling.data.sources import (  # re-exported: the names users and loaders kno
 from xling.registry import resolve
 from xling.schema import Example, XlingError
 
-__all__ = ["BENCHMARKS", "DataReads", "benchmark_reads", "find_shared_data", "get_benchmark",
-           "load_benchmark", "load_reads", "looks_local", "note_hub", "note_read", "record_reads",
-           "resolve_source", "results_name"]
+__all__ = ["BENCHMARKS", "DataReads", "find_shared_data", "get_benchmark", "load_benchmark",
+           "looks_local", "note_hub", "note_read", "record_reads", "resolve_source", "results_name"]
 
 log = logging.getLogger(__name__)
-
-
-def benchmark_reads(name: str, langs: list[str], source: str | None = None) -> DataReads:
-    """The files (and hub ids) that loading benchmark ``name`` in ``langs`` from ``source``
-    reads; languages the benchmark lacks are left out, as a study's evaluation does."""
-    module = get_benchmark(name)
-    langs_for = getattr(module, "langs_for", None)
-    have = langs_for(source) if langs_for is not None else getattr(module, "LANGS", langs)
-    langs = [lang for lang in langs if lang in have]
-    if not langs:
-        return DataReads()
-    return load_reads(lambda: module.load(langs, source=source, limit=None), f"benchmark {name}")
 
 
 def get_benchmark(name: str) -> ModuleType:

@@ -200,6 +200,9 @@ def read_parquet(path: str | Path) -> list[dict[str, Any]]:
     """Read a parquet file into a list of row dicts."""
     import pyarrow.parquet as pq
 
+    from xling.data.sources import note_read
+
+    note_read(path)  # pyarrow opens files outside Python's audit events (data.record_reads)
     return pq.read_table(_require(Path(path))).to_pylist()
 
 

@@ -229,13 +229,6 @@ def _gsm8k_train() -> list[Example]:
     return load_split("train")
 
 
-def pool_reads(name_or_path: str | Path, langs: list[str] | str):
-    """The files (and hub ids) loading this pool reads (``data.DataReads``), for provenance."""
-    from xling.data.sources import load_reads
-
-    return load_reads(lambda: load_pool(name_or_path, langs), f"pool {name_or_path}")
-
-
 def _lines(text: str) -> list[str]:
     """Lines split on newlines only (line i of the file is element i - 1), no final empty one."""
     lines = text.replace("\r\n", "\n").split("\n")

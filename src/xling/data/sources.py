@@ -4,7 +4,8 @@ Stage 1 (data). ``find_shared_data`` locates the staged files (``$XLING_SHARED_D
 ``shared/data`` beside the checkout, never relative to the working directory);
 ``resolve_source`` turns what the user gave (a folder, a file, a hub id, or nothing) into a local
 path or a hub id, refusing a local-looking path that does not exist; ``record_reads`` records the
-files and hub ids a load reads (the report's provenance).
+files and hub ids a load reads, when it reads them (evaluation and training store the record
+with their results; the study report lists it as provenance).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import hashlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xling.paths import looks_local
 from xling.schema import XlingError
@@ -29,22 +31,16 @@ log = logging.getLogger(__name__)
 class DataReads:
     """What loading some data read: local files (in first-read order) and hub dataset ids.
 
-    Filled by ``record_reads``; the study report hashes ``files`` and lists ``hub``.
+    Filled by ``record_reads``; stored with results as ``record()``.
     """
 
     files: list[Path] = field(default_factory=list)
     hub: list[str] = field(default_factory=list)
-    dry: bool = False
-    """Stop at the hub: ``resolve_source`` notes a hub id, then raises instead of downloading."""
 
-    def merge(self, other: DataReads) -> None:
-        self.files += [p for p in other.files if p not in self.files]
-        self.hub += [h for h in other.hub if h not in self.hub]
-
-    def hashes(self) -> dict[str, str]:
-        """``{path: first 16 hex digits of its sha256}`` for each file still there."""
-        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-                for p in self.files if p.is_file()}
+    def record(self) -> dict[str, Any]:
+        """``{"files": {path: first 16 hex digits of its sha256}, "hub": [ids]}`` (JSON)."""
+        return {"files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+                          for p in self.files if p.is_file()}, "hub": list(self.hub)}
 
 
 _READS: contextvars.ContextVar[DataReads | None] = contextvars.ContextVar("xling_reads", default=None)
@@ -53,37 +49,24 @@ _SKIP_PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix,
 _HOOKED = False
 
 
-class _HubStop(Exception):  # noqa: N818 - control flow of DataReads.dry, never escapes
-    """Raised by ``resolve_source`` in a dry recording once it has noted the hub id."""
-
-
 def _audit(event: str, args: tuple) -> None:
-    if event not in ("open", "socket.getaddrinfo", "socket.connect"):
+    if event != "open" or _READS.get() is None:  # every audit event of the process passes here
         return
-    reads = _READS.get()
-    if reads is None:
-        return
-    if event != "open":
-        if reads.dry:  # a dry recording never reaches the network
-            raise XlingError("network access while recording data sources (dry)")
-        return
-    path, mode = args[0], args[1]
+    path, mode, flags = args[0], args[1], args[2]
     if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return  # written, not read
+    if mode is None and isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR):
         return
-    if isinstance(mode, str) or mode is None:
-        if mode is None and isinstance(args[2], int) and args[2] & (os.O_WRONLY | os.O_RDWR):
-            return
-        note_read(path)
+    note_read(path)
 
 
 @contextlib.contextmanager
-def record_reads(dry: bool = False) -> Iterator[DataReads]:
+def record_reads() -> Iterator[DataReads]:
     """Record the data files opened and hub ids resolved inside the block.
 
     Files are seen through Python's ``open`` audit event (any reader: ``open``, ``read_text``,
     ``zipfile``, ...) plus ``note_read`` for readers outside Python (pyarrow); files of the
-    interpreter, its packages and xling itself are left out. ``dry=True`` stops at the hub:
-    hub ids are noted but nothing is downloaded (``load_reads``).
+    interpreter, its packages and xling itself are left out.
 
     >>> from xling.data import load_benchmark
     >>> with record_reads() as reads:
@@ -95,7 +78,7 @@ def record_reads(dry: bool = False) -> Iterator[DataReads]:
     if not _HOOKED:
         sys.addaudithook(_audit)  # process-wide and permanent; a no-op outside a recording
         _HOOKED = True
-    reads = DataReads(dry=dry)
+    reads = DataReads()
     token = _READS.set(reads)
     try:
         yield reads
@@ -122,21 +105,6 @@ def note_hub(hub_id: str, revision: str | None = None) -> None:
     ref = f"{hub_id}@{revision}" if revision else hub_id
     if ref not in reads.hub:
         reads.hub.append(ref)
-    if reads.dry:
-        raise _HubStop(ref)
-
-
-def load_reads(load: Callable[[], object], what: str) -> DataReads:
-    """What ``load()`` (a benchmark or pool loader) reads: local files and hub ids, recorded
-    dry (no download). A loader that fails is logged and gives what it had read until then."""
-    with record_reads(dry=True) as reads:
-        try:
-            load()
-        except _HubStop:
-            pass
-        except Exception as exc:  # noqa: BLE001 - provenance is best effort, and says so
-            log.warning("provenance: %s could not be re-read (%s)", what, exc)
-    return reads
 
 
 def find_shared_data() -> Path:

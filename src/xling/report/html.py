@@ -9,7 +9,6 @@ Try:  xling study report studies/sandbox.yaml
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import importlib.metadata
 import os
@@ -29,13 +28,13 @@ PACKAGES = ("torch", "transformers", "trl", "datasets", "math-verify", "py3langi
 
 
 def provenance(
-    data_files: list[Path] | None = None, hub_datasets: list[str] | None = None
+    data_files: dict[str, str] | None = None, hub_datasets: list[str] | None = None
 ) -> dict[str, Any]:
     """Versions, commit, hardware and data for the report's provenance block.
 
     Args:
-        data_files: local data files read (``data.DataReads.files``): each is listed with the
-            first 16 hex digits of its sha256.
+        data_files: local data files read, ``{path: first 16 hex digits of its sha256}``
+            (``data.DataReads.record``, taken when they were read).
         hub_datasets: hub dataset ids read (``id`` or ``id@revision``), listed as given.
     """
     repo = Path(__file__).resolve().parents[3]
@@ -58,10 +57,8 @@ def provenance(
         hardware["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except ImportError:
         hardware["gpu"] = "unknown"
-    hashes = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-              for p in (data_files or []) if p.is_file()}
     return {"xling": __version__, "git_commit": commit, "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "packages": versions, "hardware": hardware, "data_files": hashes,
+            "packages": versions, "hardware": hardware, "data_files": dict(data_files or {}),
             "hub_datasets": list(hub_datasets or [])}
 
 

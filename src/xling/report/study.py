@@ -347,23 +347,23 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
     spec_text = (Path(study.source_file).read_text(encoding="utf-8")
                  if study.source_file and Path(study.source_file).is_file()
                  else resolved_spec_yaml(study))
-    # The data files (and hub ids) every evaluated benchmark and the training pool read, found
-    # by loading them again under data.record_reads (dry: hub ids are noted, never downloaded).
-    from xling.data import DataReads, benchmark_reads
-    from xling.data.pools import pool_reads
-    from xling.study.grid import eval_source
-
-    reads = DataReads()
-    for bench in study.eval.benchmarks:
-        reads.merge(benchmark_reads(bench, list(study.eval.langs), eval_source(study, bench)))
-    train_langs = sorted({lang for c in study.cells if c.paradigm != "base" for lang in c.train_langs})
-    if train_langs:
-        reads.merge(pool_reads(study.pool.name, train_langs))
-    prov = provenance(reads.files, reads.hub)
-    for c, _ in cell_results(study):
+    # The data files (sha256) and hub ids each finished cell's evaluation and training read,
+    # recorded when they read them (data.record_reads), and the hash of each result file.
+    files: dict[str, str] = {}
+    hub: list[str] = []
+    eval_files: dict[str, str] = {}
+    for c, metrics in cell_results(study):
+        records = [m.get("data") or {} for m in metrics.get("benchmarks", {}).values()]
+        if c.run.train_data.is_file():
+            records.append(json.loads(c.run.train_data.read_text(encoding="utf-8")))
+        for record in records:
+            files.update(record.get("files", {}))
+            hub += [h for h in record.get("hub", []) if h not in hub]
         for bench in map(results_name, study.eval.benchmarks):
             path = c.run.eval_file(bench)
             if path.is_file():
-                prov.setdefault("eval_files", {})[f"{c.label}/{bench}"] = hashlib.sha256(
-                    path.read_bytes()).hexdigest()[:16]
+                eval_files[f"{c.label}/{bench}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    prov = provenance(files, hub)
+    if eval_files:
+        prov["eval_files"] = eval_files
     return write_report(f"xling study: {study.name}", intro, sections, spec_text, prov, out)

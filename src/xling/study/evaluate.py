@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xling.data import get_benchmark
+from xling.data import get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.generate import Generator, SamplingParams, get_generator
 from xling.languages import STUDY_LANGS, build_prompt, parse_langs
@@ -373,7 +373,8 @@ def run_eval(
     module = get_benchmark(cfg.benchmark)
     name = getattr(module, "NAME", None) or cfg.benchmark  # a card path's results: its name
     langs = benchmark_langs(module, langs, cfg.source)
-    examples = module.load(langs, source=cfg.source, limit=cfg.limit)
+    with record_reads() as reads:  # the data files and hub ids behind these results
+        examples = module.load(langs, source=cfg.source, limit=cfg.limit)
     if not examples:
         raise XlingError(f"{cfg.benchmark}: no examples loaded for {', '.join(langs)}")
     empty = [lang for lang in langs if not any(ex.lang == lang for ex in examples)]
@@ -425,6 +426,7 @@ def run_eval(
         "paper_metric": getattr(module, "PAPER_METRIC", "accuracy"),
         "paper_avg_langs": list(getattr(module, "PAPER_AVG_LANGS", ())),
         "config": cfg.fingerprint(),
+        "data": reads.record(),
     }
     metrics = run.read_metrics()
     metrics.setdefault("model", cfg.model)

@@ -141,8 +141,12 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
     out, trained = cell.run.train_dir, cell.run.trained_marker
     if trained.is_file():
         return trained.read_text(encoding="utf-8").strip()
+    from xling.data import record_reads
+
     langs = list(cell.spec.train_langs)
-    pool = load_pool(study.pool.name, langs)
+    with record_reads() as reads:
+        pool = load_pool(study.pool.name, langs)
+    write_json(cell.run.train_data, reads.record())
     design = cell.resolved["design"]
     examples = select(pool, langs, design, n=study.pool.n, seed=cell.spec.seed)
     if study.pool.format == "think":

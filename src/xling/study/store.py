@@ -73,6 +73,11 @@ class RunDir:
         return self.train_dir / TRAINED
 
     @property
+    def train_data(self) -> Path:
+        """``train/data.json``: the data files (sha256) and hub ids the training pool read."""
+        return self.train_dir / "data.json"
+
+    @property
     def failed_marker(self) -> Path:
         return self.root / FAILED
 
