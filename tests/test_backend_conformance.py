@@ -33,13 +33,10 @@ def hf(tiny_model):
 
 @pytest.fixture(scope="module")
 def openai_url(hf):
-    from helpers.openai_server import serve
+    from helpers.openai_server import serving
 
-    server, thread = serve(hf, model_name="tiny")
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(hf, model_name="tiny") as url:
+        yield url
 
 
 @pytest.fixture

@@ -97,17 +97,13 @@ def test_report_gen_against_base_equals_hand_computation(tiny_model, sandbox_bas
 
 def test_openai_backend_gives_the_same_eval_as_hf(tiny_model, tmp_path):
     """The same `xling eval` through a real local OpenAI-compatible server equals the hf run."""
-    from helpers.openai_server import serve
+    from helpers.openai_server import serving
 
-    server, _ = serve(tiny_model, model_name="tiny")
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    with serving(tiny_model, model_name="tiny") as url:
         common = ["--benchmark", "mgsm", "--langs", "en,ja", "--limit", "3", "--max-new-tokens", "16"]
         hf = xling("eval", "--model", tiny_model, *common, "--out", tmp_path / "hf")
         api = xling("eval", "--model", "tiny", "--backend", "openai", "--base-url", url, *common,
                     "--out", tmp_path / "api")
-    finally:
-        server.shutdown()
     assert hf.returncode == 0 and api.returncode == 0, api.stderr
     keys = ("id", "lang", "completion", "extracted", "correct", "response_lang", "finish_reason")
     a = [{k: r[k] for k in keys} for r in read_parquet(tmp_path / "hf" / "eval" / "mgsm.parquet")]

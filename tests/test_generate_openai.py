@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from helpers.openai_server import serve
+from helpers.openai_server import serve, serving
 from xling.generate import SamplingParams, get_generator
 from xling.generate.hf import HFGenerator
 from xling.schema import XlingError
@@ -34,11 +34,8 @@ def hf(tiny_model):
 
 @pytest.fixture(scope="module")
 def base_url(hf):
-    server, thread = serve(hf, model_name="tiny")
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(hf, model_name="tiny") as url:
+        yield url
 
 
 def client(url: str, **kw) -> object:

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -283,7 +279,7 @@ def test_real_verl_checkpoint_is_merged_and_evaluated(tmp_path, sandbox_base):
     import torch
     from transformers import AutoModelForCausalLM
 
-    from test_verl_export import VERL_CKPT_WRITER
+    from test_verl_export import write_verl_checkpoint
 
     path = study_file(tmp_path)
     study = load_spec(path)
@@ -293,15 +289,8 @@ def test_real_verl_checkpoint_is_merged_and_evaluated(tmp_path, sandbox_base):
     root = export / "checkpoints"
     actor = root / "global_step_3" / "actor"
     actor.mkdir(parents=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = str(s.getsockname()[1])
-    (tmp_path / "writer.py").write_text(VERL_CKPT_WRITER)
     model = base_model_path(study)
-    run = subprocess.run([sys.executable, str(tmp_path / "writer.py"), model, str(actor), port],
-                         capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert run.returncode == 0, run.stderr[-3000:]
+    write_verl_checkpoint(model, actor, tmp_path)
     (root / verl_cells.TRACKER).write_text("3")
     assert states(run_study(study)) == ["done", "done"]
     merged = cell.run.root / "train" / "checkpoint"

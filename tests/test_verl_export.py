@@ -392,9 +392,23 @@ if __name__ == "__main__":
 """
 
 
+def write_verl_checkpoint(model: str | Path, actor: Path, tmp_path: Path) -> None:
+    """Write ``model`` as verl's 2-rank FSDP actor checkpoint into ``actor`` (real torch
+    processes on gloo: ``VERL_CKPT_WRITER``)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    (tmp_path / "writer.py").write_text(VERL_CKPT_WRITER)
+    run = subprocess.run([sys.executable, str(tmp_path / "writer.py"), str(model), str(actor), port],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+
+
 @needs_verl
 def test_verl_checkpoint_comes_back_as_the_model_xling_evaluates(exported, tiny_model, tmp_path):
-    import socket
 
     import torch
     from transformers import AutoModelForCausalLM
@@ -404,13 +418,7 @@ def test_verl_checkpoint_comes_back_as_the_model_xling_evaluates(exported, tiny_
     root = export / "checkpoints"
     actor = root / "global_step_7" / "actor"
     actor.mkdir(parents=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = str(s.getsockname()[1])
-    (tmp_path / "writer.py").write_text(VERL_CKPT_WRITER)
-    run = subprocess.run([sys.executable, str(tmp_path / "writer.py"), str(tiny_model), str(actor), port],
-                         capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    assert run.returncode == 0, run.stderr[-3000:]
+    write_verl_checkpoint(tiny_model, actor, tmp_path)
     with pytest.raises(XlingError, match="no finished verl checkpoint"):
         merge_verl_checkpoint(export)  # no tracker file yet: the run has not finished a save
     (root / "latest_checkpointed_iteration.txt").write_text("7")  # verl writes it last

@@ -6,7 +6,8 @@ against a real local server over the tiny model (``POST /v1/completions``,
 the model), so results are as deterministic as the hf backend's. To serve a model for real use
 ``vllm serve`` or SGLang.
 
-Use:  from helpers.openai_server import serve   (tests/ is on sys.path under pytest)
+Use:  from helpers.openai_server import serving   (tests/ is on sys.path under pytest)
+      with serving(model) as base_url: ...
 Try:  python tests/helpers/openai_server.py path/to/model --port 8000
       curl -s localhost:8000/v1/completions -d '{"prompt": "2+2=", "max_tokens": 8}'
 """
@@ -14,10 +15,12 @@ Try:  python tests/helpers/openai_server.py path/to/model --port 8000
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,18 @@ def serve(
     thread.start()
     log.info("serving %s at http://%s:%d/v1", attrs["model_name"], host, server.server_address[1])
     return server, thread
+
+
+@contextlib.contextmanager
+def serving(model: str | Path | HFGenerator, **kwargs: Any) -> Iterator[str]:
+    """``serve`` for the duration of a ``with`` block; yields the base URL (up to ``/v1``)."""
+    server, thread = serve(model, **kwargs)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 class _Handler(BaseHTTPRequestHandler):
