@@ -88,3 +88,15 @@ class Section:
     markdown: str
     images: list[Any] = field(default_factory=list)
     """Paths of PNG files, embedded in the HTML in this order."""
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown pipe table of already formatted cells (a ``Section``'s usual body).
+
+    >>> print(markdown_table(["model", "en"], [["Base", "50.0"]]))
+    | model | en |
+    |---|---|
+    | Base | 50.0 |
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from xling.schema import Example, Section
+from xling.schema import Example, Section, markdown_table
 
 PROBES: dict[str, str] = {
     "perplexity": "xling.probes.perplexity",
@@ -82,12 +82,6 @@ def get_probe(name: str) -> Probe:
     from xling.registry import resolve
 
     return resolve(PROBES, name, "probe")
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown pipe table (cells already formatted)."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def lang_table(results: dict[str, ProbeResult], fmt: str = "{:.3f}") -> str:

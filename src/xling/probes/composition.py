@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from xling.probes import ProbeContext, ProbeResult, markdown_table
-from xling.schema import Section
+from xling.probes import ProbeContext, ProbeResult
+from xling.schema import Section, markdown_table
 from xling.scoring.language import language_composition
 
 

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from xling.checkpoint import load_causal_lm
-from xling.probes import ProbeContext, ProbeResult, encode_batch, markdown_table
-from xling.schema import Example, Section, XlingError
+from xling.probes import ProbeContext, ProbeResult, encode_batch
+from xling.schema import Example, Section, XlingError, markdown_table
 
 log = logging.getLogger(__name__)
 

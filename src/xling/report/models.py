@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xling.metrics import bootstrap_mti, correctness_matrix, reasoning_language_rates
+from xling.schema import markdown_table
 from xling.study.grid import Cell
 from xling.study.spec import StudySpec
 
@@ -96,7 +97,7 @@ def mti_table(records: list[dict[str, Any]], langs: list[str]) -> str:
     header = ["model", "initial", "type", "family", "size", "MTI [95% CI]",
               *(f"Δ{lang}" for lang in langs), "off-target answer %", "off-target thinking %",
               "mixed thinking %"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    rows = []
     for r in records:
         m = r["mti"]
         mti_cell = (f"{_ratio(m['mti'])} [{_ratio(m['ci95'][0])}, {_ratio(m['ci95'][1])}]"
@@ -104,11 +105,11 @@ def mti_table(records: list[dict[str, Any]], langs: list[str]) -> str:
         ci = m.get("gains_ci95", {})
         gains = [f"{_pct(m['gains'][lang])} [{_pct(ci[lang][0])}, {_pct(ci[lang][1])}]"
                  if lang in m["gains"] and lang in ci else "n/a" for lang in langs]
-        lines.append("| " + " | ".join([
+        rows.append([
             r["model"], r["initial"], r["type"] or "—", r["family"] or "—", r["size"] or "—",
             mti_cell, *gains, _pct(r["off_target_answer"]), _pct(r["off_target_thinking"]),
-            _pct(r["mixed_thinking"])]) + " |")
-    return "\n".join(lines)
+            _pct(r["mixed_thinking"])])
+    return markdown_table(header, rows)
 
 
 def plot_mti(records: list[dict[str, Any]], path: str | Path) -> Path | None:

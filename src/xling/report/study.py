@@ -35,7 +35,7 @@ from xling.report.tables import (
     reference_table,
     table_title,
 )
-from xling.schema import Section, XlingError
+from xling.schema import Section, XlingError, markdown_table
 from xling.study.grid import Cell
 from xling.study.runner import cell_results
 from xling.study.spec import StudySpec
@@ -55,11 +55,6 @@ def _ci(value: float, lo: float, hi: float) -> str:
 
 def _holds(lo: float, hi: float) -> str:
     return "yes" if lo > 0 or hi < 0 else "no"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def _matrices(cells: list[Cell], bench: str, langs: list[str]) -> dict[str, Any]:
@@ -127,7 +122,7 @@ def _translation_sections(study: StudySpec) -> list[Section]:
         rows = [[lang, str(s["items"]), str(s["passed"]), _pct(s["passed"] / max(1, s["items"])),
                  str(s["retried"]), ", ".join(f"{k} {v}" for k, v in sorted(s["dropped"].items()))
                  or "0", str(s.get("in_card", ""))] for lang, s in summary["langs"].items()]
-        md = _table(["lang", "items", "passed", "pass rate %", "retried", "dropped (by reason)",
+        md = markdown_table(["lang", "items", "passed", "pass rate %", "retried", "dropped (by reason)",
                      "parallel items kept"], rows)
         judge = summary.get("verify_model")
         md += (f"\n\n_{summary.get('source')} translated by `{summary.get('model')}`"
@@ -179,7 +174,7 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
                      else ["undefined (base at 100%)", "n/a"])
         rows.append([c.label, _ci(avg, alo, ahi), _holds(alo, ahi), *gen_cells,
                      ugen, ugain, mti_value, _pct(off)])
-    md = _table(["model", "Avg gain over base [95% CI]", "holds", "Gen [95% CI]", "holds",
+    md = markdown_table(["model", "Avg gain over base [95% CI]", "holds", "Gen [95% CI]", "holds",
                  "Gen, unseen langs [95% CI]", "mean gain, unseen langs [95% CI]",
                  "MTI (provisional)", "off-target %"], rows)
     md += ("\n\n_Intervals: paired bootstrap over parallel questions (2,000 resamples). "
@@ -243,7 +238,7 @@ def _consistency(runs: dict[str, RunResult], langs: list[str], bench: str) -> Se
     rows = [[name, *(_pct(r.consistency.get(lang)) for lang in langs),
              _pct(average(r.consistency, langs) if all(lang in r.consistency for lang in langs)
                   else None)] for name, r in runs.items()]
-    md = _table(["model", *langs, "mean"], rows)
+    md = markdown_table(["model", *langs, "mean"], rows)
     md += "\n\n_Share of responses whose dominant language is the question's (study A's consistency)._"
     return Section(f"{bench}: language consistency of responses (%)", md)
 
@@ -254,7 +249,7 @@ def _outcomes(cells: list[Cell], bench: str) -> Section:
         counts = failure_counts(c.run.read_metrics()["benchmarks"][bench]["langs"])
         rows.append([c.label, *(str(counts[k]) for k in
                                 ("samples", "no_answer", "truncated", "timeouts", "errors"))])
-    md = _table(["model", "samples", "no answer", "truncated", "scoring timeouts", "generation errors"], rows)
+    md = markdown_table(["model", "samples", "no answer", "truncated", "scoring timeouts", "generation errors"], rows)
     return Section(f"{bench}: recorded failures (counts)", md)
 
 
@@ -295,7 +290,7 @@ def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
         ns.append(len(c.spec.train_langs))
         ys.append(y)
     rows = [[str(n), _pct(y)] for n, y in zip(ns, ys, strict=True)]
-    md = _table(["N parallel languages", f"accuracy on {study.scaling.target} languages (%)"], rows)
+    md = markdown_table(["N parallel languages", f"accuracy on {study.scaling.target} languages (%)"], rows)
     try:
         fit = fit_power_law(ns, ys)
         md += (f"\n\nPower law on N ≥ 2: y = {fit.a:.3f} · N^{fit.b:.3f} "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xling.metrics import average, gen_details
-from xling.schema import XlingError
+from xling.schema import XlingError, markdown_table
 from xling.study.store import RunDir
 
 
@@ -173,11 +173,10 @@ def ifeval_table(path: str | Path, benchmark: str, name: str | None = None) -> s
     if not langs or "prompt_strict" not in next(iter(langs.values())):
         return None
     header = ["model", "lang", *(label for _, label in IFEVAL_COLUMNS)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for lang, m in langs.items():
-        cells = [f"{_pct(m[key]['value'])} [{_pct(m[key]['ci95'][0])}, {_pct(m[key]['ci95'][1])}]"
-                 for key, _ in IFEVAL_COLUMNS]
-        lines.append("| " + " | ".join([name or Path(path).name, lang, *cells]) + " |")
+    rows = [[name or Path(path).name, lang,
+             *(f"{_pct(m[key]['value'])} [{_pct(m[key]['ci95'][0])}, {_pct(m[key]['ci95'][1])}]"
+               for key, _ in IFEVAL_COLUMNS)] for lang, m in langs.items()]
+    lines = [markdown_table(header, rows)]
     unknown = bench["summary"].get("unknown_instructions") or {}
     if unknown:
         lines.append("\n_instruction ids without a checker (counted as not followed): "
@@ -198,10 +197,8 @@ def _pct(value: Any) -> str:
 
 def format_markdown(header: list[str], rows: list[list[Any]], notes: list[str] = ()) -> str:
     """A Markdown table; numbers as percentages."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_pct(v) for v in row) + " |" for row in rows]
-    lines += [f"\n_{note}_" for note in notes]
-    return "\n".join(lines)
+    table = markdown_table([str(h) for h in header], [[_pct(v) for v in row] for row in rows])
+    return "\n".join([table, *(f"\n_{note}_" for note in notes)])
 
 
 def format_csv(header: list[str], rows: list[list[Any]]) -> str:
