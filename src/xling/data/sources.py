@@ -45,7 +45,11 @@ class DataReads:
 
 _READS: contextvars.ContextVar[DataReads | None] = contextvars.ContextVar("xling_reads", default=None)
 _SKIP_PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                        str(Path(__file__).resolve().parents[1])})  # the python, the venv, xling
+                        str(Path(__file__).resolve().parents[1]),  # the python, the venv, xling
+                        # the hub's caches: hub data is recorded by id (note_hub), not by file
+                        *(str(Path(os.environ[v]).expanduser().resolve()) for v in
+                          ("HF_HOME", "HF_HUB_CACHE", "HF_DATASETS_CACHE") if os.environ.get(v)),
+                        str((Path.home() / ".cache" / "huggingface").resolve())})
 _HOOKED = False
 
 
