@@ -45,6 +45,9 @@ def test_eval_writes_rows_and_metrics_and_resumes(tiny_model, tmp_path):
     (["--langs", "de,xx"], "unknown language 'xx'; supported: en, zh"),
     (["--benchmark", "mgsmm"], "unknown benchmark 'mgsmm'; known:"),
     (["--limit", "0"], "limit must be >= 1"),
+    (["--timeout", "5"], "--timeout applies to the openai backend (requests to a server); the "
+                         "backend here is hf"),
+    (["--backend", "openai", "--timeout", "0"], "--timeout must be > 0 seconds, got 0"),
 ])
 def test_user_errors_are_one_line_without_traceback(tiny_model, tmp_path, args, message):
     r = xling("eval", "--model", tiny_model, "--out", tmp_path / "x", *args)

@@ -237,17 +237,20 @@ def silent_server(answer_first: bool = False):
 def test_silent_server_fails_after_one_timeout_with_one_line():
     with silent_server() as (url, conns):
         with pytest.raises(XlingError, match=r"no answer from http://127\.0\.0\.1:\d+/v1/completions "
-                                             r"within timeout_s=0\.5 s") as info:
+                                             r"within 0\.5 s \(if the server is only slow, raise "
+                                             r"--timeout\)") as info:
             client(url, timeout_s=0.5, max_retries=3).generate(PROMPTS, SamplingParams())
     assert "\n" not in str(info.value)
     assert len(conns) == 1  # the first request alone, not retried on a timeout
 
 
-def test_timeout_and_retries_default_from_the_environment(monkeypatch):
-    monkeypatch.setenv("XLING_OPENAI_TIMEOUT_S", "0.5")
+def test_retries_default_from_the_environment_and_the_timeout_from_the_flag(monkeypatch):
+    from xling.generate.openai import DEFAULT_TIMEOUT_S
+
+    monkeypatch.setenv("XLING_OPENAI_TIMEOUT_S", "0.5")  # replaced by --timeout: not read
     monkeypatch.setenv("XLING_OPENAI_MAX_RETRIES", "1")
     gen = client("http://127.0.0.1:9/v1")
-    assert (gen.timeout_s, gen.max_retries) == (0.5, 1)
+    assert (gen.timeout_s, gen.max_retries) == (DEFAULT_TIMEOUT_S, 1)
     assert client("http://127.0.0.1:9/v1", timeout_s=7, max_retries=0).timeout_s == 7
     monkeypatch.setenv("XLING_OPENAI_MAX_RETRIES", "lots")
     with pytest.raises(XlingError, match=r"\$XLING_OPENAI_MAX_RETRIES must be an integer, got 'lots'"):
@@ -260,9 +263,52 @@ def test_server_that_stops_answering_stops_the_run():
     prompts = [f"q{i}" for i in range(8)]
     with silent_server(answer_first=True) as (url, conns):
         with pytest.raises(XlingError, match=r"stopped answering \(1 of 8 requests answered\): "
-                                             r"no answer .* within timeout_s=0\.3 s") as info:
+                                             r"no answer .* within 0\.3 s") as info:
             client(url, timeout_s=0.3, max_retries=1, backoff_s=0.01, max_concurrency=2).generate(
                 prompts, SamplingParams())
     assert "\n" not in str(info.value)
     # 1 answered + at most 2 in flight x 2 attempts; without stopping, 1 + 7 x 2 = 15
     assert len(conns) <= 5
+
+
+def test_a_line_is_logged_while_answers_are_outstanding(caplog):
+    """A server that holds its answer: the wait is reported (the handler answers only once the
+    heartbeat line has been logged, so no timing is assumed)."""
+    caplog.set_level(logging.INFO, logger="xling.generate.openai")
+    seen = threading.Event()
+
+    class Holding(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            seen.wait(60)
+            data = json.dumps({"choices": [{"text": " 4", "finish_reason": "stop"}],
+                               "usage": {"prompt_tokens": 1, "completion_tokens": 1}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Holding)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+
+    def watch():
+        while "waiting for" not in caplog.text:
+            threading.Event().wait(0.01)
+        seen.set()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        got = client(url, timeout_s=60, heartbeat_s=0.05).generate(["2+2="], SamplingParams())
+    finally:
+        seen.set()
+        httpd.shutdown()
+        httpd.server_close()
+    assert got[0][0].text == " 4"
+    line = next(r.getMessage() for r in caplog.records if "waiting for" in r.getMessage())
+    assert line.startswith(f"waiting for {url}/completions: 0 of 1 answers after ")
+    assert line.endswith("(each request waits at most 60 s: --timeout)")

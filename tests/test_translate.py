@@ -390,6 +390,34 @@ def test_killed_run_restarts_without_asking_for_finished_items(tmp_path, server,
     assert FakeModel.log == [] and again == summary  # a finished run asks nothing
 
 
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_translate_exits_128_plus_signal_and_resumes(tmp_path, server, items, sig, code):
+    from helpers.processes import XLING, interrupt_when
+
+    src = write_source(tmp_path / "src.jsonl", items, latex=False)
+    out = tmp_path / "out"
+    FakeModel.delay = 0.15
+    cmd = [*XLING, "translate", "--input", str(src), "--to", "de,zh", "--model", "translator",
+           "--base-url", server, "--batch-size", "2", "--concurrency", "2", "--retries", "0",
+           "--out", str(out)]
+    passed = out / "passed" / "de.jsonl"
+    r = interrupt_when(cmd, lambda: passed.is_file() and passed.read_text().count("\n") >= 2, sig)
+    assert r.returncode == code, r.stderr[-3000:]
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"interrupted: finished items are kept in {out / 'passed'} and {out / 'dropped.jsonl'}; "
+        "rerun the same command to resume (finished items are not asked again)")
+    assert not (out / "card.yaml").exists()
+    while FakeModel.inflight:  # requests the interrupted process left in flight finish first
+        time.sleep(0.05)
+    FakeModel.log, FakeModel.delay = [], 0.01
+    kept = sum(len(read_rows(out / "passed" / f"{lang}.jsonl")) for lang in ("de", "zh")
+               if (out / "passed" / f"{lang}.jsonl").is_file())
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(FakeModel.log) == 2 * len(items) - kept  # finished items were not asked again
+    assert (out / "card.yaml").is_file()
+
+
 def test_torn_last_line_is_redone_and_other_config_is_refused(tmp_path, server, items):
     src = write_source(tmp_path / "src.jsonl", items[:3], latex=False)
     out = tmp_path / "out"

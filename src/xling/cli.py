@@ -1,7 +1,8 @@
 """The ``xling`` command: a thin verb layer (parse -> call one library function -> print).
 
 Stage: on top of everything. User errors (``XlingError``) print one line and exit 1 without a
-traceback; unexpected errors keep theirs (without locals).
+traceback; unexpected errors keep theirs (without locals). Ctrl-C and SIGTERM exit 130 / 143 with
+one line saying what was kept and how to resume (``xling.interrupts``).
 Try:  xling --help
 """
 
@@ -68,12 +69,15 @@ def eval_command(
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="hf backend batch size (default: automatic; fills the GPU on CUDA).")] = None,
     base_url: Annotated[str | None, typer.Option(help="openai backend server URL.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="openai backend: seconds each request waits for an answer (default 120).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
     out: Annotated[Path, typer.Option(help="Run directory; rerunning skips finished work.")] = Path("runs/eval"),
 ) -> None:
     """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
     from xling.data import results_name
     from xling.generate import SamplingParams
+    from xling.generate.openai import timeout_option
+    from xling.interrupts import on_interrupt
     from xling.report.tables import (
         format_markdown,
         ifeval_table,
@@ -91,6 +95,9 @@ def eval_command(
     kwargs = {"batch_size": batch_size} if backend == "hf" and batch_size is not None else {}
     if base_url:
         kwargs["base_url"] = base_url
+    kwargs |= timeout_option(timeout, backend)
+    on_interrupt(f"finished chunks and languages are kept in {out / 'eval' / '.shards'}; "
+                 "rerun the same command to resume")
     run_eval(cfg, langs, out, backend_kwargs=kwargs)
     name = results_name(benchmark)
     result = load_run(out, name, name=model)
@@ -172,13 +179,18 @@ app.add_typer(study_app, name="study")
 def study_run_command(
     file: Annotated[Path, typer.Argument(help="Study YAML file.")],
     report: Annotated[bool, typer.Option(help="Write the report when the cells are done.")] = True,
+    timeout: Annotated[float | None, typer.Option(help="backend openai: seconds each request waits for an answer (default 120).")] = None,
 ) -> None:
     """Run every cell without a finished result (kill it any time; rerun resumes)."""
+    from xling.generate.openai import timeout_option
+    from xling.interrupts import on_interrupt
     from xling.study.runner import run_study
     from xling.study.spec import load_spec
 
     study = load_spec(file)
-    statuses = run_study(study)
+    on_interrupt(f"finished cells, trainings and evaluation chunks are kept under {study.out_dir}; "
+                 f"rerun `xling study run {file}` to resume")
+    statuses = run_study(study, backend_options=timeout_option(timeout, study.backend))
     typer.echo(_status_table(statuses))
     if report:
         from xling.report.study import write_study_report
@@ -220,6 +232,9 @@ def demo_command(
 ) -> None:
     """The sandbox study on CPU: base vs SFT vs GRPO, trained in one language, evaluated in ten."""
     from xling.demo import run_demo
+    from xling.interrupts import on_interrupt
+
+    on_interrupt(f"finished cells are kept under {out}; rerun the same command to resume")
 
     md, page = run_demo(out, quick=quick, train_langs=train_langs)
     typer.echo(md.read_text(encoding="utf-8"))
@@ -227,7 +242,8 @@ def demo_command(
 
 
 def main() -> None:
-    """Console entry point: run the app, turning user errors into one line and exit code 1."""
+    """Console entry point: run the app, turning user errors into one line and exit code 1, and
+    an interrupt (Ctrl-C, SIGTERM) into one line saying what was kept and exit code 130 / 143."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     if not sys.stderr.isatty():
@@ -237,9 +253,15 @@ def main() -> None:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    _mount_subapps()
+    from xling import interrupts
+
+    interrupts.install()
     try:
-        app(standalone_mode=False)
+        _mount_subapps()
+        # typer turns Ctrl-C into a *returned* 130 (standalone_mode=False): never drop it.
+        code = app(standalone_mode=False)
+    except KeyboardInterrupt:  # outside typer's own handling (while mounting the sub-apps)
+        code = 130
     except XlingError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from None
@@ -260,6 +282,11 @@ def main() -> None:
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise
+    if code == 130:  # an interrupt: 128 + the signal (SIGINT 130, SIGTERM 143), and what was kept
+        typer.echo(interrupts.message(), err=True)
+        raise SystemExit(interrupts.exit_code())
+    if isinstance(code, int) and code:
+        raise SystemExit(code)
 
 
 if __name__ == "__main__":

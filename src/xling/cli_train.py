@@ -41,8 +41,11 @@ def _train_command(paradigm: str):
         design: Design = "single", n: N = None, preset: Preset = None, config: ConfigFile = None,
         reward: RewardOpt = None, prompt_style: Style = None, seed: Seed = 0, limit: Limit = None,
     ) -> None:
+        from xling.interrupts import on_interrupt
         from xling.train import make_config, train
 
+        on_interrupt(f"checkpoints are kept in {out}; rerun the same command to resume from the "
+                     "last one")
         cfg = _merge(paradigm, read_config(config), reward, prompt_style, seed)
         make_config(paradigm, cfg, preset)  # refuse a bad config before loading the pool
         examples = select_examples(pool, langs, design, n, seed, limit)

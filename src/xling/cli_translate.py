@@ -40,6 +40,7 @@ def translate_command(
     backend: Annotated[str, typer.Option(help="hf | openai | vllm.")] = "openai",
     base_url: Annotated[str | None, typer.Option(help="openai backend: server URL up to /v1 (default $OPENAI_BASE_URL).")] = None,
     api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key (never logged).")] = "OPENAI_API_KEY",
+    timeout: Annotated[float | None, typer.Option(help="openai backend: seconds each request waits for an answer (default 120).")] = None,
     chat: Annotated[bool, typer.Option(help="Send prompts as chat messages (instruct models); --no-chat sends raw text.")] = True,
     verify_model: Annotated[str | None, typer.Option(help="Judge model (yes/no with a reason per item); without it the rule checks alone decide.")] = None,
     verify_backend: Annotated[str | None, typer.Option(help="Judge backend (default: --backend).")] = None,
@@ -66,6 +67,7 @@ def translate_command(
     """Translate a benchmark or pool into other languages, checking every item; writes
     OUT/<lang>.jsonl, OUT/card.yaml and OUT/summary.json."""
     from xling.data.translate import TranslateConfig, translate
+    from xling.interrupts import on_interrupt
 
     if limit is not None and limit < 1:
         raise XlingError(f"--limit must be >= 1, got {limit}")
@@ -80,10 +82,15 @@ def translate_command(
         strict_numbers=strict_numbers, length_bounds=(min_length_ratio, max_length_ratio),
         min_chrf=min_chrf, prompts=str(prompts) if prompts else None, retry_dropped=retry_dropped,
         name=name)
+    from xling.generate.openai import timeout_option
+
     kwargs = {"api_key_env": api_key_env, "chat_template": chat} | (
-        {"base_url": base_url} if base_url else {})
+        {"base_url": base_url} if base_url else {}) | timeout_option(
+        timeout, backend, (verify_backend or backend) if verify_model else None)
     verify_kwargs = ({"base_url": verify_base_url} if verify_base_url else {}) | (
         {"api_key_env": verify_api_key_env} if verify_api_key_env else {})
+    on_interrupt(f"finished items are kept in {out / 'passed'} and {out / 'dropped.jsonl'}; rerun "
+                 "the same command to resume (finished items are not asked again)")
     summary = translate(cfg, input, out, limit=limit, benchmark_source=source,
                         backend_kwargs=kwargs, verify_kwargs=verify_kwargs)
     typer.echo(format_summary(summary))

@@ -7,13 +7,15 @@ every sample gets exact token counts and its own retry; at most ``max_concurrenc
 flight; 429, 5xx, connection errors and timeouts are retried ``max_retries`` times with
 exponential backoff. A sample that still fails is recorded as
 ``Generation(finish_reason="error", error=...)``. Bounded waiting: every request waits at most
-``timeout_s`` for the server (``$XLING_OPENAI_TIMEOUT_S``, default 120 s; retries from
-``$XLING_OPENAI_MAX_RETRIES``, default 3, when the constructor is not given them). The first
-request goes alone and is not retried on a timeout, so a server that accepts connections and
-never answers fails after ``timeout_s``; once the server stops answering (unreachable, timed out
-or refusing the key/URL/model after the retries) the requests not yet sent are dropped. Each of
-these, and every request failing, is a one-line ``XlingError`` naming the URL. The API key is
-read from the environment and never appears in a log line or an error message.
+``timeout_s`` for the server (default 120 s; every command with this backend sets it with
+``--timeout``; retries from ``$XLING_OPENAI_MAX_RETRIES``, default 3, when the constructor is not
+given them), and while answers are outstanding a line is logged every ``heartbeat_s`` saying how
+many came back, so a slow or silent server is never a silent wait. The first request goes alone
+and is not retried on a timeout, so a server that accepts connections and never answers fails
+after ``timeout_s``; once the server stops answering (unreachable, timed out or refusing the
+key/URL/model after the retries) the requests not yet sent are dropped, and so are they on
+Ctrl-C. Each of these, and every request failing, is a one-line ``XlingError`` naming the URL.
+The API key is read from the environment and never appears in a log line or an error message.
 
 Why not the official ``openai`` SDK: it is not in xling's dependency tree (it would bring httpx,
 httpcore, certifi, jiter, distro and sniffio for one backend), and of what it adds this backend
@@ -48,6 +50,8 @@ from xling.schema import Generation, XlingError
 
 log = logging.getLogger(__name__)
 
+DEFAULT_TIMEOUT_S = 120.0
+"""Seconds each request waits for the server when no ``timeout_s`` (``--timeout``) is given."""
 FATAL_STATUS = {401, 403, 404}
 """Answers that no other request will get past (bad key, wrong URL or model): stop at once."""
 
@@ -78,10 +82,12 @@ class OpenAIGenerator:
         max_retries: retries per request after the first attempt (429, 5xx, connection errors,
             timeouts); None = ``$XLING_OPENAI_MAX_RETRIES`` or 3.
         timeout_s: seconds to wait for the server to connect and to answer (per socket
-            operation, so a non-streamed completion must arrive within it); None =
-            ``$XLING_OPENAI_TIMEOUT_S`` or 120.
+            operation, so a non-streamed completion must arrive within it); the CLI's
+            ``--timeout``. None = ``DEFAULT_TIMEOUT_S``.
         backoff_s: first retry delay in seconds; doubles per retry (capped at 60 s), jittered.
         progress: show a bar over requests (only on a TTY).
+        heartbeat_s: while answers are outstanding, log how many came back every this many
+            seconds (None = ``min(15, timeout_s / 2)``).
     """
 
     def __init__(
@@ -98,9 +104,10 @@ class OpenAIGenerator:
         timeout_s: float | None = None,
         backoff_s: float = 1.0,
         progress: bool = True,
+        heartbeat_s: float | None = None,
     ) -> None:
         max_retries = _from_env("XLING_OPENAI_MAX_RETRIES", 3, int) if max_retries is None else max_retries
-        timeout_s = _from_env("XLING_OPENAI_TIMEOUT_S", 120.0, float) if timeout_s is None else timeout_s
+        timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
         if max_concurrency < 1 or max_retries < 0 or not timeout_s > 0:
             raise XlingError(f"openai backend: need max_concurrency >= 1, max_retries >= 0 and "
                              f"timeout_s > 0; got {max_concurrency}, {max_retries}, {timeout_s}")
@@ -113,6 +120,7 @@ class OpenAIGenerator:
         self.max_retries = max_retries
         self.timeout_s = timeout_s
         self.backoff_s = backoff_s
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else min(15.0, timeout_s / 2)
         self.show_progress = progress
         self._api_key = os.environ.get(api_key_env) or None
         self._gone_lock = threading.Lock()
@@ -148,15 +156,24 @@ class OpenAIGenerator:
         per_prompt = 1 if params.greedy else params.n
         jobs = [(i, j) for i in range(len(prompts)) for j in range(per_prompt)]
         results: dict[tuple[int, int], Generation] = {}
-        if jobs:  # the first request alone: an unreachable or silent server fails fast, once
-            results[jobs[0]] = self._sample(prompts[0], params, params.seed, probe=True)
         gone: list[str] = []  # the first fatal error once the server stopped answering
-        with ThreadPoolExecutor(self.max_concurrency) as pool:
-            futures = {pool.submit(self._sample, prompts[i], params, params.seed + j, gone=gone): (i, j)
-                       for i, j in jobs[1:]}
-            for fut in progress(as_completed(futures), "generate", len(futures),
-                                enabled=self.show_progress):
-                results[futures[fut]] = fut.result()
+        url = self._url(bool(prompts) and isinstance(prompts[0], list))
+        with _Heartbeat(url, results, len(jobs), self.heartbeat_s, self.timeout_s):
+            if jobs:  # the first request alone: an unreachable or silent server fails fast, once
+                results[jobs[0]] = self._sample(prompts[0], params, params.seed, probe=True)
+            pool = ThreadPoolExecutor(self.max_concurrency)
+            try:
+                futures = {pool.submit(self._sample, prompts[i], params, params.seed + j,
+                                       gone=gone): (i, j) for i, j in jobs[1:]}
+                for fut in progress(as_completed(futures), "generate", len(futures),
+                                    enabled=self.show_progress):
+                    results[futures[fut]] = fut.result()
+            except BaseException:  # Ctrl-C: send nothing more; requests in flight end by timeout_s
+                with self._gone_lock:
+                    gone.append("interrupted")
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
         if gone:
             done = sum(g.finish_reason != "error" for g in results.values())
             raise XlingError(f"{self._url(isinstance(prompts[0], list))} stopped answering ({done} of {len(jobs)} requests "
@@ -232,8 +249,8 @@ class OpenAIGenerator:
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", None) or exc
                 if isinstance(reason, TimeoutError):  # connected (or not) but no answer in time
-                    message = (f"no answer from {url} within timeout_s={self.timeout_s:g} s "
-                               f"(raise timeout_s if the server is only slow)")
+                    message = (f"no answer from {url} within {self.timeout_s:g} s (if the server "
+                               f"is only slow, raise --timeout)")
                     retry = retry_timeouts
                 else:
                     message = f"cannot reach {url}: {type(exc).__name__}: {reason}"
@@ -251,6 +268,47 @@ class OpenAIGenerator:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def timeout_option(timeout: float | None, *backends: str | None) -> dict[str, float]:
+    """The CLI's ``--timeout`` as backend options (``{"timeout_s": ...}``; ``{}`` without one).
+
+    Raises:
+        XlingError: ``timeout`` given but no backend in ``backends`` is openai, or not > 0.
+    """
+    if timeout is None:
+        return {}
+    if "openai" not in backends:
+        raise XlingError("--timeout applies to the openai backend (requests to a server); the "
+                         f"backend here is {', '.join(b for b in backends if b)}")
+    if not timeout > 0:
+        raise XlingError(f"--timeout must be > 0 seconds, got {timeout:g}")
+    return {"timeout_s": timeout}
+
+
+class _Heartbeat:
+    """While a ``generate`` call waits, log every ``every`` seconds how many of ``total`` answers
+    came back (``results`` fills as they do), so a slow or silent server shows as such."""
+
+    def __init__(self, url: str, results: dict, total: int, every: float, timeout: float) -> None:
+        self.url, self.results, self.total, self.every, self.timeout = url, results, total, every, timeout
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="xling-openai-heartbeat")
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        while not self._stop.wait(self.every):
+            log.info("waiting for %s: %d of %d answers after %.0f s (each request waits at most "
+                     "%g s: --timeout)", self.url, len(self.results), self.total,
+                     time.monotonic() - start, self.timeout)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _from_env(name: str, default: Any, kind: type) -> Any:

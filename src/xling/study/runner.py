@@ -167,7 +167,8 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
     return str(checkpoint)
 
 
-def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
+def _evaluate(study: StudySpec, cell: Cell, model: str,
+              backend_options: dict[str, Any] | None = None) -> None:
     from xling.data import get_benchmark
     from xling.generate import SamplingParams, get_generator
     from xling.study.evaluate import EvalConfig, run_eval
@@ -201,7 +202,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
                          prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
                          pass_k=ev.pass_k, think=ev.think, chat_template=ev.chat_template)
         run_eval(cfg, langs, cell.run.root, replace_stale=True,
-                 generator=shared_generator if study.backend == "hf" else None)
+                 generator=shared_generator if study.backend == "hf" else None,
+                 backend_kwargs=backend_options if study.backend != "hf" else None)
 
 
 def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
@@ -281,8 +283,10 @@ def check_pools(study: StudySpec, cells: list[Cell]) -> None:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 
 
-def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
-    """Train, evaluate and probe one cell; DONE is written last. The caller holds its lock."""
+def run_cell(study: StudySpec, cell: Cell, base: str,
+             backend_options: dict[str, Any] | None = None) -> None:
+    """Train, evaluate and probe one cell; DONE is written last. The caller holds its lock.
+    ``backend_options`` go to the evaluation backend when it is not hf (``--timeout``)."""
     root = cell.run.root
     root.mkdir(parents=True, exist_ok=True)
     cell.run.failed_marker.unlink(missing_ok=True)
@@ -294,7 +298,7 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
             {"label": cell.label, "key": cell.key, "xling_version": __version__,
              "base_model": base, **cell.resolved}, allow_unicode=True, sort_keys=False))
         model = base if cell.spec.paradigm == "base" else _train(study, cell, base)
-        _evaluate(study, cell, model)
+        _evaluate(study, cell, model, backend_options)
         _probes(study, cell, model, base)
         cell.mark_done({"label": cell.label, "model": model, "finished": time.time()})
     except BaseException as exc:
@@ -306,12 +310,15 @@ def run_cell(study: StudySpec, cell: Cell, base: str) -> None:
         handler.close()
 
 
-def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
+def run_study(study: StudySpec, *, keep_going: bool = True,
+              backend_options: dict[str, Any] | None = None) -> list[CellStatus]:
     """Run every unfinished cell of ``study``; returns the final status of every cell.
 
     Args:
         keep_going: on a cell's failure, record it and continue with the next cell (the
             failure is re-raised at the end as an XlingError naming the failed cells).
+        backend_options: options of a non-hf evaluation backend (``timeout_s`` from
+            ``--timeout``; they change waiting, not results, so they are in no key).
     """
     cells = resolve_cells(study)
     todo = [c for c in cells if not c.is_done()]
@@ -344,7 +351,7 @@ def run_study(study: StudySpec, *, keep_going: bool = True) -> list[CellStatus]:
                 log.info("[%d/%d] cell %s (%s)", i, len(cells_now), cell.label, cell.run.root.name)
                 start = time.perf_counter()
                 try:
-                    run_cell(study, cell, base)
+                    run_cell(study, cell, base, backend_options)
                 except AwaitingExternal as exc:
                     log.info("cell %s: training handed to verl; run:\n  %s", cell.label, exc)
                     external.append(cell.label)
