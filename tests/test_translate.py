@@ -418,6 +418,42 @@ def test_interrupted_translate_exits_128_plus_signal_and_resumes(tmp_path, serve
     assert (out / "card.yaml").is_file()
 
 
+def test_a_silent_server_fails_after_timeout_in_one_line_and_blocks_nothing(tmp_path, server,
+                                                                            items):
+    """A server that accepts and never answers: `--timeout` bounds the wait and the one-line error
+    names the flag; the failed start records no config, so the corrected command runs."""
+    import socket
+
+    from helpers.processes import XLING
+
+    src = write_source(tmp_path / "src.jsonl", items[:2], latex=False)
+    out = tmp_path / "out"
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the kernel's backlog; nothing ever answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+    try:
+        r = subprocess.run([*XLING, "translate", "--input", str(src), "--to", "de", "--model", "x",
+                            "--base-url", url, "--timeout", "1", "--out", str(out)],
+                           capture_output=True, text=True, timeout=300)
+    finally:
+        silent.close()
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"error: no answer from {url}/chat/completions within 1 s (if the server is only slow, "
+        "raise --timeout)")
+    assert not (out / "translate.json").exists()  # nothing translated: no config recorded
+    cfg = TranslateConfig(langs=("de",), model="translator", retries=0)
+    summary = translate(cfg, str(src), out, backend_kwargs={"base_url": server})
+    assert summary["langs"]["de"]["passed"] == 2
+    refused = subprocess.run([*XLING, "translate", "--input", str(src), "--to", "de", "--model",
+                              "m", "--backend", "hf", "--timeout", "5", "--out", str(out)],
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 1 and refused.stderr.strip() == (
+        "error: --timeout applies to the openai backend (requests to a server); the backend here "
+        "is hf")
+
+
 def test_torn_last_line_is_redone_and_other_config_is_refused(tmp_path, server, items):
     src = write_source(tmp_path / "src.jsonl", items[:3], latex=False)
     out = tmp_path / "out"
@@ -433,6 +469,112 @@ def test_torn_last_line_is_redone_and_other_config_is_refused(tmp_path, server, 
     with pytest.raises(XlingError, match="another config.*model"):
         translate(TranslateConfig(langs=("de",), model="other"), str(src), out,
                   backend_kwargs={"base_url": server})
+
+
+# ---- failed runs leave the earlier outputs usable ----------------------------------------------
+
+def test_input_rows_are_checked_before_any_request(tmp_path, server, items):
+    src = write_source(tmp_path / "src.jsonl", items[:3], latex=False)
+    lines = src.read_text(encoding="utf-8").splitlines()
+    lines[2] = json.dumps({**json.loads(lines[2]), "answer": ""})
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = TranslateConfig(langs=("de",), model="translator")
+    with pytest.raises(XlingError, match=rf"^{re.escape(str(src))}:3: field 'answer' "
+                                         r"\(fields.answer\) is empty$"):
+        translate(cfg, str(src), tmp_path / "out", backend_kwargs={"base_url": server})
+    assert FakeModel.log == [] and not (tmp_path / "out").exists()  # nothing asked, nothing written
+    mc = tmp_path / "mc.jsonl"
+    mc.write_text(json.dumps({"id": "c1", "question": "Q?", "answer": "D",
+                              "choices": ["x", "y", "z"]}) + "\n", encoding="utf-8")
+    with pytest.raises(XlingError, match=r"mc.jsonl:1: field 'answer'.*'D' is not an option "
+                                         r"letter A-C"):
+        translate(cfg, str(mc), tmp_path / "out", backend_kwargs={"base_url": server})
+
+
+def test_a_new_card_that_does_not_load_leaves_the_earlier_one(tmp_path, server, items, monkeypatch):
+    import xling.data.benchmarks.card as card_module
+
+    src = write_source(tmp_path / "src.jsonl", items[:3], latex=False)
+    out = tmp_path / "out"
+    translate(TranslateConfig(langs=("en", "de"), model="translator"), str(src), out,
+              backend_kwargs={"base_url": server})
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    def broken(path):
+        raise XlingError(f"{path}: something the final check refuses")
+
+    monkeypatch.setattr(card_module, "load_card", broken)
+    write_source(src, items[:5], latex=False)
+    with pytest.raises(XlingError, match="the new card does not load, so the earlier outputs are "
+                                         "left as they were: .*something the final check refuses"):
+        translate(TranslateConfig(langs=("en", "de", "zh"), model="translator"), str(src), out,
+                  backend_kwargs={"base_url": server})
+    for name in ("card.yaml", "en.jsonl", "de.jsonl"):
+        assert (out / name).read_bytes() == before[name]
+    assert not (out / "zh.jsonl").exists() and not list(out.glob(".staging-*"))
+
+
+KILL_AT_REPLACE = """
+import os, signal, sys
+from pathlib import Path
+out, k = Path(sys.argv[1]).resolve(), int(sys.argv[2])
+real, seen = os.replace, []
+def replace(src, dst, *args, **kwargs):  # SIGKILL at the k-th file moved into OUT
+    dst = Path(dst).resolve()
+    if dst.parent == out and dst.suffix in (".jsonl", ".yaml"):
+        seen.append(dst)
+        if len(seen) == k:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(src, dst, *args, **kwargs)
+os.replace = replace
+sys.argv = ["xling", *sys.argv[3:]]
+from xling.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
+def test_a_run_killed_while_writing_its_card_never_leaves_a_broken_card(tmp_path, server, items,
+                                                                        kill_at):
+    """SIGKILL at each file the final step moves into place (three data files, then the card):
+    OUT holds the earlier card with its files, or no card, never a card that does not load; the
+    rerun writes the new card."""
+    from xling.data.benchmarks.card import card_benchmark
+
+    src = write_source(tmp_path / "src.jsonl", items[:3], latex=False)
+    out = tmp_path / "out"
+    translate(TranslateConfig(langs=("en", "de"), model="translator"), str(src), out,
+              backend_kwargs={"base_url": server})
+    write_source(src, items[:5], latex=False)  # the next run: more items, one more language
+    args = ["translate", "--input", str(src), "--to", "en,de,zh", "--model", "translator",
+            "--base-url", server, "--out", str(out)]
+    r = subprocess.run([sys.executable, "-c", KILL_AT_REPLACE, str(out), str(kill_at), *args],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
+    if (out / "card.yaml").exists():
+        bench = card_benchmark(out / "card.yaml")  # loads: files and card belong together
+        assert (bench.LANGS, len(bench.load(["en"]))) == (("en", "de"), 3)
+    translate(TranslateConfig(langs=("en", "de", "zh"), model="translator"), str(src), out,
+              backend_kwargs={"base_url": server})
+    bench = card_benchmark(out / "card.yaml")
+    assert (bench.LANGS, len(bench.load(["zh"]))) == (("en", "de", "zh"), 5)
+
+
+def test_translate_exits_1_when_no_card_is_written(tmp_path, server, items):
+    from helpers.processes import XLING
+
+    src = write_source(tmp_path / "src.jsonl", items[:2], latex=False)
+    FakeModel.corrupt = {("de", it["en"]): "english" for it in items[:2]}
+    out = tmp_path / "out"
+    r = subprocess.run([*XLING, "translate", "--input", str(src), "--to", "de", "--model",
+                        "translator", "--base-url", server, "--retries", "0", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1
+    assert "| de | 2 | 0 | 0 | language 2 | 0 |" in r.stdout
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"error: no item passed in every language of de: no card written (why each was dropped: "
+        f"{out / 'dropped.jsonl'}; what passed: {out / 'passed'})")
+    assert not (out / "card.yaml").exists() and not (out / "de.jsonl").exists()
 
 
 # ---- the output is a benchmark card and a training pool -----------------------------------------

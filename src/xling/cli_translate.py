@@ -65,7 +65,8 @@ def translate_command(
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
 ) -> None:
     """Translate a benchmark or pool into other languages, checking every item; writes
-    OUT/<lang>.jsonl, OUT/card.yaml and OUT/summary.json."""
+    OUT/<lang>.jsonl, OUT/card.yaml and OUT/summary.json. Exits 1 when no card was written (no
+    item passed in every language)."""
     from xling.data.translate import TranslateConfig, translate
     from xling.interrupts import on_interrupt
 
@@ -94,9 +95,11 @@ def translate_command(
     summary = translate(cfg, input, out, limit=limit, benchmark_source=source,
                         backend_kwargs=kwargs, verify_kwargs=verify_kwargs)
     typer.echo(format_summary(summary))
-    if summary.get("card"):
-        typer.echo(f"\ncard: {out / 'card.yaml'}  (xling eval --benchmark {out / 'card.yaml'}; "
-                   f"xling train ... --pool {out})")
+    if not summary.get("card"):
+        raise XlingError(f"no item passed in every language of {to}: no card written (why each "
+                         f"was dropped: {out / 'dropped.jsonl'}; what passed: {out / 'passed'})")
+    typer.echo(f"\ncard: {out / 'card.yaml'}  (xling eval --benchmark {out / 'card.yaml'}; "
+               f"xling train ... --pool {out})")
 
 
 def _langs(text: str) -> list[str]:

@@ -22,10 +22,14 @@ parsed ``VERDICT: yes|no`` with its reason) and ``backtranslation`` (``--min-chr
 translation translated back, sacrebleu). A failing item is re-asked with the reasons as feedback
 up to ``retries`` times, then dropped and listed with its reason: never silently kept or lost.
 
-Files: ``OUT/passed/<lang>.jsonl`` and ``OUT/dropped.jsonl`` are appended after every batch
-(a killed run restarts without re-asking for any finished item); at the end ``OUT/<lang>.jsonl``
-holds the items that passed in *every* target language (parallel, in source order; the card
-needs the same ids everywhere), ``summary.json`` the counts. Prompts are the files in
+Every input row is checked before any request (as the card written at the end will be: an
+empty question, an answer its scorer cannot read, bad options). Files: ``OUT/passed/<lang>.jsonl``
+and ``OUT/dropped.jsonl`` are appended after every batch (a killed run restarts without
+re-asking for any finished item); the config (``OUT/translate.json``) is recorded with the first
+results, so a failed start blocks no corrected command. At the end ``OUT/<lang>.jsonl`` holds the
+items that passed in *every* target language (parallel, in source order; the card needs the same
+ids everywhere), written with ``card.yaml`` under a temporary name and moved into place only once
+that card loads; ``summary.json`` the counts. Prompts are the files in
 ``translate_prompts/`` (``translate.txt``, ``retry.txt``, ``judge.txt``); pass a folder with
 your own to replace any of them. Version 1.
 Try:  xling translate --input mgsm --to de,zh --backend openai --base-url http://localhost:8000/v1 \\
@@ -236,6 +240,10 @@ def load_source(spec: str, lang: str = "en", limit: int | None = None,
                              f"benchmark ({', '.join(BENCHMARKS)}) or a pool ({', '.join(POOLS)})")
     if not source.examples:
         raise XlingError(f"--input {spec!r}: no items in {lang}")
+    from xling.data.benchmarks.card import gold_answer
+
+    for ex in source.examples:  # before any request: the card written at the end must load
+        gold_answer(ex.answer, source.scorer, ex.choices, f"--input {spec}: item {ex.parallel_id}")
     seen = Counter(ex.parallel_id for ex in source.examples)
     dupes = [pid for pid, n in seen.items() if n > 1]
     if dupes:
@@ -244,23 +252,26 @@ def load_source(spec: str, lang: str = "en", limit: int | None = None,
 
 
 def _jsonl_source(path: Path, lang: str, limit: int | None) -> Source:
-    from xling.data.io import read_jsonl
+    """A jsonl input, every row checked as the card written from it will be (file:line)."""
+    from xling.data.benchmarks.card import gold_answer, option_texts
+    from xling.data.io import read_jsonl_numbered
 
-    rows = read_jsonl(path, required=("question", "answer"))[:limit]
+    rows = read_jsonl_numbered(path, required=("question", "answer"))[:limit]
+    scorer = "choice" if any(row.get("choices") is not None for _, row in rows) else "math"
     examples = []
-    for i, row in enumerate(rows):
-        where = f"{path}: row {i + 1}"
-        choices = row.get("choices")
-        if choices is not None and (not isinstance(choices, list) or len(choices) < 2):
-            raise XlingError(f"{where}: field 'choices' must be a list of at least 2 options")
+    for i, (lineno, row) in enumerate(rows):
+        where = f"{path}:{lineno}"
         if not isinstance(row["question"], str) or not row["question"].strip():
             raise XlingError(f"{where}: field 'question' is empty or not text")
+        choices = option_texts(row.get("choices"), where, "choices") if scorer == "choice" else None
+        solution = row.get("solution")
+        if solution is not None and not isinstance(solution, str):
+            raise XlingError(f"{where}: field 'solution' must be text")
         pid = str(row.get("id", i))
         examples.append(Example(
             id=f"{path.stem}-{lang}-{pid}", parallel_id=pid, lang=lang, question=row["question"],
-            answer=str(row["answer"]), solution=row.get("solution"),
-            choices=tuple(map(str, choices)) if choices else None, source=path.stem))
-    scorer = "choice" if any(ex.choices for ex in examples) else "math"
+            answer=gold_answer(row["answer"], scorer, choices, where), solution=solution,
+            choices=choices, source=path.stem))
     return Source(path.stem, examples, scorer)
 
 
@@ -514,6 +525,11 @@ class _Store:
     def passed_path(self, lang: str) -> Path:
         return self.passed_dir / f"{lang}.jsonl"
 
+    def has_results(self) -> bool:
+        """Whether any item was saved (passed or dropped), in any language."""
+        files = [self.dropped_path, *self.passed_dir.glob("*.jsonl")]
+        return any(p.is_file() and p.stat().st_size > 0 for p in files)
+
     def read(self, path: Path) -> list[dict[str, Any]]:
         """Rows of an appended file; a torn last line (a killed write) is cut off, anything else
         malformed is an error naming file:line."""
@@ -728,10 +744,18 @@ def translate(
     out = Path(out)
     source = load_source(input, cfg.source_lang, limit, benchmark_source)
     prompts = load_prompts(cfg.prompts)
-    _check_fingerprint(out, cfg.fingerprint(prompts, source.name))
+    fingerprint = cfg.fingerprint(prompts, source.name)
     run = _Run(cfg, source, out, prompts, translator, verifier, dict(backend_kwargs or {}),
                dict(verify_kwargs or {}))
     store = run.store
+    _check_fingerprint(out, fingerprint, store)
+
+    def save(path: Path, rows: list[dict[str, Any]]) -> None:
+        """Append results; the config is recorded with the first ones (a failed start, e.g. a
+        server that cannot be reached, records nothing and blocks no corrected command)."""
+        if rows and not (out / "translate.json").is_file():
+            write_json(out / "translate.json", fingerprint)
+        store.append(path, rows)
 
     finished: dict[tuple[str, str], str] = {}
     for lang in cfg.langs:
@@ -747,13 +771,20 @@ def translate(
     for row in dropped_rows:
         finished.setdefault((row["lang"], str(row["id"])), "dropped")
 
+    # The source language is copied, not translated; saved with the first translations.
     copies = {lang: [_copy_row(ex, lang, cfg.fields) for ex in source.examples
                      if (lang, ex.parallel_id) not in finished]
               for lang in cfg.langs if lang == cfg.source_lang}
-    for lang, rows in copies.items():
-        store.append(store.passed_path(lang), rows)
     queue = [_Task(lang, ex) for lang in cfg.langs if lang != cfg.source_lang
              for ex in source.examples if (lang, ex.parallel_id) not in finished]
+
+    def save_copies() -> None:
+        for lang, rows in copies.items():
+            save(store.passed_path(lang), rows)
+        copies.clear()
+
+    if not queue:
+        save_copies()
     if finished:
         log.info("%s: %d items already finished; %d to translate", out, len(finished), len(queue))
 
@@ -774,10 +805,10 @@ def translate(
                     counts["retries"] += 1
                 else:
                     dropped.append(t)
+            save_copies()
             for lang in cfg.langs:
-                store.append(store.passed_path(lang),
-                             [run.passed_row(t) for t in passed if t.lang == lang])
-            store.append(store.dropped_path, [
+                save(store.passed_path(lang), [run.passed_row(t) for t in passed if t.lang == lang])
+            save(store.dropped_path, [
                 {"id": t.example.parallel_id, "lang": t.lang, "reason": t.reason,
                  "detail": t.checks[t.reason].detail if t.reason in t.checks else "",
                  "attempts": t.attempt + 1, "checks": {k: asdict(c) for k, c in t.checks.items()},
@@ -796,23 +827,39 @@ def translate(
     return summary
 
 
-def _check_fingerprint(out: Path, fp: dict[str, Any]) -> None:
-    """Refuse to mix translations of two configs in one folder; record the config on first use."""
-    from xling.data.io import write_json
-
+def _check_fingerprint(out: Path, fp: dict[str, Any], store: _Store) -> None:
+    """Refuse to mix translations of two configs in one folder. The config is recorded only
+    with results (``translate``'s ``save``); one recorded without any (a failed start of an
+    older version) is stale and removed."""
     path = out / "translate.json"
-    if path.is_file():
-        have = json.loads(path.read_text(encoding="utf-8"))
-        if have != fp:
-            diff = sorted(k for k in set(fp) | set(have) if have.get(k) != fp.get(k))
-            raise XlingError(f"{out} holds a translation made with another config (differs in: "
-                             f"{', '.join(diff)}); use another --out")
+    if not path.is_file():
         return
-    write_json(path, fp)
+    have = json.loads(path.read_text(encoding="utf-8"))
+    if have == fp:
+        return
+    if not store.has_results():
+        log.info("%s: a config recorded without results; replacing it", path)
+        path.unlink()
+        return
+    diff = sorted(k for k in set(fp) | set(have) if have.get(k) != fp.get(k))
+    raise XlingError(f"{out} holds a translation made with another config (differs in: "
+                     f"{', '.join(diff)}); use another --out")
 
 
 def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, Any]:
-    """Write the parallel files, the card and the summary from what is on disk."""
+    """Write the parallel files and the card from what is on disk; returns the summary.
+
+    The files are written under a temporary folder and the card loaded from there; only when it
+    loads are they moved into place (the old card is removed first and the new one moved last,
+    so a kill at any moment leaves the earlier card with its files, no card, or the new card
+    with its files: never a card that does not load). Without an item that passed in every
+    language nothing is written (an earlier card stays).
+
+    Raises:
+        XlingError: the new card does not load (the earlier outputs are left as they were).
+    """
+    import shutil
+
     from xling.data.benchmarks.card import load_card, write_card
     from xling.data.io import write_jsonl
 
@@ -834,11 +881,10 @@ def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, An
     ids = sorted(common, key=lambda i: (order.get(i, len(order)), i))
     # A card role must be a column of every row: items without a solution get "solution": null.
     has_solution = any("solution" in passed[lang][i] for lang in cfg.langs for i in ids)
+    files: dict[str, list[dict[str, Any]]] = {}
     for lang in cfg.langs:
         rows = [passed[lang][i] for i in ids]
-        if has_solution:
-            rows = [{**r, "solution": r.get("solution")} for r in rows]
-        write_jsonl(store.out / f"{lang}.jsonl", rows)
+        files[lang] = [{**r, "solution": r.get("solution")} for r in rows] if has_solution else rows
         per_lang[lang]["in_card"] = len(ids)
         lost = len(passed[lang]) - len(ids)
         if lost:
@@ -852,6 +898,8 @@ def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, An
         "dropped": [{"lang": d["lang"], "id": d["id"], "reason": d["reason"], "detail": d["detail"]}
                     for d in dropped],
     }
+    for leftover in store.out.glob(".staging-*"):  # of a run killed while writing its outputs
+        shutil.rmtree(leftover, ignore_errors=True)
     if not ids:
         log.warning("%s: no item passed in every language; no card written", store.out)
         return summary
@@ -861,14 +909,27 @@ def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, An
     if all("choices" in passed[lang][i] for lang in cfg.langs for i in ids):
         fields["choices"] = "choices"
     name = cfg.name or f"{source.name}-mt"
-    card = write_card(store.out / "card.yaml", name=name,
-                      files={lang: f"{lang}.jsonl" for lang in cfg.langs}, fields=fields,
-                      scorer=source.scorer, paper_metric=source.paper_metric,
-                      description=f"{source.name} translated from {cfg.source_lang} by {cfg.model}"
-                      + (f", checked by {cfg.verify_model}" if cfg.verify_model else ""),
-                      provenance={"translation": "summary.json", "source": source.name,
-                                  "model": cfg.model, "verify_model": cfg.verify_model,
-                                  "checks": summary["checks"]})
-    load_card(card)  # what we wrote must load: fail here, not in a later eval
+    staging = store.out / f".staging-{os.getpid()}"
+    try:
+        for lang, rows in files.items():
+            write_jsonl(staging / f"{lang}.jsonl", rows)
+        card = write_card(
+            staging / "card.yaml", name=name, files={lang: f"{lang}.jsonl" for lang in cfg.langs},
+            fields=fields, scorer=source.scorer, paper_metric=source.paper_metric,
+            description=f"{source.name} translated from {cfg.source_lang} by {cfg.model}"
+            + (f", checked by {cfg.verify_model}" if cfg.verify_model else ""),
+            provenance={"translation": "summary.json", "source": source.name, "model": cfg.model,
+                        "verify_model": cfg.verify_model, "checks": summary["checks"]})
+        try:
+            load_card(card)  # what we wrote must load: fail here, not in a later eval
+        except XlingError as exc:
+            raise XlingError(f"{store.out}: the new card does not load, so the earlier outputs "
+                             f"are left as they were: {exc}") from None
+        (store.out / "card.yaml").unlink(missing_ok=True)
+        for lang in files:
+            os.replace(staging / f"{lang}.jsonl", store.out / f"{lang}.jsonl")
+        os.replace(card, store.out / "card.yaml")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     summary["card"] = name
     return summary

@@ -297,7 +297,12 @@ def _scalar(value: Any, where: str, column: str, role: str) -> str:
     return str(value).strip()
 
 
-def _choices(value: Any, where: str, column: str) -> tuple[str, ...]:
+def option_texts(value: Any, where: str, column: str) -> tuple[str, ...]:
+    """A row's options (a list, or a JSON-encoded list in csv/tsv) as 2-10 non-empty strings.
+
+    Raises:
+        XlingError: naming ``where`` (file:line) and ``column``.
+    """
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -313,8 +318,15 @@ def _choices(value: Any, where: str, column: str) -> tuple[str, ...]:
     return options
 
 
-def _answer(raw: Any, scorer: str, choices: tuple[str, ...] | None, where: str, column: str) -> str:
-    """The gold answer as the scorer will read it; raises when the scorer could not."""
+def gold_answer(raw: Any, scorer: str, choices: tuple[str, ...] | None, where: str,
+                column: str = "answer") -> str:
+    """The gold answer as ``scorer`` will read it (a card's rule; ``xling translate`` checks its
+    input rows with it before any request).
+
+    Raises:
+        XlingError: empty, not an option letter (choice), or not a parsable math answer, naming
+            ``where`` (file:line) and ``column``.
+    """
     if scorer == "ifeval":
         return "" if raw is None else _scalar(raw, where, column, "answer")
     gold = _scalar(raw, where, column, "answer")
@@ -361,8 +373,8 @@ def _read_language(card: Card, lang: str) -> list[tuple[str, Example]]:
                 raise XlingError(f"{where}: field '{fields['id']}' (fields.id): duplicate id "
                                  f"{item_id!r} (first at {first_seen[item_id]})")
             first_seen[item_id] = where
-        choices = _choices(row[fields["choices"]], where, fields["choices"]) if "choices" in fields else None
-        answer = _answer(row.get(fields.get("answer", "")), card.scorer, choices, where,
+        choices = option_texts(row[fields["choices"]], where, fields["choices"]) if "choices" in fields else None
+        answer = gold_answer(row.get(fields.get("answer", "")), card.scorer, choices, where,
                          fields.get("answer", "answer"))
         solution = row.get(fields["solution"]) if "solution" in fields else None
         if solution is not None and not isinstance(solution, str):
