@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,62 @@ def test_stream_mixes_languages_and_a_killed_eval_resumes_without_redoing(
     again = _Counting(inner)
     run_eval(cfg, langs, tmp_path / "resumed", generator=again)
     assert again.calls == []
+
+
+def test_a_rerun_with_fewer_languages_keeps_the_others(tiny_model, tmp_path):
+    out = tmp_path / "run"
+    cfg = _mgsm_cfg(tiny_model)
+    run_eval(cfg, ["en", "de", "zh"], out)
+    whole = read_parquet(out / "eval" / "mgsm.parquet")
+    metrics = json.loads((out / "metrics.json").read_text())["benchmarks"]["mgsm"]
+    result = run_eval(cfg, ["de"], out)  # nothing to generate: de is done
+    assert read_parquet(out / "eval" / "mgsm.parquet") == whole
+    assert result["langs"] == metrics["langs"] and set(result["langs"]) == {"en", "de", "zh"}
+    run_eval(cfg, ["ja"], out)  # adds ja, keeps the rest
+    rows = read_parquet(out / "eval" / "mgsm.parquet")
+    assert [r for r in rows if r["lang"] != "ja"] == whole
+    saved = json.loads((out / "metrics.json").read_text())["benchmarks"]["mgsm"]
+    assert list(saved["langs"]) == ["en", "zh", "de", "ja"]  # the registry's order
+    assert saved["langs"] == json.loads(json.dumps(summarize_rows(rows)))
+    assert {Path(f).name for f in saved["data"]["files"]} == {
+        "mgsm_en.tsv", "mgsm_de.tsv", "mgsm_zh.tsv", "mgsm_ja.tsv"}
+
+
+class _Failing:
+    """Wraps a generator; every sample of a prompt holding one of ``fail`` is a backend error."""
+
+    def __init__(self, inner, fail=()):
+        self.inner, self.fail, self.calls = inner, tuple(fail), []
+
+    def generate(self, prompts, params):
+        from xling.schema import Generation
+
+        self.calls.append(list(prompts))
+        gens = self.inner.generate(prompts, params)
+        return [[Generation("", 0, 0, "error", error="HTTP 503 from the server") for _ in gs]
+                if any(q in p for q in self.fail) else gs for p, gs in zip(prompts, gens, strict=True)]
+
+
+def test_backend_errors_are_named_per_language_and_retried_on_a_rerun(tiny_model, tmp_path):
+    from xling.data.benchmarks import mgsm
+    from xling.generate import get_generator
+    from xling.report.tables import load_run
+
+    inner = get_generator("hf", str(tiny_model), progress=False)
+    cfg = _mgsm_cfg(tiny_model)
+    failing = mgsm.load(["de"], limit=2)[1].question
+    out = tmp_path / "run"
+    run_eval(cfg, ["en", "de"], out, generator=_Failing(inner, [failing]))
+    header, rows, notes = reference_table([load_run(out, "mgsm")])
+    assert ("run: backend errors (no completion; counted as wrong) in de 1 of 2; a rerun of the "
+            "evaluation asks for them again") in notes
+    again = _Failing(inner)
+    result = run_eval(cfg, ["en", "de"], out, generator=again)
+    assert len(again.calls) == 1 and len(again.calls[0]) == 1 and failing in again.calls[0][0]
+    rows = read_parquet(out / "eval" / "mgsm.parquet")
+    assert all(r["finish_reason"] != "error" for r in rows) and len(rows) == 4
+    assert result["langs"]["de"]["errors"] == 0
+    assert not [n for n in reference_table([load_run(out, "mgsm")])[2] if "backend errors" in n]
+    quiet = _Failing(inner)
+    run_eval(cfg, ["en", "de"], out, generator=quiet)
+    assert quiet.calls == []  # nothing failed: nothing asked

@@ -37,6 +37,8 @@ class RunResult:
     paper_metric: str = "accuracy"
     paper_avg_langs: tuple[str, ...] = ()
     """The languages the paper's Avg covers when not all (study A: en, zh, de for some)."""
+    errors: dict[str, int] = field(default_factory=dict)
+    """lang -> samples the backend failed on (counted as wrong; a rerun asks for them again)."""
 
 
 def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunResult:
@@ -85,6 +87,7 @@ def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunRe
         consistency={lang: m["consistency"] for lang, m in langs.items()},
         metric=metric, sd=sd, paper_metric=paper,
         paper_avg_langs=tuple(bench.get("paper_avg_langs", ())),
+        errors={lang: m["errors"] for lang, m in langs.items() if m.get("errors")},
     )
 
 
@@ -109,7 +112,8 @@ def reference_table(
 
     Returns:
         (header, rows, notes): numbers are fractions (formatting multiplies by 100), or
-        ``(mean, sd)`` pairs for means over runs; notes name skipped or missing languages.
+        ``(mean, sd)`` pairs for means over runs; notes name skipped or missing languages and,
+        per language, the samples a backend failed on.
     """
     if not runs:
         raise XlingError("no runs to tabulate")
@@ -124,6 +128,11 @@ def reference_table(
     if len(metrics) > 1:
         notes.append(f"runs report different metrics: {'; '.join(metrics)}")
     for run in runs:
+        if run.errors:
+            notes.append(f"{run.name}: backend errors (no completion; counted as wrong) in "
+                         + ", ".join(f"{lang} {k} of {run.n.get(lang, '?')}"
+                                     for lang, k in run.errors.items())
+                         + "; a rerun of the evaluation asks for them again")
         missing = [lang for lang in langs if lang not in run.acc]
         cells = [(run.acc[lang], run.sd[lang]) if lang in run.sd else run.acc.get(lang)
                  for lang in langs]

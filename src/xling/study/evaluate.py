@@ -23,7 +23,7 @@ from typing import Any
 from xling.data import get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.generate import Generator, SamplingParams, get_generator
-from xling.languages import STUDY_LANGS, build_prompt, parse_langs
+from xling.languages import LANGUAGES, STUDY_LANGS, build_prompt, parse_langs
 from xling.metrics import acc_by_lang, average, summarize_rows
 from xling.schema import Example, Generation, XlingError
 from xling.scoring import score
@@ -348,6 +348,65 @@ def _read_part(path: Path, ids: list[str], n: int) -> list[dict[str, Any]] | Non
     return rows if counts == dict.fromkeys(ids, n) else None
 
 
+def _earlier_langs(run: RunDir, name: str, langs: list[str],
+                   per_item: int) -> dict[str, list[dict[str, Any]]]:
+    """Rows of languages an earlier run of the same config evaluated and ``langs`` leaves out:
+    their shards, when each holds only its language and ``per_item`` samples of every item
+    (anything else is left out and logged, never trusted)."""
+    kept: dict[str, list[dict[str, Any]]] = {}
+    for shard in sorted(run.shard(name, "x").parent.glob("*.parquet")):
+        lang = shard.stem
+        if lang in langs or shard.name.startswith("."):
+            continue
+        try:
+            rows = read_parquet(shard)
+        except Exception as exc:  # a damaged shard of a language not asked for: leave it out
+            log.warning("%s: unreadable (%s); %s left out", shard, type(exc).__name__, lang)
+            continue
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[str(row["id"])] = counts.get(str(row["id"]), 0) + 1
+        if not rows or any(row.get("lang") != lang for row in rows) or set(counts.values()) != {
+                per_item}:
+            log.warning("%s: does not hold %d samples per %s item; %s left out", shard,
+                        per_item, lang, lang)
+            continue
+        kept[lang] = rows
+    if kept:
+        log.info("%s: keeping %s from an earlier run (not asked for now)", name, ", ".join(kept))
+    return kept
+
+
+def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
+                  examples: list[Example], backend: Callable[[], Generator], where: str) -> bool:
+    """Ask again for the samples of ``rows`` a backend failed on (``finish_reason`` "error"),
+    with the prompt and seed they had (run ``r``: ``seed + r``; the openai backend seeds sample
+    ``k`` with ``seed + k``, so each retry is the request that failed); replaces them in place.
+    Returns whether any was retried."""
+    failed = [i for i, row in enumerate(rows) if row["finish_reason"] == "error"]
+    if not failed:
+        return False
+    log.info("%s: asking again for %d samples that failed with a backend error", where,
+             len(failed))
+    by_id = {ex.id: ex for ex in examples}
+    for r in sorted({rows[i]["run"] for i in failed}):
+        ids = list(dict.fromkeys(rows[i]["id"] for i in failed if rows[i]["run"] == r))
+        prompt = {rows[i]["id"]: rows[i]["prompt"] for i in failed if rows[i]["run"] == r}
+        gens = backend().generate([prompt[i] for i in ids],
+                                  replace(cfg.sampling, seed=cfg.sampling.seed + r))
+        fresh = _rows([by_id[i] for i in ids], [prompt[i] for i in ids], gens, module.SCORER,
+                      run_index=r, think=cfg.think, prompt_style=cfg.prompt_style)
+        by_sample = {(row["id"], row["sample"]): row for row in fresh}
+        for i in failed:
+            if rows[i]["run"] == r:
+                rows[i] = by_sample[rows[i]["id"], rows[i]["sample"]]
+    still = sum(rows[i]["finish_reason"] == "error" for i in failed)
+    if still:
+        log.warning("%s: %d of %d retried samples failed again (counted as wrong; rerun to "
+                    "retry)", where, still, len(failed))
+    return True
+
+
 def run_eval(
     cfg: EvalConfig,
     langs: list[str] | str,
@@ -356,8 +415,15 @@ def run_eval(
     generator: Generator | Callable[[], Generator] | None = None,
     backend_kwargs: dict[str, Any] | None = None,
     replace_stale: bool = False,
+    keep_other_langs: bool = True,
 ) -> dict[str, Any]:
     """Evaluate ``cfg.model`` on ``cfg.benchmark`` in ``langs``; results under ``out``.
+
+    A rerun adds or refreshes what it runs and keeps the rest: languages evaluated earlier with
+    the same config and not in ``langs`` stay in the parquet and metrics.json
+    (``keep_other_langs``). Samples a backend failed on (``finish_reason`` "error", e.g. a
+    server that timed out) are asked again on every rerun; those that fail again stay errors,
+    counted and named in the tables.
 
     Args:
         generator: reuse an already loaded generator (studies evaluate several benchmarks), or
@@ -365,6 +431,8 @@ def run_eval(
         backend_kwargs: passed to the backend constructor (batch_size, device, base_url, ...).
         replace_stale: results of another config in ``out`` are removed and redone (studies,
             whose cells are keyed by their evaluation settings) instead of refused.
+        keep_other_langs: False = the results hold exactly ``langs`` (a study cell, whose
+            evaluation is keyed by its languages).
 
     Returns:
         This benchmark's metrics: {"langs": {lang: ...}, "avg": fraction, "n_samples": int}.
@@ -392,7 +460,9 @@ def run_eval(
             log.info("%s/%s: already evaluated, skipping", name, lang)
             done[lang] = rows
     pending = [lang for lang in langs if lang not in done]
-    if pending:
+
+    def backend() -> Generator:  # loaded once, and only when something is left to generate
+        nonlocal generator
         if callable(generator) and not hasattr(generator, "generate"):
             generator = generator()
         if generator is None:
@@ -401,8 +471,15 @@ def run_eval(
                 cfg.backend, cfg.model,
                 chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
                 **(backend_kwargs or {}))
+        return generator  # type: ignore[return-value]
+
+    retried = [lang for lang, rows in done.items()
+               if _retry_errors(rows, cfg, module, examples, backend, f"{name}/{lang}")]
+    for lang in retried:
+        write_parquet(run.shard(name, lang), done[lang])
+    if pending:
         fresh = _generate_stream(run.shard(name, "x").parent, cfg, module, examples, set(pending),
-                                 generator)
+                                 backend())
         for lang in pending:
             rows = [row for row in fresh if row["lang"] == lang]
             write_parquet(run.shard(name, lang), rows)
@@ -412,23 +489,31 @@ def run_eval(
         _record_config(run, cfg, name)
         for part in run.shard(name, "x").parent.glob(".part-*.parquet"):
             part.unlink()  # every language has its shard now
-    all_rows = [row for lang in langs for row in done[lang]]
-
-    rows = all_rows
-    if pending or not run.eval_file(name).is_file():  # else: the file already holds these rows
+    metrics = run.read_metrics()
+    before = metrics.get("benchmarks", {}).get(name, {})
+    kept = _earlier_langs(run, name, langs, per_item) if keep_other_langs else {}
+    done |= kept
+    order = [lang for lang in LANGUAGES if lang in done] + sorted(set(done) - set(LANGUAGES))
+    rows = [row for lang in order for row in done[lang]]
+    if pending or retried or list(before.get("langs", ())) != order or not run.eval_file(
+            name).is_file():  # else: the file already holds these rows
         write_parquet(run.eval_file(name), rows)
+    data = reads.record()
+    if kept:  # the kept languages' data was read by the earlier run: keep its record too
+        earlier = before.get("data") or {}
+        data = {"files": {**earlier.get("files", {}), **data["files"]},
+                "hub": list(dict.fromkeys([*earlier.get("hub", []), *data["hub"]]))}
     summary = summarize_rows(rows, pass_k=cfg.pass_k)
     result = {
-        "langs": {lang: summary[lang] for lang in langs},
+        "langs": {lang: summary[lang] for lang in order},
         **({"summary": module.summarize(rows)} if hasattr(module, "summarize") else {}),
-        "avg": average(acc_by_lang(summary), langs),
+        "avg": average(acc_by_lang(summary), order),
         "n_samples": len(rows),
         "paper_metric": getattr(module, "PAPER_METRIC", "accuracy"),
         "paper_avg_langs": list(getattr(module, "PAPER_AVG_LANGS", ())),
         "config": cfg.fingerprint(),
-        "data": reads.record(),
+        "data": data,
     }
-    metrics = run.read_metrics()
     metrics.setdefault("model", cfg.model)
     metrics.setdefault("benchmarks", {})[name] = result
     write_json(run.metrics, metrics)

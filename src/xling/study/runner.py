@@ -201,7 +201,7 @@ def _evaluate(study: StudySpec, cell: Cell, model: str,
                          source=source, limit=ev.limit,
                          prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
                          pass_k=ev.pass_k, think=ev.think, chat_template=ev.chat_template)
-        run_eval(cfg, langs, cell.run.root, replace_stale=True,
+        run_eval(cfg, langs, cell.run.root, replace_stale=True, keep_other_langs=False,
                  generator=shared_generator if study.backend == "hf" else None,
                  backend_kwargs=backend_options if study.backend != "hf" else None)
 
