@@ -175,7 +175,8 @@ def test_write_card_round_trip_and_free_form_keys(tmp_path):
 
 # ---- bad cards: one line naming card key, or data file, line and field -------------------------
 
-def _edit(tmp_path: Path, card_text: str | None = None, en_rows=None, de_rows=None, de_raw=None) -> Path:
+def _edit(tmp_path: Path, card_text: str | None = None, en_rows=None, de_rows=None, de_raw=None,
+          de_bytes: bytes | None = None) -> Path:
     card = minimal_card(tmp_path)
     if card_text is not None:
         card.write_text(card_text, encoding="utf-8")
@@ -185,6 +186,8 @@ def _edit(tmp_path: Path, card_text: str | None = None, en_rows=None, de_rows=No
         _write(tmp_path / "data" / "german.json", de_rows, "jsonl")
     if de_raw is not None:
         (tmp_path / "data" / "german.json").write_text(de_raw, encoding="utf-8")
+    if de_bytes is not None:
+        (tmp_path / "data" / "german.json").write_bytes(de_bytes)
     return card
 
 
@@ -221,6 +224,17 @@ BAD_CARDS = {
                           ["german.json:2", "invalid JSON"]),
     "line counts differ": (dict(de_rows=_pebble_rows("de")[:2]),
                            ["card.yaml", "key 'align'", "en (english.json) 3, de (german.json) 2"]),
+    "a language key twice": (
+        dict(card_text=MINIMAL_CARD.replace("de: data/german.json", "en: data/german.json")),
+        ["card.yaml:3: duplicate key 'en' (first at line 3); each key may appear once"]),
+    "a top-level key twice": (dict(card_text=MINIMAL_CARD + "scorer: choice\n"),
+                              ["card.yaml:6: duplicate key 'scorer' (first at line 5)"]),
+    "a field role twice": (
+        dict(card_text=MINIMAL_CARD.replace("fields: {", "fields: {question: uid, ")),
+        ["card.yaml:4: duplicate key 'question' (first at line 4)"]),
+    "bytes that are not UTF-8": (
+        dict(de_bytes=b'{"problem_text": "ok", "final_answer": 1}\n{"problem_text": "\xff"}\n'),
+        ["german.json:2: not valid UTF-8"]),
 }
 
 
@@ -279,6 +293,54 @@ def test_csv_row_with_wrong_column_count(tmp_path):
         load_card(card)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_bytes_that_are_not_utf8_in_a_table_are_one_line(tmp_path, fmt):
+    card = quartz_card(tmp_path, fmt)
+    path = tmp_path / f"quartz_de.{fmt}"
+    path.write_bytes(path.read_bytes().replace(b"blau", b"bl\xe4u"))
+    with pytest.raises(XlingError, match=rf"^{path}:2: not valid UTF-8 \(invalid continuation "
+                                         r"byte at byte \d+\)$"):
+        load_card(card)
+
+
+@pytest.mark.parametrize("card_text, message", [
+    (MINIMAL_CARD.replace("format: jsonl\n", "").replace("german.json", "german.csv"),
+     "key 'files': the files are of different formats (english.json is json, german.csv is csv): "
+     "every file of a card has the card's one format"),
+    (MINIMAL_CARD.replace("german.json", "german.csv"),
+     "key 'files': the files are of different formats (english.json is json, german.csv is csv; "
+     "format: jsonl)"),
+    (MINIMAL_CARD.replace("format: jsonl\n", "").replace("german.json", "german.dat"),
+     "key 'format': missing, and the suffix of german.dat (files.de) does not say it; set one of"),
+])
+def test_mixed_file_formats_are_named(tmp_path, card_text, message):
+    card = minimal_card(tmp_path)
+    _write(tmp_path / "data" / "german.csv", _pebble_rows("de"), "csv")
+    _write(tmp_path / "data" / "german.dat", _pebble_rows("de"), "jsonl")
+    card.write_text(card_text, encoding="utf-8")
+    with pytest.raises(XlingError) as info:
+        load_card(card)
+    assert message in str(info.value)
+
+
+def test_gold_answers_that_differ_between_languages_are_named(tmp_path, caplog):
+    card = quartz_card(tmp_path, "jsonl")
+    rows = [{"key": it[0], "stem": it[2], "options": it[4], "gold": it[5]} for it in QUARTZ]
+    rows[0]["gold"] = "A"  # en says B
+    _write(tmp_path / "quartz_de.jsonl", rows, "jsonl")
+    caplog.set_level("WARNING", logger="xling.data.benchmarks.card")
+    load_card(card)
+    assert (f"{card}: the gold answer differs between languages for 1 item(s): q1 (en: B, de: A); "
+            "items of a parallel card have one answer (set parallel: false if its languages hold "
+            "different items)") in caplog.text
+    caplog.clear()
+    card.write_text(card.read_text(encoding="utf-8") + "parallel: false\n", encoding="utf-8")
+    assert load_card(card).parallel is False and "differs" not in caplog.text
+    math = minimal_card(tmp_path / "m")  # 7 and "7", and one answer everywhere: no warning
+    load_card(math)
+    assert "differs" not in caplog.text
+
+
 def test_unknown_language_for_a_card(tmp_path):
     bench = card_benchmark(minimal_card(tmp_path))
     with pytest.raises(XlingError, match="my-bench has no language 'fr'; it has: en, de"):
@@ -313,6 +375,15 @@ def test_card_evaluates_end_to_end(tiny_model, tmp_path, which):
         assert rows[2]["prompt"].startswith("Was ist eine Farbe?\nA. Stein\nB. blau\nC. sieben\n")
         assert [row["gold"] for row in rows] == ["B", "C", "B", "C"]
     assert f"eval/{name}.parquet" in r.stdout
+
+
+def test_bytes_that_are_not_utf8_through_the_cli_are_one_line(tmp_path):
+    card = _edit(tmp_path, de_bytes=b'{"problem_text": "\xfc", "final_answer": 1}\n')
+    r = xling("eval", "--model", tmp_path / "no-such-model", "--benchmark", card, "--langs", "en,de",
+              "--out", tmp_path / "run")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == (f"error: {tmp_path / 'data' / 'german.json'}:1: not valid UTF-8 "
+                                "(invalid start byte at byte 18)")
 
 
 def test_bad_card_through_the_cli_names_the_card_not_the_model(tmp_path):

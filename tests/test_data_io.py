@@ -82,3 +82,20 @@ def test_rewriting_keeps_an_existing_files_mode(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "p.parquet").stat().st_mode) == 0o604
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "p.parquet"]
+
+
+def test_read_yaml_refuses_a_key_twice_but_keeps_merge_keys(tmp_path):
+    from xling.data.io import read_yaml
+
+    path = tmp_path / "x.yaml"
+    path.write_text("base: &b {a: 1, b: 2}\nmerged: {<<: *b, b: 3}\n", encoding="utf-8")
+    assert read_yaml(path) == {"base": {"a": 1, "b": 2}, "merged": {"a": 1, "b": 3}}
+    path.write_text("top:\n  - {x: 1}\n  - {x: 1, y: 2, x: 3}\n", encoding="utf-8")
+    with pytest.raises(XlingError, match=r"x\.yaml:3: duplicate key 'x' \(first at line 3\)"):
+        read_yaml(path)
+    path.write_bytes(b"a: 1\nb: \xff\n")
+    with pytest.raises(XlingError, match=r"x\.yaml:2: not valid UTF-8"):
+        read_yaml(path)
+    path.write_text("a: [1\n", encoding="utf-8")
+    with pytest.raises(XlingError, match=r"x\.yaml:2: invalid YAML"):
+        read_yaml(path)

@@ -166,3 +166,29 @@ def test_scaling_spec_makes_one_parallel_cell_per_n():
     cells = [c for c in spec.cells if c.paradigm != "base"]
     assert [c.train_langs for c in cells] == [("en",), ("en", "de"), ("en", "de", "zh")]
     assert all(c.design == "parallel" for c in cells)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name: s\nbase_model: sandbox\neval: {benchmarks: [sandbox], limit: 5}\n"
+     "probes: []\neval: {benchmarks: [mgsm]}\n",
+     "study.yaml:5: duplicate key 'eval' (first at line 3); each key may appear once"),
+    ("name: s\nbase_model: sandbox\neval:\n  benchmarks: [sandbox]\n  limit: 5\n  limit: 50\n",
+     "study.yaml:6: duplicate key 'limit' (first at line 5)"),
+    ("name: s\nbase_model: sandbox\nname: t\n", "study.yaml:3: duplicate key 'name' (first at line 1)"),
+])
+def test_a_key_written_twice_is_refused_with_file_and_line(tmp_path, text, message):
+    path = tmp_path / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(XlingError) as info:
+        load_spec(path)
+    assert str(info.value).startswith(f"{tmp_path}/{message}")
+
+
+def test_a_training_config_file_with_a_key_twice_is_refused(tmp_path):
+    from xling.cli_train import read_config
+
+    path = tmp_path / "grpo.yaml"
+    path.write_text("learning_rate: 1.0e-6\nbeta: 0.0\nlearning_rate: 1.0e-5\n", encoding="utf-8")
+    with pytest.raises(XlingError, match=r"grpo\.yaml:3: duplicate key 'learning_rate' \(first at "
+                                         r"line 1\)"):
+        read_config(path)

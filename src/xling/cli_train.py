@@ -145,14 +145,11 @@ def read_config(path: Path | None) -> dict[str, Any]:
     """The YAML config file as a dict ({} without one)."""
     if path is None:
         return {}
-    import yaml
+    from xling.data.io import read_yaml
 
     if not path.is_file():
         raise XlingError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise XlingError(f"{path}: invalid YAML ({exc})") from None
+    data = read_yaml(path) or {}  # a key written twice is an error naming file:line
     if not isinstance(data, dict):
         raise XlingError(f"{path}: expected a mapping of config fields")
     return data

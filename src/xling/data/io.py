@@ -1,8 +1,8 @@
-"""Reading and writing row files: jsonl, tsv, parquet.
+"""Reading and writing row files (jsonl, tsv, parquet) and YAML files.
 
 Stage: data (and every stage that persists rows). A malformed row is an ``XlingError`` naming
 ``file:line`` (1-based), never a silent skip: invalid JSON, a wrong column count, a missing key,
-bytes that are not UTF-8; ``check_text`` / ``check_number_answer`` refuse an empty question or a
+bytes that are not UTF-8, a YAML key written twice (``read_yaml``); ``check_text`` / ``check_number_answer`` refuse an empty question or a
 gold answer that is empty or (for numeric benchmarks) not a number. Writes are atomic (temp file + rename), so a killed run never
 leaves a half-written file that looks finished, and give the file the permissions a plain
 ``open`` would (0o666 minus the umask; an existing file keeps its mode), so reports and metrics
@@ -17,6 +17,7 @@ on a shared machine are as readable as any other file the user writes.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -110,6 +111,70 @@ def read_tsv(path: str | Path, n_columns: int) -> list[list[str]]:
         XlingError: invalid UTF-8 or a row with the wrong number of columns (with file:line).
     """
     return [row for _, row in read_tsv_numbered(path, n_columns)]
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+@functools.cache
+def _unique_key_loader() -> type:
+    """A yaml SafeLoader whose mappings refuse a key written twice (PyYAML keeps the last one,
+    so ``files: {en: en.jsonl, en: de.jsonl}`` would silently evaluate "en" on German)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue  # '<<: *anchor' keys may be overridden, as YAML allows
+                    key = self.construct_object(key_node, deep=True)
+                    line = key_node.start_mark.line + 1
+                    try:
+                        if key in seen:
+                            raise _DuplicateKey(key, line, seen[key])
+                    except TypeError:  # an unhashable key: PyYAML reports it itself
+                        continue
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
+
+
+def read_yaml(path: str | Path) -> Any:
+    """A YAML file (plain data, as ``yaml.safe_load``) in which no mapping has a key twice.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.yaml"
+    >>> _ = p.write_text("files:\\n  en: en.jsonl\\n  en: de.jsonl\\n")
+    >>> try:
+    ...     read_yaml(p)
+    ... except XlingError as exc:
+    ...     print(str(exc).split(": ", 1)[1])
+    duplicate key 'en' (first at line 2); each key may appear once
+
+    Raises:
+        XlingError: missing file, bytes that are not UTF-8, invalid YAML or a duplicate key,
+            each naming ``file:line``.
+    """
+    import yaml
+
+    path = Path(path)
+    text = read_text(path)
+    try:
+        return yaml.load(text, Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
+    except _DuplicateKey as dup:
+        raise XlingError(f"{path}:{dup.line}: duplicate key {dup.key!r} (first at line "
+                         f"{dup.first}); each key may appear once") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise XlingError(f"{path}{where}: invalid YAML ({getattr(exc, 'problem', None) or exc})"
+                         ) from None
 
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -686,14 +686,15 @@ def _models(raw: Any, file: str) -> tuple[ModelSpec, ...]:
 
 
 def load_spec(path: str | Path) -> StudySpec:
-    """Read and validate a study YAML file (nothing heavy is imported or loaded)."""
-    import yaml
+    """Read and validate a study YAML file (nothing heavy is imported or loaded).
+
+    Raises:
+        XlingError: a missing file, bytes that are not UTF-8, invalid YAML or a key written
+            twice (``file:line``), or what ``parse_spec`` refuses.
+    """
+    from xling.data.io import read_yaml
 
     path = Path(path)
     if not path.is_file():
         raise XlingError(f"study file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise XlingError(f"{path}: invalid YAML ({exc})") from None
-    return parse_spec(data, str(path))
+    return parse_spec(read_yaml(path), str(path))

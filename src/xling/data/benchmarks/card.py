@@ -26,6 +26,7 @@ Try:  xling eval --model ./tiny --benchmark my-bench/card.yaml --langs en,de --l
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import re
@@ -45,7 +46,7 @@ FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "tsv", "parquet")
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
                   ".parquet": "parquet"}
 REQUIRED_KEYS: tuple[str, ...] = ("name", "files", "fields")
-OPTIONAL_KEYS: tuple[str, ...] = ("format", "scorer", "align", "prompt", "paper_metric")
+OPTIONAL_KEYS: tuple[str, ...] = ("format", "scorer", "align", "prompt", "paper_metric", "parallel")
 INFO_KEYS: tuple[str, ...] = ("description", "license", "citation", "version", "provenance")
 """Free-form keys kept in ``Card.info`` (provenance: any mapping, e.g. the translation run)."""
 ALLOWED_KEYS: tuple[str, ...] = REQUIRED_KEYS + OPTIONAL_KEYS + INFO_KEYS
@@ -82,6 +83,9 @@ class Card:
     for xling's default prompt."""
     paper_metric: str
     """What the paper reports (the report names it in the table header)."""
+    parallel: bool = True
+    """The languages hold the same items (translations): an item whose gold answer differs
+    between languages gets a warning naming it. False = the languages may hold different items."""
     info: dict[str, Any] = field(default_factory=dict, compare=False)
     """The free-form keys (``INFO_KEYS``) as written."""
 
@@ -157,14 +161,23 @@ def _card_from_mapping(raw: Any, card_path: Path, check_files: bool = True) -> C
         files[str(lang)] = path
 
     fmt = _str_key(raw, "format", card_path)
-    if fmt is None:
-        found = {SUFFIX_FORMATS.get(p.suffix.lower()) for p in files.values()}
-        if len(found) != 1 or None in found:
-            raise _fail(card_path, "format", "missing, and the file suffixes do not say it; "
-                        f"set one of: {', '.join(FORMATS)}")
-        fmt = found.pop()
-    elif fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         raise _fail(card_path, "format", f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    by_suffix = {lang: SUFFIX_FORMATS.get(p.suffix.lower()) for lang, p in files.items()}
+    family = {"json": "jsonl"}  # one reader takes both (a JSON array or JSON lines)
+    if fmt is None:
+        unknown = [lang for lang, kind in by_suffix.items() if kind is None]
+        if unknown:
+            raise _fail(card_path, "format", f"missing, and the suffix of {files[unknown[0]].name} "
+                        f"(files.{unknown[0]}) does not say it; set one of: {', '.join(FORMATS)}")
+        fmt = next(iter(by_suffix.values()))
+    kinds = {family.get(k, k) for k in (*by_suffix.values(), fmt) if k is not None}
+    if len(kinds) > 1:
+        listed = ", ".join(f"{files[lang].name} is {kind}" for lang, kind in by_suffix.items()
+                           if kind is not None)
+        raise _fail(card_path, "files", f"the files are of different formats ({listed}"
+                    + (f"; format: {fmt}" if raw.get("format") else "") + "): every file of a "
+                    "card has the card's one format; convert them, or write a card per format")
 
     fields_raw = raw["fields"]
     if not isinstance(fields_raw, dict):
@@ -208,31 +221,30 @@ def _card_from_mapping(raw: Any, card_path: Path, check_files: bool = True) -> C
                         "{choices}: the model would never see the options")
 
     paper_metric = _str_key(raw, "paper_metric", card_path, "accuracy")
+    parallel = raw.get("parallel", True)
+    if not isinstance(parallel, bool):
+        raise _fail(card_path, "parallel", f"must be true or false, got {parallel!r}")
     info = {k: raw[k] for k in INFO_KEYS if k in raw}
     return Card(name=name, path=card_path, format=fmt, files=files, fields=fields, scorer=scorer,
-                align=align, prompt=prompt, paper_metric=paper_metric, info=info)
+                align=align, prompt=prompt, paper_metric=paper_metric, parallel=parallel, info=info)
 
 
 def _read_card_file(path: str | Path) -> Card:
-    import yaml
+    from xling.data.io import read_yaml
 
     card_path = Path(path).expanduser().resolve()
     if not card_path.is_file():
         raise XlingError(f"card file not found: {path}")
-    try:
-        raw = yaml.safe_load(card_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise XlingError(f"{card_path}{where}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
-    return _card_from_mapping(raw, card_path)
+    return _card_from_mapping(read_yaml(card_path), card_path)  # a key twice: file:line
 
 
 # ---- the data files ---------------------------------------------------------------------------
 
 def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
     """(location, row) of a JSON array (``file item N``) or a JSON-lines file (``file:line``)."""
-    text = path.read_text(encoding="utf-8")
+    from xling.data.io import read_text
+
+    text = read_text(path)  # bytes that are not UTF-8: file:line
     if text.lstrip().startswith("["):
         try:
             items = json.loads(text)
@@ -264,7 +276,9 @@ def _table_rows(path: Path, fmt: str) -> Iterator[tuple[str, Any]]:
         for i, row in enumerate(table.to_pylist(), start=1):
             yield f"{path} row {i}", row
         return
-    with path.open(encoding="utf-8", newline="") as fh:
+    from xling.data.io import read_text
+
+    with io.StringIO(read_text(path), newline="") as fh:  # bytes that are not UTF-8: file:line
         reader = csv.DictReader(fh, delimiter="\t" if fmt == "tsv" else ",")
         if reader.fieldnames is None:
             return
@@ -431,7 +445,38 @@ def _with_parallel(ex: Example, parallel_id: str) -> Example:
 
 
 def _load_all(card: Card) -> dict[str, list[Example]]:
-    return _align(card, {lang: _read_language(card, lang) for lang in card.files})
+    aligned = _align(card, {lang: _read_language(card, lang) for lang in card.files})
+    if card.parallel and card.scorer != "ifeval":
+        _warn_differing_golds(card, aligned)
+    return aligned
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_differing_golds(card: Card, aligned: dict[str, list[Example]]) -> None:
+    """Warn (once per card and finding) when an item's gold answer is not the same in every
+    language: in a parallel card, "A" in fr and "B" in en is a translation or export error."""
+    from xling.scoring.numbers import normalize
+
+    def same(a: str, b: str) -> bool:
+        return a.split() == b.split() or normalize(a, "en")[0] == normalize(b, "en")[0]
+
+    first, *others = aligned
+    differing = []
+    for i, ex in enumerate(aligned[first]):
+        golds = {lang: aligned[lang][i].answer for lang in others}
+        if any(not same(ex.answer, gold) for gold in golds.values()):
+            shown = ", ".join(f"{lang}: {gold}" for lang, gold in {first: ex.answer, **golds}.items())
+            differing.append(f"{ex.parallel_id[len(card.name) + 1:]} ({shown})")
+    if not differing:
+        return
+    text = (f"{card.path}: the gold answer differs between languages for {len(differing)} "
+            f"item(s): {_ids_text(differing, most=5)}; items of a parallel card have one answer "
+            "(set parallel: false if its languages hold different items)")
+    if text not in _WARNED:
+        _WARNED.add(text)
+        log.warning("%s", text)
 
 
 # ---- public API ------------------------------------------------------------------------------
