@@ -440,3 +440,23 @@ def test_mgpqa_diamond_registry_entry_selects_flagged_rows(benchmax):
     from xling.data import get_benchmark
 
     assert get_benchmark("mgpqa-diamond").PAPER_AVG_LANGS == ("en", "zh", "de")
+
+
+def test_langs_all_follows_the_source_folder(benchmax, tmp_path):
+    from xling.data import get_benchmark
+    from xling.study.evaluate import benchmark_langs
+
+    assert benchmark_langs(get_benchmark("mgpqa"), "all", str(benchmax)) == ["en", "zh", "de"]
+    assert benchmark_langs(get_benchmark("mgpqa-diamond"), "all", str(benchmax)) == ["en", "zh", "de"]
+    assert len(benchmark_langs(get_benchmark("mgpqa"), "all", None)) == 10  # the hub's
+    folder = _diamond_folder(tmp_path)
+    gpqa = get_benchmark("gpqa-diamond")
+    assert benchmark_langs(gpqa, "all", str(folder)) == ["en"]
+    _translate(folder, "de")
+    _translate(folder, "te")
+    assert benchmark_langs(gpqa, "all", str(folder)) == ["en", "de"]
+    assert benchmark_langs(gpqa, "all,te", str(folder)) == ["en", "de", "te"]
+    assert benchmark_langs(gpqa, "all", None) == ["en"]
+    examples = load_benchmark("gpqa-diamond", benchmark_langs(gpqa, "all", str(folder)),
+                              source=str(folder))
+    assert {ex.lang for ex in examples} == {"en", "de"}

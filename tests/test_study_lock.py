@@ -32,7 +32,7 @@ FAKE_RUN = textwrap.dedent("""\
     study, log, barrier = load_spec(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     (barrier / str(os.getpid())).touch()
 
-    def fake_run_cell(study, cell, base):
+    def fake_run_cell(study, cell, base, backend_options=None):
         deadline = time.time() + 60  # both runs are inside run_study before any cell finishes
         while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
             time.sleep(0.05)
@@ -43,6 +43,7 @@ FAKE_RUN = textwrap.dedent("""\
 
     runner.run_cell = fake_run_cell
     runner.check_training = lambda study, cells: None  # (imports trl; tested below)
+    runner.check_models = lambda study, cells: None  # (asks the hub; tested in test_hub.py)
     runner.run_study(study)
 """)
 
@@ -91,7 +92,9 @@ def test_a_killed_holder_does_not_block_the_cell(tmp_path, monkeypatch):
     assert runner.cell_status(cell).state == "pending"  # the kernel dropped the dead run's lock
 
     ran = []
-    monkeypatch.setattr(runner, "run_cell", lambda s, c, b: (ran.append(c.label), c.mark_done()))
+    monkeypatch.setattr(runner, "check_models", lambda study, cells: None)  # a fake hub id
+    monkeypatch.setattr(runner, "run_cell", lambda s, c, b, o=None: (ran.append(c.label),
+                                                                       c.mark_done()))
     assert [s.state for s in runner.run_study(study)] == ["done"]
     assert ran == ["Base"]
 
@@ -108,7 +111,8 @@ def test_a_run_waits_for_a_cell_held_elsewhere_and_skips_it_when_done(tmp_path, 
                              stdout=subprocess.PIPE, text=True)
     assert other.stdout.readline().strip() == "held"
     ran = []
-    monkeypatch.setattr(runner, "run_cell", lambda s, c, b: ran.append(c.label))
+    monkeypatch.setattr(runner, "check_models", lambda study, cells: None)  # a fake hub id
+    monkeypatch.setattr(runner, "run_cell", lambda s, c, b, o=None: ran.append(c.label))
     start = time.perf_counter()
     statuses = runner.run_study(study)
     other.wait()

@@ -4,8 +4,9 @@ Stage: study. For each cell: train (unless it is the base; a finished training i
 skipped, an interrupted one resumes from its last checkpoint), evaluate every benchmark (resumes
 per language), run the probes, write ``metrics.json`` and finally ``DONE``. A cell that raises is
 marked FAILED with the error and the study goes on with the next cell; rerunning retries it.
-Before the base model is built or loaded, every paradigm config to train is checked against
-TRL (``check_training``) and every training language set against its pool (``check_pools``). A cell is run only under its lock (``<cell>/LOCK``, ``fcntl.flock``):
+Before the base model is built or loaded, every paradigm config to train is checked against TRL
+(``check_training``), every training language set against its pool (``check_pools``) and every
+hub model the cells start from, once (``check_models``). A cell is run only under its lock (``<cell>/LOCK``, ``fcntl.flock``):
 two ``study run``s of one study share the cells out, each waits at the end for the cells the
 other holds, and a lock dies with its process, so a killed run never blocks a rerun.
 Try:  xling study run studies/sandbox.yaml && xling study status studies/sandbox.yaml
@@ -283,6 +284,34 @@ def check_pools(study: StudySpec, cells: list[Cell]) -> None:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 
 
+def check_models(study: StudySpec, cells: list[Cell]) -> None:
+    """Check every hub model the cells start from once, before any cell runs (``hub.check_model``:
+    cached, or found by one quick request): a hub id that does not exist would otherwise cost
+    half a minute of retries in every cell, then fail each. Local paths were checked with the
+    study file (``spec``). Only models loaded here are checked: a base cell's model with the
+    hf or vllm backend (for openai it is a served name, for a custom backend its own name), and
+    a training's starting model (not for cells trained on verl, which load it on the GPU nodes).
+
+    Raises:
+        XlingError: naming the study file and the model.
+    """
+    from xling import hub
+
+    seen: set[str] = set()
+    for cell in cells:
+        if (cell.spec.paradigm == "base" and study.backend not in ("hf", "vllm")) or (
+                study.verl is not None and cell.spec.paradigm in study.verl.paradigms):
+            continue
+        path = study.model(cell.spec.base).path if cell.spec.base else study.base_model
+        if not path or path == "sandbox" or path in seen or Path(path).expanduser().exists():
+            continue
+        seen.add(path)
+        try:
+            hub.check_model(path)
+        except XlingError as exc:
+            raise XlingError(f"{study.source_file or study.name}: {exc}") from None
+
+
 def run_cell(study: StudySpec, cell: Cell, base: str,
              backend_options: dict[str, Any] | None = None) -> None:
     """Train, evaluate and probe one cell; DONE is written last. The caller holds its lock.
@@ -327,6 +356,7 @@ def run_study(study: StudySpec, *, keep_going: bool = True,
         return study_status(study)
     check_training(study, todo)
     check_pools(study, todo)
+    check_models(study, todo)
     bases: dict[str, str] = {}
     failures: list[str] = []
     external: list[str] = []

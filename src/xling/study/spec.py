@@ -626,8 +626,7 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         raise XlingError(f"{file}: duplicate cell {dupes[0]!r}; give cells distinct names")
 
     base_model = data.get("base_model", "")
-    if base_model and base_model != "sandbox" and base_model.startswith((".", "/", "~")) and not Path(
-            base_model).expanduser().exists():
+    if base_model and base_model != "sandbox" and _missing_path(base_model):
         raise XlingError(f"{file}: base_model: no model at {base_model!r}")
     sandbox = data.get("sandbox")
     if sandbox is not None:
@@ -680,9 +679,18 @@ def _models(raw: Any, file: str) -> tuple[ModelSpec, ...]:
                                  f"{', '.join(_MODEL_TRAIN_KEYS)}); got {sorted(model.train)}")
         if model.path == "sandbox":
             _check_sandbox(model.sandbox, f"{where}.sandbox")
-        elif model.path.startswith((".", "/", "~")) and not Path(model.path).expanduser().exists():
+        elif _missing_path(model.path):
             raise XlingError(f"{where}.path: no model at {model.path!r}")
     return tuple(models)
+
+
+def _missing_path(model: str) -> bool:
+    """A local-looking model path (``paths.looks_local``: ``./x``, ``/x``, ``runs/typo`` beside an
+    existing ``runs/``) that does not exist, as ``xling eval --model`` refuses it; hub ids are
+    checked once per study by the runner (``runner.check_models``)."""
+    from xling.paths import looks_local
+
+    return looks_local(model) and not Path(model).expanduser().exists()
 
 
 def load_spec(path: str | Path) -> StudySpec:

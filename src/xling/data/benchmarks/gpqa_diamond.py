@@ -120,10 +120,19 @@ def _load_lang(folder: Path | None, hub_id: str, lang: str, seed: int) -> dict[s
     elif lang != "en":
         raise XlingError(f"the hub has GPQA-Diamond in English only; pass --source FOLDER holding "
                          f"{lang}.jsonl (xling translate --input gpqa-diamond --to {lang})")
-    from datasets import load_dataset
+    from xling.hub import load_dataset  # one line, quickly, when the hub is out of reach
 
     ds = load_dataset(hub_id, HUB_CONFIG, split="train")
     return _english_rows([dict(row) for row in ds], f"{hub_id}/{HUB_CONFIG}", seed)
+
+
+def langs_for(source: str | None) -> tuple[str, ...]:
+    """English, plus each ``<lang>.jsonl`` of a folder ``source`` (the hub has English only;
+    ``--langs all`` expands to these)."""
+    if source is None or not Path(source).expanduser().is_dir():
+        return ("en",)
+    folder = Path(source).expanduser()
+    return ("en", *(lang for lang in LANGS if lang != "en" and (folder / f"{lang}.jsonl").is_file()))
 
 
 def load(langs: list[str], source: str | None = None, limit: int | None = None, *,

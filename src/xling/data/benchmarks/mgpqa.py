@@ -100,11 +100,20 @@ def read_diamond_ids(path: str | Path) -> set[str]:
     return ids
 
 
+def langs_for(source: str | None) -> tuple[str, ...]:
+    """The languages ``source`` holds: a folder's ``gpqa_<lang>.jsonl`` files, else (the hub)
+    ``LANGS`` (``--langs all`` expands to these)."""
+    if source is None or not Path(source).expanduser().is_dir():
+        return LANGS
+    folder = Path(source).expanduser()
+    return tuple(lang for lang in LANGS if (folder / f"gpqa_{lang}.jsonl").is_file())
+
+
 def _rows(folder: Path | None, hub_id: str | None, lang: str) -> tuple[str, list[dict[str, Any]]]:
     if folder is not None:
         path = folder / f"gpqa_{lang}.jsonl"
         return str(path), read_jsonl(path)
-    from datasets import load_dataset
+    from xling.hub import load_dataset  # one line, quickly, when the hub is out of reach
 
     ds = load_dataset(str(hub_id), data_files=f"gpqa_{lang}.jsonl", split="train")
     return f"{hub_id}/gpqa_{lang}.jsonl", [dict(row) for row in ds]
@@ -195,6 +204,7 @@ def _load_diamond(langs: list[str], source: str | None = None,
 MGPQA_DIAMOND = Benchmark(
     name="mgpqa-diamond", load=_load_diamond, SCORER=SCORER, LANGS=LANGS,
     PAPER_METRIC="accuracy (study A: Avg over en, zh, de)", PAPER_AVG_LANGS=PAPER_AVG_LANGS,
+    langs_for=langs_for,
     doc="MGPQA-Diamond (study A): GPQA Diamond in the study languages, options shuffled once "
         "per item and identically in every language.",
 )

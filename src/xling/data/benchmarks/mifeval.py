@@ -86,7 +86,7 @@ def _from_file(path: Path) -> list[tuple[dict[str, Any], str]]:
 
 
 def _from_hub(hub_id: str, lang: str) -> list[tuple[dict[str, Any], str]]:
-    from datasets import load_dataset
+    from xling.hub import load_dataset  # one line, quickly, when the hub is out of reach
 
     ds = load_dataset(hub_id, lang, split="train")
     return [(dict(row), f"{hub_id}[{lang}] row {i}") for i, row in enumerate(ds)]

@@ -96,9 +96,9 @@ def _from_folder(folder: Path, lang: str) -> tuple[str, list[_Item]]:
 
 
 def _from_hub(hub_id: str, lang: str) -> tuple[str, list[_Item]]:
-    from huggingface_hub import hf_hub_download
+    from xling.hub import download_file  # one line, quickly, when the hub is out of reach
 
-    path = Path(hf_hub_download(hub_id, f"{NAME}/test/{lang}.jsonl", repo_type="dataset"))
+    path = download_file(hub_id, f"{NAME}/test/{lang}.jsonl")
     return f"{hub_id}/{NAME}/test/{lang}.jsonl", [
         parse_row(r, f"{hub_id}/{NAME}/test/{lang}.jsonl:{i + 1}") for i, r in enumerate(read_jsonl(path))]
 

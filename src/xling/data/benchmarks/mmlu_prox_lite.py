@@ -185,7 +185,7 @@ def _from_folder(folder: Path, lang: str, split: str) -> tuple[str, list[_Row]]:
 
 
 def _from_hub(hub_id: str, lang: str, split: str) -> tuple[str, list[_Row]]:
-    from datasets import load_dataset
+    from xling.hub import load_dataset  # one line, quickly, when the hub is out of reach
 
     ds = load_dataset(hub_id, lang, split=split)
     label = f"{hub_id} {lang}/{split}"
