@@ -48,9 +48,11 @@ def test_weighted_reward_is_the_lambda_sum_of_its_terms():
 
 @pytest.mark.parametrize("weights, message", [
     ({"accuracy": 1, "fluency": 1}, "unknown reward terms"),
-    ({"accuracy": -1}, "non-negative"),
+    ({"accuracy": -1}, r"reward_lambdas\.accuracy: λ must be a finite number >= 0, got -1"),
     ({"accuracy": 0, "format": 0}, "not all 0"),
-    ({"accuracy": "high"}, "must be numbers"),
+    ({"accuracy": "high"}, r"reward_lambdas\.accuracy: λ must be a finite number >= 0, got 'high'"),
+    ({"accuracy": 1, "format": float("nan")}, r"reward_lambdas\.format: .* got nan"),
+    ({"accuracy": float("inf")}, r"reward_lambdas\.accuracy: .* got inf"),
 ])
 def test_bad_lambdas_are_refused(weights, message):
     with pytest.raises(XlingError, match=message):

@@ -192,3 +192,20 @@ def test_a_training_config_file_with_a_key_twice_is_refused(tmp_path):
     with pytest.raises(XlingError, match=r"grpo\.yaml:3: duplicate key 'learning_rate' \(first at "
                                          r"line 1\)"):
         read_config(path)
+
+
+@pytest.mark.parametrize("lam, message", [
+    ("abc", "paradigm_config.grpo.reward_lambdas.accuracy: expected a number, got 'abc'"),
+    (float("nan"), "paradigm_config.grpo.reward_lambdas.accuracy: expected a number, got nan "
+                   "(numbers must be finite)"),
+    (-1.0, "cell GRPO(de) (paradigm_config.grpo): reward_lambdas.accuracy: λ must be a finite "
+           "number >= 0, got -1.0"),
+])
+def test_a_bad_lambda_is_named_where_it_is(lam, message):
+    data = {"name": "s", "base_model": "sandbox",
+            "grid": {"paradigms": ["grpo"], "train_langs": [["de"]]},
+            "paradigm_config": {"grpo": {"reward": "weighted",
+                                         "reward_lambdas": {"accuracy": lam, "format": 0.1}}}}
+    with pytest.raises(XlingError) as info:
+        parse_spec(data, "s.yaml")
+    assert str(info.value) == f"s.yaml: {message}"

@@ -203,6 +203,22 @@ def test_cli_prints_the_launch_command_last(tmp_path):
     assert config_of(out)["trainer"]["n_gpus_per_node"] == 4
 
 
+@pytest.mark.parametrize("command", [["export", "verl"], ["train", "grpo", "--model", "m"],
+                                     ["train", "sft", "--model", "m"]])
+def test_think_prefill_is_refused_for_training_not_replaced(tmp_path, command):
+    """think-prefill opens the thinking block at evaluation; a training prompt cannot carry it
+    (verl's prompts are chat messages): refused in one line, never silently the consistency prompt."""
+    r = subprocess.run([sys.executable, "-m", "xling.cli", *command, "--pool", "sandbox", "--langs",
+                        "en", "--prompt-style", "think-prefill", "--out", str(tmp_path / "x")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == (
+        "error: prompt_style think-prefill opens the model's thinking block, which only evaluation "
+        "does (xling eval, a study's eval.prompt_style); a training prompt takes standard, english, "
+        "consistency (consistency is the same instruction without the opened block)")
+    assert not (tmp_path / "x").exists()
+
+
 def test_export_refuses_bad_input(tmp_path):
     with pytest.raises(XlingError, match="no examples"):
         export_verl([], tmp_path)

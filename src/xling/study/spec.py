@@ -296,6 +296,28 @@ def _fits(value: Any, hint: Any) -> bool:
     return True  # any other annotation is left to the class's own checks
 
 
+def _mismatch(value: Any, hint: Any, path: str) -> tuple[str, Any, Any]:
+    """Where ``value`` does not fit ``hint``: ``(key path, hint there, value there)``, inside
+    mappings and lists (``reward_lambdas.accuracy``: expected a number, got 'abc'), not just
+    at the top ("expected a mapping", of a value that is one)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    arms = args if origin in (typing.Union, types.UnionType) else (hint,)
+    for arm in arms:
+        arm_origin, arm_args = typing.get_origin(arm), typing.get_args(arm)
+        if isinstance(value, dict) and (arm_origin is dict or arm is dict) and len(arm_args) == 2:
+            for k, v in value.items():
+                if not _fits(k, arm_args[0]):
+                    return _key(path, str(k)), arm_args[0], k
+                if not _fits(v, arm_args[1]):
+                    return _mismatch(v, arm_args[1], _key(path, str(k)))
+        if isinstance(value, list | tuple) and (arm_origin in (list, tuple) or arm in (list, tuple)):
+            inner = [a for a in arm_args if a is not Ellipsis]
+            for i, v in enumerate(value):
+                if inner and not _fits(v, inner[0]):
+                    return _mismatch(v, inner[0], f"{path}[{i}]")
+    return path, hint, value
+
+
 def _describe(hint: Any) -> str:
     """'an integer', 'a number or null', 'a list of strings', ..."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -315,6 +337,8 @@ def _describe(hint: Any) -> str:
 
 def _got(value: Any) -> str:
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{shown} (numbers must be finite)"
     if isinstance(value, str):
         try:
             float(value)
@@ -358,8 +382,8 @@ def _build(cls: type, data: Any, file: str, path: str, *, convert: dict[str, Any
         if key in (convert or {}):
             value = values[key] = convert[key](value)  # type: ignore[index]
         if not _fits(value, hints.get(key, Any)):
-            raise XlingError(f"{_at(file, _key(path, key))}: expected {_describe(hints[key])}, "
-                             f"got {_got(value)}")
+            where, hint, got = _mismatch(value, hints[key], _key(path, key))
+            raise XlingError(f"{_at(file, where)}: expected {_describe(hint)}, got {_got(got)}")
     if not construct:
         return None
     missing = [name for name, f in fields.items() if name not in values

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.languages import PROMPT_STYLES
 from xling.schema import Example, XlingError
 from xling.train.rewards import REWARDS, STUDY_A_WEIGHTS, check_weights
 
@@ -75,7 +74,7 @@ class GRPOConfig:
     consistency_part: str = "all"
     """Which part of a completion the consistency term reads: all | thinking | answer."""
     prompt_style: str = "standard"
-    """One of languages.PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
+    """One of sft.TRAIN_PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
     chat: bool = False
     """True: prompts are chat messages (tokenizer's chat template); False: plain text."""
     preset: str | None = None
@@ -139,8 +138,9 @@ class GRPOConfig:
         if self.consistency_part not in CONSISTENCY_PARTS:
             raise XlingError(f"unknown consistency_part {self.consistency_part!r}; known: "
                              f"{', '.join(CONSISTENCY_PARTS)}")
-        if self.prompt_style not in PROMPT_STYLES:
-            raise XlingError(f"unknown prompt_style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
+        from xling.train.sft import check_prompt_style
+
+        check_prompt_style(self.prompt_style)
         if self.preset not in (None, "paper"):
             raise XlingError(f"unknown preset {self.preset!r}; known: paper")
         if not isinstance(self.trl, dict):

@@ -24,6 +24,7 @@ evidence, and the reward cannot be gamed by writing no words.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -159,14 +160,18 @@ def check_term_weights(weights: dict[str, float]) -> dict[str, float]:
     Raises:
         XlingError: an unknown term, a negative or non-numeric λ, or all λ's zero.
     """
+    if not isinstance(weights, dict):
+        raise XlingError(f"reward_lambdas must be a mapping of term -> λ "
+                         f"({', '.join(STUDY_B_TERMS)}), got {weights!r}")
     unknown = sorted(set(weights) - set(STUDY_B_TERMS))
     if unknown:
         raise XlingError(f"unknown reward terms {unknown}; known: {', '.join(STUDY_B_TERMS)}")
-    try:
-        lam = {k: float(v) for k, v in weights.items()}
-    except (TypeError, ValueError):
-        raise XlingError(f"reward λ's must be numbers, got {weights}") from None
-    if any(v < 0 for v in lam.values()) or not any(lam.values()):
+    for term, value in weights.items():
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value) or value < 0):
+            raise XlingError(f"reward_lambdas.{term}: λ must be a finite number >= 0, got {value!r}")
+    lam = {k: float(v) for k, v in weights.items()}
+    if not any(lam.values()):
         raise XlingError(f"reward λ's must be non-negative and not all 0, got {weights}")
     return lam
 

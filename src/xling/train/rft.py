@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.languages import PROMPT_STYLES
 from xling.schema import Example, Generation, XlingError
 from xling.train.sft import SFTConfig, example_prompt, run_sft
 
@@ -60,8 +59,9 @@ class RFTConfig:
     def __post_init__(self):
         if self.k < 1:
             raise XlingError(f"k must be >= 1, got {self.k}")
-        if self.prompt_style not in PROMPT_STYLES:
-            raise XlingError(f"unknown prompt_style {self.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
+        from xling.train.sft import check_prompt_style
+
+        check_prompt_style(self.prompt_style)
         if self.max_per_problem is not None and self.max_per_problem < 1:
             raise XlingError(f"max_per_problem must be >= 1, got {self.max_per_problem}")
         known = {f.name for f in dataclasses.fields(SFTConfig)}

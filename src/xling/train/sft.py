@@ -69,10 +69,29 @@ class SFTConfig:
             raise XlingError(f"lora must be a dict of peft.LoraConfig arguments or null, got {self.lora!r}")
 
 
+TRAIN_PROMPT_STYLES: tuple[str, ...] = tuple(s for s in PROMPT_STYLES if s != "think-prefill")
+"""Prompt styles a training prompt can take (every paradigm, TRL and verl): think-prefill opens
+the model's thinking block after a chat template is applied, which only evaluation does."""
+
+
+def check_prompt_style(style: str) -> None:
+    """Refuse a prompt style training cannot carry (never a silent stand-in).
+
+    Raises:
+        XlingError: an unknown style, or think-prefill (evaluation only).
+    """
+    if style == "think-prefill":
+        raise XlingError("prompt_style think-prefill opens the model's thinking block, which only "
+                         "evaluation does (xling eval, a study's eval.prompt_style); a training "
+                         f"prompt takes {', '.join(TRAIN_PROMPT_STYLES)} (consistency is the same "
+                         "instruction without the opened block)")
+    if style not in PROMPT_STYLES:
+        raise XlingError(f"unknown prompt_style {style!r}; known: {', '.join(TRAIN_PROMPT_STYLES)}")
+
+
 def check_common(cfg) -> None:
     """Validation shared by the paradigm configs (numbers, prompt style, trl dict)."""
-    if cfg.prompt_style not in PROMPT_STYLES:
-        raise XlingError(f"unknown prompt_style {cfg.prompt_style!r}; known: {', '.join(PROMPT_STYLES)}")
+    check_prompt_style(cfg.prompt_style)
     if cfg.learning_rate <= 0:
         raise XlingError(f"learning_rate must be > 0, got {cfg.learning_rate}")
     if cfg.epochs <= 0:
