@@ -138,3 +138,14 @@ def test_mgsm_bad_local_source_is_an_error_not_a_hub_fallback(source, message, s
         source = str(shared_data / "mgsm" / source)
     with pytest.raises(XlingError, match=message):
         load_benchmark("mgsm", ["en"], source=source)
+
+
+def test_benchmarks_lists_aligned_columns():
+    r = xling("benchmarks")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) >= 17 and lines[0].startswith("mgsm ")
+    # every column starts at the same place in every line, however long the metric's name
+    starts = {tuple(m.start() for m in __import__("re").finditer(r"(?<=  )\S", line))[:3]
+              for line in lines}
+    assert len(starts) == 1, starts

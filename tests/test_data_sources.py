@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
 import xling.data.sources
+import xling.hub
 from xling.data import find_shared_data, load_benchmark, record_reads
 from xling.data.pools import load_pool
 from xling.schema import XlingError
@@ -29,6 +31,7 @@ def no_hub(monkeypatch):
         raise AssertionError(f"the hub was called: {args}")
 
     monkeypatch.setattr(datasets, "load_dataset", refuse)
+    monkeypatch.setattr(xling.hub, "check_dataset", refuse)  # not even asked whether it answers
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def fake_hub(monkeypatch):
         return datasets.Dataset.from_list(GSM8K_ROWS)
 
     monkeypatch.setattr(datasets, "load_dataset", serve)
+    monkeypatch.setattr(xling.hub, "check_dataset", lambda hub_id: None)  # the fake hub answers
     return calls
 
 
@@ -260,3 +264,25 @@ def test_sandbox_repeat_warning_once_per_config_and_split(caplog):
     with caplog.at_level(logging.INFO, logger="xling.data.sandbox"):
         generate_problems(20, cfg, "eval", ["en"])  # another split: its own first warning
     assert [r.levelno for r in caplog.records if "repeat" in r.getMessage()] == [logging.WARNING]
+
+
+def test_only_data_files_are_recorded_not_what_libraries_open(shared_data, tmp_path):
+    """PolyMath's parquet reader opened /usr/share/zoneinfo/Etc/UTC, which provenance listed as
+    a data file; a file a library opens is not data, a card's file of any name is."""
+    import zoneinfo
+
+    from xling.data.benchmarks.card import card_benchmark, write_card
+
+    tz = Path("/usr/share/zoneinfo/Etc/UTC")
+    (tmp_path / "en.rows").write_text('{"q": "1+1?", "a": 2}\n', encoding="utf-8")
+    card = write_card(tmp_path / "card.yaml", name="odd-names", format="jsonl",
+                      files={"en": "en.rows"}, fields={"question": "q", "answer": "a"}, align="line")
+    with record_reads() as reads:
+        load_benchmark("polymath", ["en"], limit=1)
+        if tz.is_file():
+            tz.read_bytes()  # what a library reading a time zone does
+        zoneinfo.ZoneInfo.no_cache("Etc/UTC")
+        card_benchmark(card)
+    names = [p.name for p in reads.files]
+    assert "UTC" not in names and all(not str(p).startswith("/usr/share") for p in reads.files)
+    assert "en.rows" in names and "card.yaml" in names and "low.parquet" in names

@@ -50,6 +50,14 @@ def test_run_stats_is_mean_sd_and_a_t_interval():
     assert math.isnan(run_stats([0.4])["sd"])
 
 
+@pytest.mark.parametrize("values", [[0.9, 1.0, 1.0], [0.0, 0.0, 0.1], [0.0, 1.0], [0.02, 0.0]])
+def test_run_interval_stays_a_proportion(values):
+    """A t-interval of a proportion near 0 or 1 reaches past the range: the ends are clipped."""
+    lo, hi = run_stats(values)["ci95"]
+    assert 0.0 <= lo <= run_stats(values)["mean"] <= hi <= 1.0
+    assert lo == 0.0 or hi == 1.0  # each of these reaches a bound
+
+
 def _row(lang, pid, run, correct, sample=0):
     return {"id": f"{lang}-{pid}", "parallel_id": pid, "lang": lang, "run": run, "sample": sample,
             "correct": correct, "extracted": "1", "reason": "boxed", "finish_reason": "stop",
@@ -147,6 +155,18 @@ def test_report_shows_missing_languages_as_such_in_any_order():
 def test_report_prints_mean_and_sd_over_runs():
     run = _result("r", {"en": 0.5}, metric="accuracy, mean ± sd over 6 runs", sd={"en": 0.02})
     assert "| r | 50.0 ± 2.0 | 50.0 |" in format_markdown(*reference_table([run]))
+
+
+def test_csv_gives_mean_and_sd_their_own_columns():
+    from xling.report.tables import format_csv
+
+    runs = _result("r", {"en": 0.5, "de": 0.25}, metric="accuracy, mean ± sd over 6 runs",
+                   sd={"en": 0.02, "de": 0.125})
+    once = _result("s", {"en": 0.75, "de": 0.5})
+    header, *rows = format_csv(*reference_table([runs, once])[:2]).splitlines()
+    assert header == "model,en,en sd,de,de sd,Avg"
+    assert rows == ["r,50.0,2.0,25.0,12.5,37.5", "s,75.0,,50.0,,62.5"]
+    assert "±" not in "".join(rows)
 
 
 class _Counting:

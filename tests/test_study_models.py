@@ -116,6 +116,10 @@ def test_observational_study_mti_and_off_target_match_the_stored_rows(scripted, 
     text = md.read_text(encoding="utf-8")
     assert "transfer from each model's post-training (MTI)" in text
     assert f"| reasoner | init | reasoning | toy | 1B | {record['mti']['mti']:.2f} [" in text
+    # A models: study has no base model: the report lists the models, and its table has no Gen
+    assert "Base model: ``" not in text and "Models: init (`init`); reasoner (`reasoner`)." in text
+    title, table = text.split("\n## mgsm: accuracy (%)", 1)[1].split("\n", 1)
+    assert title.endswith(" per language, Avg") and "Gen" not in table.split("\n## ")[0]
 
 
 def test_grid_gains_a_base_model_axis_with_distinct_keys(tmp_path):

@@ -122,10 +122,12 @@ def benchmarks_command() -> None:
     """List the registered benchmarks: languages, scorer, and the metric their paper reports."""
     from xling.data import BENCHMARKS, get_benchmark
 
-    for name in BENCHMARKS:
-        b = get_benchmark(name)
-        typer.echo(f"{name:<15} {b.SCORER:<7} {getattr(b, 'PAPER_METRIC', 'accuracy'):<45} "
-                   f"{' '.join(b.LANGS)}")
+    rows = [(name, b.SCORER, getattr(b, "PAPER_METRIC", "accuracy"), " ".join(b.LANGS))
+            for name, b in ((name, get_benchmark(name)) for name in BENCHMARKS)]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]  # columns as wide as their text
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  "
+                   + row[3])
 
 
 @app.command("report", epilog="Example: xling report runs/sft runs/grpo --base runs/base")

@@ -250,13 +250,20 @@ def mean_pass_at_k(counts: Iterable[tuple[int, int]], k: int) -> float:
 
 
 def run_stats(values: Sequence[float]) -> dict[str, Any]:
-    """Mean ± sample sd of one accuracy over R seeded runs, with a t-based 95% interval.
+    """Mean ± sample sd of one accuracy over R seeded runs, with a t-based 95% interval clipped
+    to [0, 1].
 
     Study A reports MGSM and MMath500 as means over six sampled runs. The interval describes run
     to run variation (R values), so it needs R >= 2; with R = 1 sd and the interval are NaN.
+    It is Student's t-interval of the mean of the R per-run accuracies (mean ± t(0.975, R-1) ·
+    sd / sqrt(R)); accuracies are proportions, and with few runs near 0 or 1 that interval
+    reaches past the range, so its ends are clipped to [0, 1] (a clipped end says the runs
+    cannot rule out the bound).
 
     >>> run_stats([0.5, 0.7])["mean"]
     0.6
+    >>> run_stats([0.9, 1.0, 1.0])["ci95"][1]
+    1.0
     """
     from scipy import stats
 
@@ -270,7 +277,7 @@ def run_stats(values: Sequence[float]) -> dict[str, Any]:
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (r - 1))
     half = float(stats.t.ppf(0.975, r - 1)) * sd / math.sqrt(r)
     return {"n_runs": r, "values": list(values), "mean": mean, "sd": sd,
-            "ci95": [mean - half, mean + half]}
+            "ci95": [max(0.0, mean - half), min(1.0, mean + half)]}
 
 
 def summarize_rows(

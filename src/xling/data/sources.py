@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.paths import looks_local
+from xling.paths import DATA_SUFFIXES, looks_local
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
@@ -61,16 +61,30 @@ def _audit(event: str, args: tuple) -> None:
         return  # written, not read
     if mode is None and isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR):
         return
+    if not isinstance(path, str | os.PathLike) or not _looks_like_data(Path(os.fspath(path))):
+        return  # not a data file: a time zone (pyarrow reads /usr/share/zoneinfo), a config
     note_read(path)
+
+
+def _looks_like_data(path: Path) -> bool:
+    """A data suffix (``paths.DATA_SUFFIXES``), or a file of the staged data (``train.de``)."""
+    if path.suffix.lower() in DATA_SUFFIXES:
+        return True
+    try:
+        return path.resolve().is_relative_to(find_shared_data().resolve())
+    except XlingError:  # nothing staged
+        return False
 
 
 @contextlib.contextmanager
 def record_reads() -> Iterator[DataReads]:
     """Record the data files opened and hub ids resolved inside the block.
 
-    Files are seen through Python's ``open`` audit event (any reader: ``open``, ``read_text``,
-    ``zipfile``, ...) plus ``note_read`` for readers outside Python (pyarrow); files of the
-    interpreter, its packages and xling itself are left out.
+    Data files are seen through Python's ``open`` audit event (any reader: ``open``,
+    ``read_text``, ``zipfile``, ...; only files with a data suffix, ``paths.DATA_SUFFIXES``, or
+    under the staged data, so a time zone or configuration file a library opens is not listed)
+    plus ``note_read`` for readers outside Python (pyarrow) and data files of any name (a
+    card's); files of the interpreter, its packages and xling itself are left out.
 
     >>> from xling.data import load_benchmark
     >>> with record_reads() as reads:

@@ -88,7 +88,8 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
         md = format_markdown(header, rows, notes)
         if missing:
             md += f"\n\n_{bench} has no {', '.join(missing)}: not shown, not averaged._"
-        sections.append(Section(f"{table_title(bench, list(runs.values()))} per language, Avg, Gen", md))
+        title = f"{table_title(bench, list(runs.values()))} per language, Avg"
+        sections.append(Section(title + (", Gen" if base is not None else ""), md))
         if base is not None:
             sections += _comparisons(study, bench, have, base_cell, runs, langs, out)
             gains = plot_gains([runs[c.label] for c in have if c is not base_cell], base, langs,
@@ -333,7 +334,11 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
     sections = build_sections(study, out)
     states = study_status(study)
     done = sum(s.state == "done" for s in states)
-    intro = (f"Base model: `{study.base_model}`. Cells finished: {done} of {len(states)}. "
+    models = "; ".join(f"{m.name} (`{m.path}`)" if m.path else f"{m.name} (trained from "
+                       f"{m.initial})" for m in study.models)
+    start = ([f"Base model: `{study.base_model}`."] if study.base_model else []) + (
+        [f"Models: {models}."] if models else [])
+    intro = (f"{' '.join(start)} Cells finished: {done} of {len(states)}. "
              f"Benchmarks: {', '.join(study.eval.benchmarks)}; languages: {', '.join(study.eval.langs)}. "
              "Accuracies are percentages; every number below was computed from this run's per-sample rows.")
     unfinished = [f"{s.label} ({s.state})" for s in states if s.state != "done"]

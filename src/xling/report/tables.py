@@ -211,9 +211,21 @@ def format_markdown(header: list[str], rows: list[list[Any]], notes: list[str] =
 
 
 def format_csv(header: list[str], rows: list[list[Any]]) -> str:
-    """CSV with percentages (one decimal) so it pastes into a paper's table."""
+    """CSV with percentages (one decimal) so it pastes into a paper's table; a mean over runs
+    takes two columns, ``<lang>`` and ``<lang> sd`` (a cell holds one number, never "±")."""
+    split = [any(isinstance(row[j], tuple) for row in rows) for j in range(len(header))]
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows([[_pct(v) for v in row] for row in rows])
+    writer.writerow([name for h, two in zip(header, split, strict=True)
+                     for name in ((h, f"{h} sd") if two else (h,))])
+    for row in rows:
+        cells: list[str] = []
+        for value, two in zip(row, split, strict=True):
+            if not two:
+                cells.append(_pct(value))
+            elif isinstance(value, tuple):
+                cells += [_pct(value[0]), _pct(value[1])]
+            else:
+                cells += [_pct(value), ""]
+        writer.writerow(cells)
     return buf.getvalue()

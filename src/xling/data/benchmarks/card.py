@@ -294,6 +294,9 @@ def _table_rows(path: Path, fmt: str) -> Iterator[tuple[str, Any]]:
 
 
 def _rows(path: Path, fmt: str) -> Iterator[tuple[str, Any]]:
+    from xling.data.sources import note_read
+
+    note_read(path)  # provenance, whatever the file's name (a card may name any file)
     rows = _json_rows(path) if fmt in ("json", "jsonl") else _table_rows(path, fmt)
     for where, row in rows:
         if not isinstance(row, dict):
