@@ -149,3 +149,13 @@ def test_benchmarks_lists_aligned_columns():
     starts = {tuple(m.start() for m in __import__("re").finditer(r"(?<=  )\S", line))[:3]
               for line in lines}
     assert len(starts) == 1, starts
+
+
+def test_study_run_timeout_needs_an_openai_backend(tmp_path):
+    study = tmp_path / "s.yaml"
+    study.write_text("name: s\nbase_model: sandbox\neval: {benchmarks: [sandbox], limit: 2}\n",
+                     encoding="utf-8")
+    r = xling("study", "run", study, "--timeout", "30")
+    assert r.returncode == 1 and r.stderr.strip() == (
+        "error: --timeout applies to the openai backend (requests to a server); the backend here "
+        "is hf")
