@@ -15,7 +15,7 @@ from xling.data.benchmarks import mifeval
 from xling.data.io import read_parquet
 from xling.languages import STUDY_LANGS
 from xling.schema import XlingError
-from xling.scoring import score
+from xling.scoring import judge
 
 STAGED_COUNTS = {"en": 541, "es": 115, "fr": 235, "ja": 172}  # MANIFEST.md
 
@@ -37,7 +37,7 @@ def test_staged_m_ifeval_loads_with_manifest_counts(shared_data):
 
 def test_every_staged_row_scores_with_its_scorer(shared_data):
     for ex in load_benchmark("mifeval", list(mifeval.LANGS)):
-        v = score(ex.question, ex.answer, ex.lang, scorer=mifeval.SCORER, meta=ex.meta)
+        v = judge(ex.question, ex.answer, ex.lang, scorer=mifeval.SCORER, meta=ex.meta)
         assert v.reason == "ifeval" and not v.details["unknown"]
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import NO_BLOWUP_S
 from xling.languages import LANGUAGES
-from xling.scoring import score
+from xling.scoring import judge
 from xling.scoring.choice import AMBIGUOUS, extract_choice, score_choice
 
 GOLD = "C"
@@ -107,7 +107,7 @@ CASES: dict[str, list[tuple[str, str | None]]] = {
 
 
 def _check(completion: str, lang: str, expected: str | None) -> None:
-    verdict = score(completion, GOLD, lang, scorer="choice")
+    verdict = judge(completion, GOLD, lang, scorer="choice")
     if expected == AMB:
         assert (verdict.extracted, verdict.correct, verdict.reason) == (None, False, AMB)
     elif expected is None:
@@ -205,10 +205,10 @@ def test_option_text_stands_for_its_letter():
 
 
 def test_choice_verdict_via_score():
-    verdict = score("Die Antwort ist (C).", "C", "de", scorer="choice")
+    verdict = judge("Die Antwort ist (C).", "C", "de", scorer="choice")
     assert (verdict.extracted, verdict.correct, verdict.reason) == ("C", True, "answer-phrase")
     assert verdict.response_lang == "de"
-    assert score("keine Ahnung", "C", "de", scorer="choice").reason == "no-answer"
+    assert judge("keine Ahnung", "C", "de", scorer="choice").reason == "no-answer"
 
 
 def test_long_input_is_bounded():

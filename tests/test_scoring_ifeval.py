@@ -11,7 +11,7 @@ import pytest
 from xling.data.benchmarks.mifeval import LANGS as MIFEVAL_LANGS
 from xling.languages import LANGUAGES, STUDY_LANGS
 from xling.schema import XlingError
-from xling.scoring import score
+from xling.scoring import judge
 from xling.scoring.ifeval import CHECKERS, base_id, check_instruction, is_known, score_ifeval
 from xling.scoring.segment import count_sentences, count_words, sentences, words
 
@@ -299,9 +299,9 @@ def test_score_ifeval_counts_unknown_instruction_as_failure():
 def test_score_dispatches_ifeval_with_meta():
     meta = {"instruction_id_list": ["ja:punctuation:no_period", "ja:letters:kansuuji"],
             "kwargs": [{}, {}]}
-    v = score("三月です", "", "ja", scorer="ifeval", meta=meta)
+    v = judge("三月です", "", "ja", scorer="ifeval", meta=meta)
     assert v.correct and v.extracted == "2/2" and v.details["prompt_loose"]
-    assert not score("3月です。", "", "ja", scorer="ifeval", meta=meta).correct
+    assert not judge("3月です。", "", "ja", scorer="ifeval", meta=meta).correct
 
 
 def test_strict_and_loose_in_details():

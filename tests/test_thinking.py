@@ -49,7 +49,9 @@ class Scripted:
         out = []
         for prompt in prompts:
             text = next(t for q, t in self.by_question.items() if prompt.startswith(q))
-            out.append([Generation(text, 5, len(text.split()), "stop")])
+            # A completion that ends inside its thinking block was cut by the length cap.
+            cut = text.rfind("<think>") > text.rfind("</think>") or text == "まだ考えています"
+            out.append([Generation(text, 5, len(text.split()), "length" if cut else "stop")])
         return out
 
 

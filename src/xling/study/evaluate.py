@@ -26,7 +26,7 @@ from xling.generate import Generator, SamplingParams, get_generator
 from xling.languages import STUDY_LANGS, build_prompt, parse_langs
 from xling.metrics import acc_by_lang, average, summarize_rows
 from xling.schema import Example, Generation, XlingError
-from xling.scoring import score
+from xling.scoring import judge
 from xling.study.store import RunDir
 
 log = logging.getLogger(__name__)
@@ -86,11 +86,17 @@ class EvalConfig:
     """k values of the unbiased pass@k, from the ``sampling.n * runs`` samples of each item."""
     think: str = "auto"
     """Reasoning models' ``<think>`` blocks: auto | prefilled | off (``scoring.thinking``)."""
+    think_format: str = "auto"
+    """The thinking block's delimiters: auto (any preset by its tags), a preset of
+    ``scoring.thinking.THINK_FORMATS`` (think, s1, solution) or "OPEN CLOSE"."""
 
     def __post_init__(self) -> None:
         check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.sampling.n,
                        temperature=self.sampling.temperature, think=self.think,
                        prompt_style=self.prompt_style)
+        from xling.scoring.thinking import parse_think_format
+
+        parse_think_format(self.think_format)  # a bad spec is a one-line error now
         if self.benchmark.endswith((".yaml", ".yml")) and Path(self.benchmark).is_file():
             # A card is the same benchmark however its path is spelled (resume, fingerprints).
             object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
@@ -129,27 +135,21 @@ def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
     return build_prompt(example.question, example.lang, style, choices=example.choices)
 
 
-def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str) -> dict[str, Any]:
-    """Scoring of one completion: the answer part is scored (after a closed ``<think>`` block),
-    and the language of the answer and of the thinking are measured apart."""
+def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str,
+                    think_format: str = "auto") -> dict[str, Any]:
+    """Scoring of one completion by ``scoring.judge`` (the verdict rewards use too), and the
+    language of its thinking measured apart from the answer's."""
     from xling.scoring.language import language_composition
-    from xling.scoring.thinking import read_completion
 
-    part = read_completion(gen.text, think)
-    thinking: dict[str, Any] = {"think_state": part.state, "thinking": part.thinking or None,
+    v = judge(gen.text, ex.answer, ex.lang, scorer=scorer, choices=ex.choices, meta=ex.meta,
+              think=think, finish_reason=gen.finish_reason, think_format=think_format)
+    thinking: dict[str, Any] = {"think_state": v.think_state, "thinking": v.thinking,
                                 "thinking_lang": None, "thinking_top_share": None}
-    if part.thinking:
-        shares = language_composition(part.thinking)
+    if v.thinking:
+        shares = language_composition(v.thinking)
         if shares:
             top = max(shares, key=shares.__getitem__)
             thinking.update(thinking_lang=top, thinking_top_share=shares[top])
-    if gen.finish_reason == "error" or part.state == "unclosed" or not part.answer:
-        reason = ("error" if gen.finish_reason == "error" else
-                  "truncated-thinking" if part.state == "unclosed" else
-                  "empty-answer" if part.state == "closed" else "no-answer")
-        return {"extracted": None, "correct": False, "reason": reason, "response_lang": None,
-                "ambiguous_number": False, "details": None, **thinking}
-    v = score(part.answer, ex.answer, ex.lang, scorer=scorer, choices=ex.choices, meta=ex.meta)
     return {"extracted": v.extracted, "correct": v.correct, "reason": v.reason,
             "response_lang": v.response_lang, "ambiguous_number": v.ambiguous_number,
             "details": _json_or_none(v.details), **thinking}
@@ -158,11 +158,12 @@ def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str) -> di
 def _rows(
     examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str,
     run_index: int = 0, think: str = "auto", prompt_style: str = "standard",
+    think_format: str = "auto",
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for ex, prompt, samples in zip(examples, prompts, gens, strict=True):
         for k, gen in enumerate(samples):
-            verdict_fields = _verdict_fields(ex, gen, scorer, think)
+            verdict_fields = _verdict_fields(ex, gen, scorer, think, think_format)
             rows.append({
                 "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": k,
                 "gold": ex.answer, "prompt": prompt, "completion": gen.text,
@@ -292,7 +293,8 @@ def _generate_stream(
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
             gens = generator.generate([prompts[i] for i in want], sampling)
             got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r,
-                        think=cfg.think, prompt_style=cfg.prompt_style)
+                        think=cfg.think, prompt_style=cfg.prompt_style,
+                        think_format=cfg.think_format)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
         log.info("%s: chunk %d/%d (%d prompts, run %d) %s, %.0fs", cfg.benchmark, step,
