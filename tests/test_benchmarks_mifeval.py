@@ -74,7 +74,7 @@ def test_xifeval_folder_in_hub_layout_loads_parallel(tmp_path):
     assert {ex.parallel_id for ex in examples} == {"xifeval-1000", "xifeval-1001"}
     assert all(ex.source == "xifeval" for ex in examples)
     assert examples[0].meta["kwargs"][0] == {}  # null kwargs dropped
-    assert mifeval.XIFEVAL.LANGS[:10] == STUDY_LANGS and mifeval.XIFEVAL.SCORER == "ifeval"
+    assert mifeval.XIFEVAL.langs[:10] == STUDY_LANGS and mifeval.XIFEVAL.scorer == "ifeval"
     # the mifeval name reads the same folder (either layout is accepted)
     assert len(mifeval.load(["th", "bn"], source=str(folder))) == 4
     # --langs all follows the source

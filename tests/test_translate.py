@@ -321,7 +321,7 @@ def test_multiple_choice_options_are_translated_or_copied(tmp_path, server):
     summary = translate(cfg, str(src), tmp_path / "out", backend_kwargs={"base_url": server})
     assert summary["parallel_items"] == 1
     bench = card_benchmark(tmp_path / "out" / "card.yaml")
-    assert bench.SCORER == "choice"
+    assert bench.scorer == "choice"
     got = {e.lang: (e.question, list(e.choices), e.answer) for e in bench.load(["de", "zh"])}
     assert got == {lang: (*MC_ITEM[lang], "B") for lang in ("de", "zh")}
     FakeModel.log = []

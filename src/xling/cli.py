@@ -42,7 +42,7 @@ def _benchmark_epilog() -> str:
     lines = []
     for name in BENCHMARKS:
         try:
-            lines.append(f"{name}: {' '.join(get_benchmark(name).LANGS)}")
+            lines.append(f"{name}: {' '.join(get_benchmark(name).langs)}")
         except Exception as exc:  # shown, not hidden: help must still print
             lines.append(f"{name}: (cannot be loaded: {exc})")
     return ("Benchmarks (languages; a card.yaml path also works):\n\n" + "\n\n".join(lines)
@@ -110,15 +110,17 @@ def _parse_ks(text: str | None) -> tuple[int, ...]:
         raise XlingError(f"--pass-k takes comma-separated integers, got {text!r}") from None
 
 
-@app.command("benchmarks")
-def benchmarks_command() -> None:
-    """List the registered benchmarks: languages, scorer, and the metric their paper reports."""
+@app.command("benchmarks", epilog="Example: xling benchmarks polymath")
+def benchmarks_command(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Benchmarks (or card.yaml paths) to describe; default: every registered one.")] = None,
+) -> None:
+    """Every benchmark as xling evaluates it: sources with their languages, prompts (study A's
+    uniform styles and the authors' own), extraction rule, scorer, and the headline metric."""
     from xling.data import BENCHMARKS, get_benchmark
 
-    for name in BENCHMARKS:
-        b = get_benchmark(name)
-        typer.echo(f"{name:<15} {b.SCORER:<7} {getattr(b, 'PAPER_METRIC', 'accuracy'):<45} "
-                   f"{' '.join(b.LANGS)}")
+    for i, name in enumerate(names or list(BENCHMARKS)):
+        typer.echo(("\n" if i else "") + get_benchmark(name).describe())
 
 
 @app.command("report", epilog="Example: xling report runs/sft runs/grpo --base runs/base")

@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xling.data import get_benchmark, record_reads
+from xling.data import Benchmark, get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.generate import Generator, SamplingParams, get_generator
-from xling.languages import STUDY_LANGS, build_prompt, parse_langs
+from xling.languages import STUDY_LANGS, parse_langs
 from xling.metrics import acc_by_lang, average, summarize_rows
 from xling.schema import Example, Generation, XlingError
 from xling.scoring import judge
@@ -40,6 +40,7 @@ def check_settings(*, limit: int | None, runs: int, pass_k: tuple[int, ...] | li
     Raises:
         XlingError: naming the setting, its value and what is allowed.
     """
+    from xling.data.benchmarks import AUTHORS
     from xling.languages import PROMPT_STYLES
     from xling.scoring.thinking import THINK_MODES
 
@@ -53,8 +54,9 @@ def check_settings(*, limit: int | None, runs: int, pass_k: tuple[int, ...] | li
         raise XlingError(f"pass_k {bad} needs 1 <= k <= n x runs = {total} samples per item")
     if think not in THINK_MODES:
         raise XlingError(f"think mode {think!r} unknown; known: {', '.join(THINK_MODES)}")
-    if prompt_style not in PROMPT_STYLES:
-        raise XlingError(f"prompt style {prompt_style!r} unknown; known: {', '.join(PROMPT_STYLES)}")
+    if prompt_style not in (*PROMPT_STYLES, AUTHORS):
+        raise XlingError(f"prompt style {prompt_style!r} unknown; known: "
+                         f"{', '.join((*PROMPT_STYLES, AUTHORS))}")
     if prompt_style == "think-prefill" and think == "off":
         raise XlingError("prompt style think-prefill opens a thinking block; think 'off' "
                          "would score the thinking as the answer")
@@ -77,7 +79,9 @@ class EvalConfig:
     limit: int | None = None
     """First N items per language (quick runs); None = all."""
     prompt_style: str = "standard"
-    """standard | english | consistency (see languages.build_prompt)."""
+    """standard | english | consistency | think-prefill (study A's uniform prompt,
+    ``languages.build_prompt``) | authors (the benchmark's own authors' prompt and extraction,
+    ``Benchmark.protocols``)."""
     chat_template: bool = False
     sampling: SamplingParams = field(default_factory=SamplingParams)
     runs: int = 1
@@ -108,31 +112,21 @@ class EvalConfig:
         return {**asdict(self), "sampling": asdict(self.sampling)}
 
 
-def benchmark_langs(benchmark: Any, langs: list[str] | str, source: str | None = None) -> list[str]:
+def benchmark_langs(benchmark: Benchmark, langs: list[str] | str,
+                    source: str | None = None) -> list[str]:
     """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark (from
-    this ``source``: ``langs_for``) has, so Avg matches study A's ten-language Avg; ``all,te``
-    adds Telugu; explicit codes must be languages the benchmark has (the loader names what it
-    has otherwise)."""
+    this ``source``: ``Benchmark.available_langs``) has, so Avg matches study A's ten-language
+    Avg; ``all,te`` adds Telugu; explicit codes must be languages the benchmark has (the loader
+    names what it has otherwise)."""
     if isinstance(langs, str):
         tokens = [t.strip() for t in langs.split(",") if t.strip()]
         if "all" in tokens:
-            langs_for = getattr(benchmark, "langs_for", None)
-            have = tuple(langs_for(source) if langs_for is not None
-                         else getattr(benchmark, "LANGS", STUDY_LANGS))
+            have = benchmark.available_langs(source)
             expanded: list[str] = []
             for t in tokens:
                 expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
             return parse_langs(expanded)
     return parse_langs(langs)
-
-
-def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
-    """The benchmark's own prompt builder when it has one, else the question (with its options
-    for multiple choice) and the boxed instruction in the question's language."""
-    custom = getattr(benchmark, "build_prompt", None)
-    if custom is not None:
-        return custom(example, style)
-    return build_prompt(example.question, example.lang, style, choices=example.choices)
 
 
 def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str,
@@ -272,7 +266,7 @@ def _generate_stream(
     Each finished chunk is written to ``parts/.part-r<run>-<chunk>.parquet`` and
     reused on a rerun; a chunk holding only finished languages is skipped.
     """
-    prompts = {ex.id: _prompt(ex, cfg.prompt_style, module) for ex in examples}
+    prompts = {ex.id: module.build_prompt(ex, cfg.prompt_style) for ex in examples}
     if cfg.prompt_style == "think-prefill":
         prompts = _prefill(prompts, examples, cfg, generator)
     order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
@@ -292,7 +286,8 @@ def _generate_stream(
         if got is None:
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
             gens = generator.generate([prompts[i] for i in want], sampling)
-            got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r,
+            got = _rows(chunk, [prompts[i] for i in want], gens,
+                        module.scorer_for(cfg.prompt_style), run_index=r,
                         think=cfg.think, prompt_style=cfg.prompt_style,
                         think_format=cfg.think_format)
             write_parquet(path, got)
@@ -373,7 +368,9 @@ def run_eval(
     """
     run = RunDir(Path(out))
     module = get_benchmark(cfg.benchmark)
-    name = getattr(module, "NAME", None) or cfg.benchmark  # a card path's results: its name
+    name = module.name  # a card path's results: its card's name
+    if cfg.prompt_style == "authors":
+        module.protocol(cfg.prompt_style)  # no authors' protocol: one line, before any work
     langs = benchmark_langs(module, langs, cfg.source)
     with record_reads() as reads:  # the data files and hub ids behind these results
         examples = module.load(langs, source=cfg.source, limit=cfg.limit)
@@ -422,11 +419,10 @@ def run_eval(
     summary = summarize_rows(rows, pass_k=cfg.pass_k)
     result = {
         "langs": {lang: summary[lang] for lang in langs},
-        **({"summary": module.summarize(rows)} if hasattr(module, "summarize") else {}),
+        **({"summary": summary_extra} if (summary_extra := module.summarize(rows)) else {}),
         "avg": average(acc_by_lang(summary), langs),
         "n_samples": len(rows),
-        "paper_metric": getattr(module, "PAPER_METRIC", "accuracy"),
-        "paper_avg_langs": list(getattr(module, "PAPER_AVG_LANGS", ())),
+        "headline": module.headline.to_dict(),
         "config": cfg.fingerprint(),
         "data": reads.record(),
     }

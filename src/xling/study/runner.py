@@ -187,9 +187,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
 
     for benchmark in ev.benchmarks:
         module = get_benchmark(benchmark)
-        langs_for = getattr(module, "langs_for", None)
         source = eval_source(study, benchmark, cell.spec.base)
-        covered = langs_for(source) if langs_for is not None else getattr(module, "LANGS", ev.langs)
+        covered = module.available_langs(source)
         langs = [lang for lang in ev.langs if lang in covered]
         missing = [lang for lang in ev.langs if lang not in covered]
         if missing:

@@ -32,9 +32,9 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+from xling.data.benchmarks import AUTHORS, Benchmark, Headline, Protocol, Source
 from xling.data.io import read_jsonl
 from xling.languages import LANGUAGES, STUDY_LANGS, get_language
 from xling.schema import Example, XlingError
@@ -42,7 +42,6 @@ from xling.schema import Example, XlingError
 SCORER = "ifeval"
 LANGS: tuple[str, ...] = ("en", "es", "fr", "ja")
 """M-IFEval's languages (the staged default)."""
-PAPER_METRIC = "prompt-level strict accuracy (also instruction-level, and loose)"
 XIFEVAL_HUB_ID = "LLaMAX/BenchMAX_Rule-based"
 XIFEVAL_LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
 """xIFEval's languages that xling's registry has (it also has ar cs hu ko sr vi)."""
@@ -224,11 +223,34 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return {"langs": per_lang, "unknown_instructions": dict(sorted(unknown.items()))}
 
 
-XIFEVAL = SimpleNamespace(
-    name="xifeval", load=load_xifeval, SCORER=SCORER, LANGS=XIFEVAL_LANGS,
-    PAPER_METRIC=PAPER_METRIC, build_prompt=build_prompt, summarize=summarize,
-    langs_for=xifeval_langs_for,
+def _authors(describe: str) -> dict[str, Protocol]:
+    return {AUTHORS: Protocol(
+        prompt=lambda ex: ex.question, scorer=SCORER, describe=describe,
+        extraction="none: each instruction checked, strict and loose, with the benchmark's own "
+                   "per-language rules (docs/ifeval.md)")}
+
+
+MIFEVAL = Benchmark(
+    name="mifeval", load=load, scorer=SCORER, langs=LANGS, langs_for=langs_for,
+    prompt=build_prompt, summarize=summarize,
+    headline=Headline("summary", name="instruction-level strict accuracy"),
+    doc="M-IFEval: IFEval's verifiable instructions written natively in es, fr, ja (+ en).",
+    sources=(Source("staged m-ifeval/ (lightblue-tech/M-IFEval @ 0bc3143)", LANGS),
+             Source("a folder of <lang>_input_data.jsonl or ifeval_<lang>.jsonl", LANGS)),
+    protocols=_authors("the raw prompt as one user turn, no system prompt (lightblue-tech/"
+                       "M-IFEval @ 0bc3143: get_responses.py)"),
+)
+"""The M-IFEval benchmark (registry name ``mifeval``)."""
+
+XIFEVAL = Benchmark(
+    name="xifeval", load=load_xifeval, scorer=SCORER, langs=XIFEVAL_LANGS,
+    langs_for=xifeval_langs_for, prompt=build_prompt, summarize=summarize,
+    headline=Headline("summary", name="instruction-level strict accuracy"),
     doc="xIFEval (BenchMAX): IFEval translated into 16 languages; hub LLaMAX/BenchMAX_Rule-based.",
+    sources=(Source(f"hub {XIFEVAL_HUB_ID}", XIFEVAL_LANGS),
+             Source("a folder of ifeval_<lang>.jsonl files", XIFEVAL_LANGS)),
+    protocols=_authors("the raw prompt, 0-shot, chat template (CONE-MT/BenchMAX @ d509bfd: "
+                       "tasks/ifeval)"),
 )
 """The xIFEval benchmark (registry name ``xifeval``): same rows, scorer and summary as
 M-IFEval, loaded from the hub by default."""
