@@ -62,8 +62,9 @@ def eval_command(
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
     max_new_tokens: Annotated[int, typer.Option(help="Completion length cap (tokens).")] = 512,
     backend: Annotated[str, typer.Option(help="hf | openai | vllm.")] = "hf",
-    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency | think-prefill (reason in the question's language).")] = "standard",
+    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency | think-prefill (study A's prompt) | authors (the benchmark authors' own prompt and extraction; see `xling benchmarks`).")] = "standard",
     think: Annotated[str, typer.Option(help="Reasoning models' <think> blocks: auto | prefilled | off; the answer part is scored.")] = "auto",
+    think_format: Annotated[str, typer.Option(help="Thinking delimiters: auto (any known) | think (<think></think>) | s1 (<|im_start|>think/answer) | solution | 'OPEN CLOSE'.")] = "auto",
     chat_template: Annotated[bool, typer.Option(help="Wrap prompts in the chat template.")] = False,
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="hf backend batch size (default: automatic; fills the GPU on CUDA).")] = None,
@@ -87,7 +88,7 @@ def eval_command(
                               max_new_tokens=max_new_tokens, seed=seed)
     cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
                      prompt_style=prompt_style, chat_template=chat_template, sampling=sampling,
-                     runs=runs, pass_k=_parse_ks(pass_k), think=think)
+                     runs=runs, pass_k=_parse_ks(pass_k), think=think, think_format=think_format)
     kwargs = {"batch_size": batch_size} if backend == "hf" and batch_size is not None else {}
     if base_url:
         kwargs["base_url"] = base_url
@@ -108,6 +109,35 @@ def _parse_ks(text: str | None) -> tuple[int, ...]:
         return tuple(int(k) for k in text.split(",") if k.strip())
     except ValueError:
         raise XlingError(f"--pass-k takes comma-separated integers, got {text!r}") from None
+
+
+@app.command("score", epilog="Example: xling score runs/vllm/completions.jsonl --benchmark mgsm "
+                             "--out runs/vllm-scored")
+def score_command(
+    input: Annotated[Path, typer.Argument(help="JSONL of {id, lang, completion[, finish_reason, sample, run]} (or rows with their own gold).")],
+    benchmark: Annotated[str | None, typer.Option(help="Benchmark name or card.yaml whose items the rows answer (by id); omit when rows carry 'gold'.")] = None,
+    source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
+    name: Annotated[str | None, typer.Option(help="Results name (default: the benchmark's, else 'scored').")] = None,
+    prompt_style: Annotated[str, typer.Option(help="The style the completions were prompted in (recorded; 'authors' selects the authors' extraction).")] = "standard",
+    think: Annotated[str, typer.Option(help="auto | prefilled | off.")] = "auto",
+    think_format: Annotated[str, typer.Option(help="auto | think | s1 | solution | 'OPEN CLOSE'.")] = "auto",
+    pass_k: Annotated[str | None, typer.Option(help="Unbiased pass@k for these k (rows with 'sample' numbers).")] = None,
+    out: Annotated[Path, typer.Option(help="Run directory (eval/<name>.parquet, metrics.json).")] = Path("runs/scored"),
+) -> None:
+    """Score completions produced elsewhere (vLLM, SGLang, an API) exactly as `xling eval` scores
+    its own: the same rows, metrics.json and table."""
+    from xling.report.tables import format_markdown, load_run, reference_table, table_title
+    from xling.study.score_file import score_file
+
+    score_file(input, out, benchmark=benchmark, source=source, name=name, think=think,
+               think_format=think_format, prompt_style=prompt_style, pass_k=_parse_ks(pass_k))
+    from xling.data import results_name
+
+    results = name or (results_name(benchmark) if benchmark else "scored")
+    result = load_run(out, results, name=str(input))
+    header, rows, notes = reference_table([result])
+    typer.echo(table_title(results, [result]) + "\n\n" + format_markdown(header, rows, notes))
+    typer.echo(f"\nper-sample rows: {out / 'eval' / (results + '.parquet')}")
 
 
 @app.command("benchmarks", epilog="Example: xling benchmarks polymath")

@@ -416,19 +416,25 @@ def run_eval(
     rows = all_rows
     if pending or not run.eval_file(name).is_file():  # else: the file already holds these rows
         write_parquet(run.eval_file(name), rows)
-    summary = summarize_rows(rows, pass_k=cfg.pass_k)
-    result = {
-        "langs": {lang: summary[lang] for lang in langs},
-        **({"summary": summary_extra} if (summary_extra := module.summarize(rows)) else {}),
-        "avg": average(acc_by_lang(summary), langs),
-        "n_samples": len(rows),
-        "headline": module.headline.to_dict(),
-        "config": cfg.fingerprint(),
-        "data": reads.record(),
-    }
+    result = benchmark_metrics(rows, module, langs, cfg.pass_k)
+    result.update(config=cfg.fingerprint(), data=reads.record())
     metrics = run.read_metrics()
     metrics.setdefault("model", cfg.model)
     metrics.setdefault("benchmarks", {})[name] = result
     write_json(run.metrics, metrics)
     return result
+
+
+def benchmark_metrics(rows: list[dict[str, Any]], module: Benchmark, langs: list[str],
+                      pass_k: tuple[int, ...] = ()) -> dict[str, Any]:
+    """A benchmark's entry of metrics.json from its eval rows (``xling eval`` and ``xling
+    score`` alike): per-language metrics, the benchmark's own summary, Avg and its headline."""
+    summary = summarize_rows(rows, pass_k=pass_k)
+    return {
+        "langs": {lang: summary[lang] for lang in langs},
+        **({"summary": extra} if (extra := module.summarize(rows)) else {}),
+        "avg": average(acc_by_lang(summary), langs),
+        "n_samples": len(rows),
+        "headline": module.headline.to_dict(),
+    }
 

@@ -198,7 +198,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str) -> None:
         cfg = EvalConfig(model=model, benchmark=benchmark, backend=study.backend,
                          source=source, limit=ev.limit,
                          prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
-                         pass_k=ev.pass_k, think=ev.think, chat_template=ev.chat_template)
+                         pass_k=ev.pass_k, think=ev.think, think_format=ev.think_format,
+                         chat_template=ev.chat_template)
         run_eval(cfg, langs, cell.run.root, replace_stale=True,
                  generator=shared_generator if study.backend == "hf" else None)
 

@@ -51,6 +51,7 @@ def parse_row(row: dict, index: int, split: str, where: str = "") -> Example:
         id=f"gsm8k-{split}-{index}", parallel_id=f"gsm8k-{split}-{index}", lang="en",
         question=question, answer=gold,
         solution=f"{steps}\nThe answer is \\boxed{{{gold}}}.", source="gsm8k",
+        meta={"gold_as_written": final.strip()} if final.strip() != gold else {},
     )
 
 

@@ -65,10 +65,13 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
         rows = _from_dir(folder, lang) if folder is not None else _from_hub(str(source), lang)
         for i, (question, answer, where) in enumerate(rows[:limit]):
             check_text(question, "question", where)  # raises when empty; the text is kept as is
-            # 4 golds carry a thousands comma in every language ('114,200'): the integer.
+            # 4 golds carry a thousands comma in every language ('114,200'): the integer, and
+            # the string as the dataset writes it (an oracle echoing it must score correct).
+            gold = check_number_answer(answer, where)
             examples.append(Example(
                 id=f"mgsm-{lang}-{i}", parallel_id=f"mgsm-{i}", lang=lang,
-                question=question, answer=check_number_answer(answer, where), source="mgsm",
+                question=question, answer=gold, source="mgsm",
+                meta={"gold_as_written": answer.strip()} if answer.strip() != gold else {},
             ))
     return examples
 
