@@ -129,8 +129,13 @@ def _letters_at(text: str, pos: int, pat: _Patterns, after_cue: bool = False) ->
             and pat.letter.match(text, joined.end()) is not None
         if not found and raw in "AI" and re.match(r"[ \t]+[a-z]{2,}", after) and not more:
             word = text[m.start(group):m.start(group) + 20]
-            if not after_cue or word.startswith(pat.not_letters):
+            phrase = next((w for w in pat.not_letters if word.startswith(w)), None)
+            if not after_cue:
                 break
+            if phrase is not None:  # 'the answer is I think B': skip the words, read on
+                pos = m.start(group) + len(phrase)
+                after_cue = False
+                continue
         if found and not more and pat.spaced and not _END_OF_PHRASE.match(text, m.end()):
             break
         found.append(pat.native.get(raw) or unicodedata.normalize("NFKC", raw))
@@ -243,7 +248,8 @@ def _option_line(line: str, valid: str, choices: tuple[str, ...] | None,
 
 def _from_lines(text: str, valid: str, choices: tuple[str, ...] | None,
                 pat: _Patterns) -> tuple[str | None, str] | None:
-    """Answers stated as lines: the one '(C)' or 'option C' of the last line; a last line that is
+    """Answers stated as lines: the one '(C)' of the last line, or 'option C' of its last
+    sentence ('Option A fails. Therefore, option B.'); a last line that is
     an option, right after a line ending in a colon ('... serait :' / 'C. Cinq kilos ...') or
     quoting the option's text."""
     lines = [line for line in text.strip().split("\n") if line.strip()]
@@ -255,8 +261,9 @@ def _from_lines(text: str, valid: str, choices: tuple[str, ...] | None,
         return letter, "parenthesized"
     if pat.option_ref is not None:
         refs = set()
-        for m in pat.option_ref.finditer(last):
-            letters, _ = _letters_at(last, m.end(), pat, after_cue=True)
+        final = [x for x in re.split(r"(?<=[.!?。！？])\s+", last) if x.strip()][-1:]
+        for m in pat.option_ref.finditer(final[0] if final else ""):
+            letters, _ = _letters_at(final[0], m.end(), pat, after_cue=True)
             refs.update(x for x in letters[:1] if x in valid)
         if len(refs) == 1:
             return refs.pop(), "option-reference"
