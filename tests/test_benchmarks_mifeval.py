@@ -27,7 +27,8 @@ def test_staged_m_ifeval_loads_with_manifest_counts(shared_data):
     assert len({ex.id for ex in examples}) == len(examples)
     for ex in examples:
         assert ex.answer == "" and ex.question.strip() and ex.source == "mifeval"
-        assert set(ex.meta) == {"key", "instruction_id_list", "kwargs"}
+        assert set(ex.meta) == {"key", "instruction_id_list", "kwargs", "ifeval_rules"}
+        assert ex.meta["ifeval_rules"] == "m-ifeval"  # scored by M-IFEval's rules
         assert len(ex.meta["kwargs"]) == len(ex.meta["instruction_id_list"])
         assert all(v is not None for kw in ex.meta["kwargs"] for v in kw.values())
     ja = [ex for ex in examples if ex.lang == "ja"]
@@ -74,6 +75,7 @@ def test_xifeval_folder_in_hub_layout_loads_parallel(tmp_path):
     assert {ex.parallel_id for ex in examples} == {"xifeval-1000", "xifeval-1001"}
     assert all(ex.source == "xifeval" for ex in examples)
     assert examples[0].meta["kwargs"][0] == {}  # null kwargs dropped
+    assert {ex.meta["ifeval_rules"] for ex in examples} == {"xifeval"}  # BenchMAX's rules
     assert mifeval.XIFEVAL.LANGS[:10] == STUDY_LANGS and mifeval.XIFEVAL.SCORER == "ifeval"
     # the mifeval name reads the same folder (either layout is accepted)
     assert len(mifeval.load(["th", "bn"], source=str(folder))) == 4
