@@ -286,6 +286,22 @@ def test_xifeval_counts_words_and_sentences_as_benchmax_on_real_text(tmp_path, s
     assert set(summary["substitutes"]) == {"flores101-spm", "punkt-en"}
 
 
+def test_ifeval_table_names_substituted_and_deliberate_counts(tmp_path):
+    from xling.report.tables import ifeval_table
+
+    th = {"rules": "xifeval", "instructions": [
+        {"id": "length_constraints:number_words", "strict": True, "loose": True,
+         "substitute": "flores101-spm"}], "unknown": []}
+    ja = {"rules": "m-ifeval", "instructions": [
+        {"id": "ja:keywords:frequency", "strict": True, "loose": True,
+         "deliberate": "ja-keyword-tokens"}], "unknown": []}
+    summary = mifeval.summarize([_row("th", th), _row("th", th), _row("ja", ja)])
+    (tmp_path / "metrics.json").write_text(json.dumps({"benchmarks": {"x": {"summary": summary}}}))
+    table = ifeval_table(tmp_path, "x")
+    assert "offline substitute for the authors' counter: th 2_" in table
+    assert "deliberate difference (docs/ifeval.md): ja 1_" in table
+
+
 def xling(*args):
     return subprocess.run([sys.executable, "-m", "xling.cli", *map(str, args)], capture_output=True,
                           text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -308,6 +324,12 @@ def test_xling_eval_mifeval_all_languages_end_to_end(tiny_model, tmp_path):
         assert m["n_prompts"] == 2
     # the summary is exactly recomputable from the stored rows
     assert summary == json.loads(json.dumps(mifeval.summarize(rows)))
+    # the headline is M-IFEval's published number, instruction-level strict, in the table title
+    assert summary["primary"]["name"] == "instruction-level strict accuracy"
+    assert summary["primary"]["values"] == {lang: m["inst_strict"]["value"]
+                                            for lang, m in summary["langs"].items()}
+    assert "mifeval: instruction-level strict accuracy (%)" in r.stdout
+    assert all(m["rules"] == "m-ifeval" and m["n_substitute"] >= 0 for m in summary["langs"].values())
     # the top-level accuracy is prompt-level strict
     for lang in mifeval.LANGS:
         assert metrics["langs"][lang]["acc"]["value"] == summary["langs"][lang]["prompt_strict"]["value"]
