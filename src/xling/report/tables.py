@@ -226,6 +226,14 @@ def ifeval_table(path: str | Path, benchmark: str, name: str | None = None) -> s
     if unknown:
         lines.append("\n_instruction ids without a checker (counted as not followed): "
                      + ", ".join(f"{k} ({v})" for k, v in unknown.items()) + "_")
+    for key, what in (("n_substitute", "checked with an offline substitute for the authors' "
+                                       "counter"),
+                      ("n_deliberate", "whose result differs from the authors' check by a "
+                                       "deliberate difference (docs/ifeval.md)")):
+        counts = {lang: m[key] for lang, m in langs.items() if m.get(key)}
+        if counts:
+            lines.append(f"\n_instructions {what}: "
+                         + ", ".join(f"{lang} {n}" for lang, n in counts.items()) + "_")
     return "\n".join(lines)
 
 
