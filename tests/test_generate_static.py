@@ -99,7 +99,7 @@ def test_backend_knows_a_cached_shape(cuda_like):
     assert other == (512, 128 + 256) and gen.path_for([[5] * 70] * prompts, MGSM) == "dynamic"
 
 
-def test_xling_hf_path_sets_the_default(tiny_model, monkeypatch):
+def test_environment_sets_path_and_compile_defaults(tiny_model, monkeypatch):
     from xling.schema import XlingError
 
     monkeypatch.setenv("XLING_HF_PATH", "static")
@@ -110,6 +110,13 @@ def test_xling_hf_path_sets_the_default(tiny_model, monkeypatch):
     assert get_generator("hf", str(tiny_model), path="dynamic", progress=False).path == "dynamic"
     monkeypatch.setenv("XLING_HF_PATH", "fast")
     with pytest.raises(XlingError, match="XLING_HF_PATH='fast' is not a generation path"):
+        get_generator("hf", str(tiny_model), progress=False)
+    monkeypatch.delenv("XLING_HF_PATH")
+    monkeypatch.setenv("XLING_HF_COMPILE", "1")
+    assert get_generator("hf", str(tiny_model), progress=False).compiles
+    assert not get_generator("hf", str(tiny_model), compile=False, progress=False).compiles
+    monkeypatch.setenv("XLING_HF_COMPILE", "yes")
+    with pytest.raises(XlingError, match="XLING_HF_COMPILE must be 1 or 0"):
         get_generator("hf", str(tiny_model), progress=False)
 
 

@@ -97,8 +97,9 @@ class HFGenerator(TokenizedBackend):
             None = automatic (``CPU_BATCH_SIZE`` on CPU, fill the free memory on GPU).
         path: ``"auto"``, ``"dynamic"``, ``"static"`` or ``"continuous"`` (module docstring);
             None = ``$XLING_HF_PATH``, else ``"auto"``.
-        compile: whether the static path is compiled: None = where transformers compiles it (on
-            accelerators), True also on CPU (to try the compile cache without a GPU), False never.
+        compile: whether the static path is compiled: True also on CPU (to try the compile
+            cache without a GPU), False never; None = ``$XLING_HF_COMPILE`` (1 or 0), else where
+            transformers compiles it (on accelerators).
         chat_template: wrap each prompt as a user turn with the tokenizer's chat template.
         system_prompt: system message prepended in chat mode.
         progress: show a bar over batches (only on a TTY).
@@ -138,6 +139,11 @@ class HFGenerator(TokenizedBackend):
         self.path: str = path
         """The path asked for; ``last_path`` is the one the latest call ran on."""
         self.last_path: str | None = None
+        if compile is None and os.environ.get("XLING_HF_COMPILE"):
+            flag = os.environ["XLING_HF_COMPILE"]
+            if flag not in ("0", "1"):
+                raise XlingError(f"XLING_HF_COMPILE must be 1 or 0, got {flag!r}")
+            compile = flag == "1"
         self.compile = compile
         self.compiles: bool = compile if compile is not None else not self.device.startswith("cpu")
         """Whether the static path compiles here (and so uses the compile cache)."""
