@@ -17,9 +17,10 @@ Modes:
 * default: ``--model`` or the tiny test model, on whatever device torch picks
   -> benchmarks/results/grpo_overhead.json.
 * ``--gpu``: a Qwen2.5-0.5B-shaped model (random init, bf16; built by generate_speed.py's
-  ``build_qwen_shaped``) or ``--model``, 8 prompts x 8 generations per step, 128 new tokens
-  -> benchmarks/results/grpo_overhead_gpu.json (~5 min on an H200 by estimate; ``--budget-s``
-  stops starting runs).
+  ``build_qwen_shaped``) or ``--model``, 8 prompts x 8 generations per step, 128 new tokens,
+  8 steps (2 dropped) per run, one bare and one xling run per variant
+  -> benchmarks/results/grpo_overhead_gpu.json (~3-4 min on an H200 by estimate; ``--budget-s``
+  stops starting runs; ``--repeats 2`` where time allows).
 * ``--gpu --tiny``: the GPU mode's code at toy size on a CPU (2-layer model, 16 new tokens)
   -> benchmarks/results/grpo_overhead_gpu_tiny.json; proves the script, not the overhead.
 
@@ -50,7 +51,7 @@ VARIANTS: dict[str, str | None] = {"trl_generate": None, "static_cache": "static
 MODES: dict[str, dict[str, Any]] = {
     "default": {"steps": 12, "warmup": 2, "repeats": 3, "num_generations": 8,
                 "prompts_per_step": 8, "max_completion_length": 256},
-    "gpu": {"steps": 8, "warmup": 2, "repeats": 2, "num_generations": 8,
+    "gpu": {"steps": 8, "warmup": 2, "repeats": 1, "num_generations": 8,
             "prompts_per_step": 8, "max_completion_length": 128},
     "gpu_tiny": {"steps": 4, "warmup": 1, "repeats": 1, "num_generations": 4,
                  "prompts_per_step": 2, "max_completion_length": 16},

@@ -207,6 +207,9 @@ class HFGenerator(TokenizedBackend):
         if key not in self._auto_sizes:
             import torch
 
+            # blocks PyTorch still caches for freed tensors (a study cell's training) count as
+            # free: the same model then gets the same rows, and so the same static shape
+            torch.cuda.empty_cache()
             free, _ = torch.cuda.mem_get_info(torch.device(self.device))
             rows = auto_rows(self.model.config, self.model.dtype.itemsize, free,
                              max(len(row) for row in ids), params.max_new_tokens)
@@ -228,7 +231,7 @@ class HFGenerator(TokenizedBackend):
     def _warmth(self, rows: int, cache_len: int) -> Warmth:
         """What the first static call of this shape would pay (``static.Warmth``)."""
         if any(r == rows and length >= cache_len for r, length in self._compiled):
-            return "compiled"  # transformers keeps the longer cache for shorter prompts
+            return "compiled"  # a shorter cache is padded up to the compiled one (_prompt_len)
         if self.compiles and self.compile_cache.has(shape_key(self.model, rows, cache_len)):
             return "cached"
         return "cold"
