@@ -22,7 +22,7 @@ from typing import Any
 
 from xling.data import Benchmark, get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
-from xling.generate import Generator, SamplingParams, get_generator
+from xling.generate import Generator, SamplingParams, expect_workload, get_generator
 from xling.languages import STUDY_LANGS, parse_langs
 from xling.metrics import acc_by_lang, average, summarize_rows
 from xling.schema import Example, Generation, XlingError
@@ -275,6 +275,9 @@ def _generate_stream(
     todo = [(r, c) for r in range(cfg.runs) for c, chunk in enumerate(chunks)
             if any(ex.lang in pending for ex in chunk)]
     parts.mkdir(parents=True, exist_ok=True)
+    # the whole stream's size, so the backend can weigh a warm-up against all chunks (hf: path)
+    expect_workload(generator, sum(len(chunks[c]) for r, c in todo
+                                   if not (parts / f".part-r{r}-{c}.parquet").is_file()), cfg.sampling)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
     for step, (r, c) in enumerate(todo, 1):
