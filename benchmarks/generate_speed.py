@@ -12,20 +12,35 @@ of all 10 languages (``--per-lang`` each), 80 new tokens (the demo's), written t
 benchmarks/results/generate_speed_cpu.json with the load average (a timing taken while
 something else ran is worthless: run it on a quiet machine).
 
-GPU (``--gpu``): a Qwen2.5-0.5B-shaped model (the real one with ``--model``, else randomly
-initialised from its config in bf16, vocabulary padded to Qwen's 151,936), the 2,500 MGSM
-prompts of the 10 study languages (``$XLING_SHARED_DATA`` or ../shared/data; else sandbox
-prompts, marked so in the JSON), 256 new tokens. Measures plain ``generate`` with the dynamic
-cache at batch 128 and 512, plain ``generate`` with ``cache_implementation="static"`` (compiled)
-at batch 128 -- the issue's 12,967 tok/s figure --, xling ``hf`` on its default GPU path
-(static, automatic batch) and on ``path="continuous"`` (``generate_batch``), and ``vllm`` if
-installed. The first call of a compiled path is timed separately as ``warmup_s``. Paths stop
-being started once ``--budget-s`` (default 480 s) has passed, so it fits 10 minutes of device
-time; writes benchmarks/results/generate_speed_gpu.json.
+GPU (``--gpu``), a Qwen2.5-0.5B-shaped model (the real one with ``--model``, else randomly
+initialised from its config in bf16, vocabulary padded to Qwen's 151,936), 256 new tokens, in two
+parts (``--part``, default both; each stops starting new work after ``--budget-s``):
+
+* ``paths``: in one process, on the 2,500 MGSM prompts of the 10 study languages
+  (``$XLING_SHARED_DATA`` or ../shared/data; else sandbox prompts, marked so in the JSON): plain
+  ``generate`` with the dynamic cache at batch 128 and 512, plain ``generate`` with
+  ``cache_implementation="static"`` (compiled) at batch 128, xling ``hf`` with the static,
+  dynamic and continuous paths forced, and ``vllm`` if installed. A compiled path's first call
+  is timed separately as ``warmup_s``. -> benchmarks/results/generate_speed_gpu.json (~6-9 min).
+* ``e2e``: ``xling eval --benchmark mgsm`` as a user runs it, one process per run (start-up,
+  load, compilation, generation, scoring), for one language (en) and all ten, with the static
+  and dynamic paths forced (``$XLING_HF_PATH``) and the automatic choice, each in a first
+  process (empty compile cache) and, for static and auto, a second one (the cache the first
+  filled): ``E2E_RUNS``. It reports each run's seconds, the paths it logged and the compiled
+  shapes' first-batch seconds (the warm-ups the rule in ``xling.generate.static`` weighs:
+  ``rule_inputs``), and the issue's ratios (``E2E_CHECKS``).
+  -> benchmarks/results/generate_speed_gpu_e2e.json (~9 min on an H200 by the issue's figures;
+  needs MGSM; the ten-language second-process runs come last and are the ones --budget-s cuts).
+
+``--tiny`` runs the same code at toy size on a CPU in minutes (fewer prompts and tokens, a
+2-layer model) and writes ``*_tiny.json`` beside them: it proves the script, not the speeds. Its
+e2e runs compile the static path on CPU (``XLING_HF_COMPILE=1``), so the compile cache is used
+as on a GPU; the automatic choice is always dynamic on CPU.
 
 Try:  OMP_NUM_THREADS=1 python benchmarks/generate_speed.py --per-lang 20
-      python benchmarks/generate_speed.py --gpu          (on a GPU machine; ~6-9 min)
-      python benchmarks/generate_speed.py --gpu --tiny   (the GPU script's code path on CPU)
+      python benchmarks/generate_speed.py --gpu --part e2e     (on a GPU machine; ~9 min)
+      python benchmarks/generate_speed.py --gpu --part paths   (on a GPU machine; ~6-9 min)
+      python benchmarks/generate_speed.py --gpu --tiny         (both parts' code on CPU)
 """
 
 from __future__ import annotations
@@ -40,7 +55,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xling.generate import SamplingParams, get_generator
+from xling.generate import SamplingParams, expect_workload, get_generator
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QWEN05 = dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24,
@@ -106,6 +121,7 @@ def xling_like_eval(gen: Any, prompts: list[str], max_new: int) -> tuple[int, li
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     texts: list[str] = [""] * len(prompts)
     total = 0
+    expect_workload(gen, len(prompts), SamplingParams(max_new_tokens=max_new))
     for c in range(0, len(order), CHUNK_PROMPTS):
         chunk = order[c:c + CHUNK_PROMPTS]
         for i, (g,) in zip(chunk, gen.generate([prompts[i] for i in chunk],
@@ -154,7 +170,7 @@ def run_cpu_model(model_dir: str, name: str, prompts: list[str], max_new: int,
                         "batch_size": None if g.path == "continuous" else (
                             g.batch_size or g.batch_size_for([[0]] * min(len(subset), CHUNK_PROMPTS),
                                                              SamplingParams())),
-                        "path": g.path, "prompts": len(subset),
+                        "path": g.last_path, "prompts": len(subset),
                         "same_completions_as_plain": texts == plain_texts[:len(subset)]}
         print(f"  {name} {label}: {toks / secs:8.0f} tok/s ({secs:.1f} s)")
     for p in paths.values():
@@ -221,6 +237,8 @@ def build_qwen_shaped(out: str, tiny: bool) -> str:
 
 
 def main_gpu(args: argparse.Namespace) -> dict[str, Any]:
+    """``--gpu --part paths``: today's in-process paths (plain generate, xling static, continuous,
+    vllm) on one prompt list."""
     import torch
 
     start = time.perf_counter()
@@ -232,13 +250,11 @@ def main_gpu(args: argparse.Namespace) -> dict[str, Any]:
     model_dir = args.model or build_qwen_shaped(tmp, args.tiny)
     result: dict[str, Any] = {
         "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
-        "model": args.model or ("Qwen2.5-0.5B shape, random init, bf16"
-                                + (" (--tiny: 2 layers x 64)" if args.tiny else "")),
-        "prompts": len(prompts), "prompt_source": source, "max_new_tokens": max_new, "paths": {},
-        "versions": versions(), "budget_s": args.budget_s,
+        "model": model_label(args), "prompts": len(prompts), "prompt_source": source,
+        "max_new_tokens": max_new, "paths": {}, "versions": versions(), "budget_s": args.budget_s,
     }
     paths = result["paths"]
-    gen = get_generator("hf", model_dir, progress=False)
+    gen = get_generator("hf", model_dir, progress=False, path="dynamic")
     tok, model = gen.tokenizer, gen.model
     print(f"model ready in {time.perf_counter() - start:.0f} s; {len(prompts)} prompts ({source})")
 
@@ -263,7 +279,8 @@ def main_gpu(args: argparse.Namespace) -> dict[str, Any]:
                warmup_s=warm)
     from xling.study.evaluate import CHUNK_PROMPTS
 
-    for label, kwargs, n_warm in [("xling_hf", {}, CHUNK_PROMPTS),  # compiles the chunk shape
+    for label, kwargs, n_warm in [("xling_hf_static", {"path": "static"}, CHUNK_PROMPTS),
+                                  ("xling_hf_dynamic", {"path": "dynamic"}, 8),
                                   ("xling_hf_continuous", {"path": "continuous"}, 8)]:
         if left() < 120:
             paths[label] = {"skipped": "time budget"}
@@ -271,7 +288,7 @@ def main_gpu(args: argparse.Namespace) -> dict[str, Any]:
         g = get_generator("hf", model_dir, progress=False, **kwargs)
         warm, _ = timed(g.generate, prompts[:n_warm], SamplingParams(max_new_tokens=max_new))
         secs, (toks, _) = timed(xling_like_eval, g, prompts, max_new)
-        record(label, secs, toks, path=g.path, prompts=len(prompts), warmup_s=warm,
+        record(label, secs, toks, path=g.last_path, prompts=len(prompts), warmup_s=warm,
                batch_size=g.batch_size_for(tok(prompts)["input_ids"], SamplingParams(
                    max_new_tokens=max_new)))
         del g
@@ -300,11 +317,154 @@ def main_gpu(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+E2E_RUNS: list[tuple[str, str, str, str | None]] = [
+    ("one_static_first", "en", "static", "one"),
+    ("one_static_second", "en", "static", "one"),
+    ("one_dynamic", "en", "dynamic", None),
+    ("one_auto_first", "en", "auto", None),
+    ("one_auto_second", "en", "auto", "one"),
+    ("all_static_first", "all", "static", "all"),
+    ("all_auto_first", "all", "auto", None),
+    ("all_dynamic", "all", "dynamic", None),
+    ("all_static_second", "all", "static", "all"),
+    ("all_auto_second", "all", "auto", "all"),
+]
+"""``--part e2e``, in the order run: (label, --langs, $XLING_HF_PATH, compile cache). Runs
+naming the same cache share one $XLING_CACHE (the second finds what the first compiled); None
+is a fresh, empty one (a first process on a new machine). The issue's checks come first, so a
+run cut short by ``--budget-s`` still has them."""
+
+E2E_CHECKS: list[tuple[str, str, list[str], float]] = [
+    ("second process / first, one language, static", "one_static_second",
+     ["one_static_first"], 0.5),
+    ("auto / faster forced, one language, first process", "one_auto_first",
+     ["one_static_first", "one_dynamic"], 1.2),
+    ("auto / faster forced, one language, second process", "one_auto_second",
+     ["one_static_second", "one_dynamic"], 1.2),
+    ("auto / faster forced, ten languages, first process", "all_auto_first",
+     ["all_static_first", "all_dynamic"], 1.1),
+    ("auto / faster forced, ten languages, second process", "all_auto_second",
+     ["all_static_second", "all_dynamic"], 1.1),
+]
+"""(what, run, runs whose fastest it is divided by, the issue's bound)."""
+
+
+def main_e2e(args: argparse.Namespace) -> dict[str, Any]:
+    """``--gpu --part e2e``: ``xling eval --benchmark mgsm`` end to end, one process per run
+    (start-up, model load, compilation, generation, scoring), one language and all ten, under
+    each path and cache state (``E2E_RUNS``), and the issue's ratios (``E2E_CHECKS``)."""
+    import torch
+
+    start = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="xling_e2e_"))
+    model_dir = args.model or build_qwen_shaped(str(tmp / "model"), args.tiny)
+    caches: dict[str, Path] = {}
+    runs: dict[str, Any] = {}
+    wanted = args.e2e_runs.split(",") if args.e2e_runs else [r[0] for r in E2E_RUNS]
+    unknown = sorted(set(wanted) - {r[0] for r in E2E_RUNS})
+    if unknown:
+        raise SystemExit(f"unknown --e2e-runs {', '.join(unknown)}")
+    for label, langs, path, cache in E2E_RUNS:
+        if label not in wanted:
+            continue
+        if time.perf_counter() - start > args.budget_s:
+            runs[label] = {"skipped": "time budget"}
+            continue
+        if cache is None:
+            xc = tmp / f"cache-{label}"
+        else:
+            xc = caches.setdefault(cache, tmp / f"cache-{cache}")
+        runs[label] = e2e_run(model_dir, langs, path, xc, tmp / "runs" / label, args)
+        r = runs[label]
+        print(f"  {label:18s} {r['seconds']:7.1f} s  paths {r['paths']}  "
+              f"compiled {[(s['warmth'], s['first_batch_s']) for s in r['shapes']]}", flush=True)
+    checks = {}
+    for what, run, against, bound in E2E_CHECKS:
+        times = [runs.get(k, {}).get("seconds") for k in [run, *against]]
+        if any(t is None for t in times):
+            checks[what] = {"missing": [k for k, t in zip([run, *against], times, strict=True)
+                                        if t is None], "bound": bound}
+            continue
+        value = times[0] / min(times[1:])
+        checks[what] = {"value": round(value, 3), "bound": bound, "met": value <= bound}
+    note = ({"note": "--tiny: toy size on CPU (static compiled there with XLING_HF_COMPILE=1, "
+                     "auto always dynamic); proves the script, not the speeds or the checks"}
+            if args.tiny else {})
+    return {
+        **note,
+        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
+        "model": model_label(args), "benchmark": "mgsm", "limit_per_lang": args.e2e_limit,
+        "max_new_tokens": args.gpu_max_new_tokens, "runs": runs, "checks": checks,
+        "rule_inputs": rule_inputs(runs), "versions": versions(), "budget_s": args.budget_s,
+        "wall_s": time.perf_counter() - start,
+    }
+
+
+def e2e_run(model_dir: str, langs: str, path: str, xling_cache: Path, out: Path,
+            args: argparse.Namespace) -> dict[str, Any]:
+    """One ``xling eval`` process; its wall time, the paths it logged and the static shapes it
+    recorded in its compile cache."""
+    import re
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XLING_CACHE": str(xling_cache), "XLING_HF_PATH": path,
+           "PYTHONUNBUFFERED": "1"}
+    if args.tiny:  # compile the static path on CPU too, so the compile cache is exercised
+        env["XLING_HF_COMPILE"] = "1"
+    env.pop("TORCHINDUCTOR_CACHE_DIR", None)  # the compile cache is xling's, per run
+    cmd = [sys.executable, "-c", "from xling.cli import main; main()", "eval", "--model", model_dir,
+           "--benchmark", "mgsm", "--langs", langs, "--out", str(out),
+           "--max-new-tokens", str(args.gpu_max_new_tokens)]
+    if args.e2e_limit:
+        cmd += ["--limit", str(args.e2e_limit)]
+    began = time.time()
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    log_text = done.stderr
+    chunk_s = [float(s) for s in re.findall(r"mgsm: chunk \d+/\d+ .*?, (\d+)s", log_text)]
+    shapes = []
+    for record in sorted((xling_cache / "compile" / "shapes").glob("*.json")):
+        if record.stat().st_mtime >= began:
+            rec = json.loads(record.read_text(encoding="utf-8"))
+            shapes.append({k: rec.get(k) for k in ("rows", "cache_len", "warmth", "first_batch_s")})
+    return {"seconds": round(seconds, 2), "langs": langs, "path_asked": path,
+            "paths": sorted(set(re.findall(r"hf backend: (\w+) path for", log_text))),
+            "chunk_done_s": chunk_s, "shapes": shapes}
+
+
+def rule_inputs(runs: dict[str, Any]) -> dict[str, Any]:
+    """The rule's warm-ups as these runs measured them: the first static batch of a shape in a
+    cold and in a cached process (one batch's generation included), for static.H200_QWEN05."""
+    out: dict[str, Any] = {}
+    for label in ("one_static_first", "one_static_second", "all_static_first", "all_static_second"):
+        for shape in runs.get(label, {}).get("shapes", []):
+            out.setdefault(f"first_batch_s_{shape['warmth']}", []).append(
+                {"run": label, "rows": shape["rows"], "cache_len": shape["cache_len"],
+                 "seconds": shape["first_batch_s"]})
+    return out
+
+
+def model_label(args: argparse.Namespace) -> str:
+    return args.model or ("Qwen2.5-0.5B shape, random init, bf16"
+                          + (" (--tiny: 2 layers x 64)" if args.tiny else ""))
+
+
 def versions() -> dict[str, str]:
     import torch
     import transformers
 
     return {"torch": torch.__version__, "transformers": transformers.__version__}
+
+
+TINY_DEFAULTS = {"gpu_prompts": 200, "gpu_max_new_tokens": 16, "gpu_sweep": [32, 64],
+                 "e2e_limit": 4}
+"""``--tiny`` (the GPU script's code on a CPU, in minutes): fewer prompts and tokens."""
+GPU_DEFAULTS = {"gpu_prompts": 2500, "gpu_max_new_tokens": 256, "gpu_sweep": [128, 512],
+                "e2e_limit": None}
 
 
 def main() -> None:
@@ -316,24 +476,54 @@ def main() -> None:
                         help="CPU: plain generate batch sizes")
     parser.add_argument("--continuous-prompts", type=int, default=200,
                         help="CPU: prompts for the continuous-batching path (0 = skip)")
+    parser.add_argument("--part", choices=["paths", "e2e", "all"], default="all",
+                        help="GPU: in-process paths, end-to-end xling eval runs, or both")
     parser.add_argument("--model", default=None, help="GPU: a real checkpoint instead")
     parser.add_argument("--tiny", action="store_true", help="GPU mode at toy size (CPU test)")
-    parser.add_argument("--gpu-prompts", type=int, default=2500)
-    parser.add_argument("--gpu-max-new-tokens", type=int, default=256)
-    parser.add_argument("--gpu-sweep", type=int, nargs="+", default=[128, 512])
+    parser.add_argument("--gpu-prompts", type=int, default=None, help="GPU paths: prompts")
+    parser.add_argument("--gpu-max-new-tokens", type=int, default=None, help="GPU: new tokens")
+    parser.add_argument("--gpu-sweep", type=int, nargs="+", default=None,
+                        help="GPU paths: plain generate batch sizes")
+    parser.add_argument("--e2e-limit", type=int, default=None,
+                        help="GPU e2e: items per language (default all; --tiny 4)")
+    parser.add_argument("--e2e-runs", default=None,
+                        help="GPU e2e: comma-separated labels of E2E_RUNS (default all)")
     parser.add_argument("--budget-s", type=float, default=480.0,
-                        help="GPU: start no new path after this many seconds")
-    parser.add_argument("--out", type=Path, default=None, help="result JSON path")
+                        help="GPU: per part, start no new path or run after this many seconds")
+    parser.add_argument("--out", type=Path, default=None, help="result JSON path (one part)")
     args = parser.parse_args()
-    result = main_gpu(args) if args.gpu else main_cpu(args)
-    out = args.out or RESULTS / ("generate_speed_gpu.json" if args.gpu
-                                 else "generate_speed_cpu.json")
+    for key, value in (TINY_DEFAULTS if args.tiny else GPU_DEFAULTS).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if not args.gpu:
+        write(main_cpu(args), args.out or RESULTS / "generate_speed_cpu.json")
+        return
+    parts = ["paths", "e2e"] if args.part == "all" else [args.part]
+    if args.out and len(parts) > 1:
+        raise SystemExit("--out names one file: give --part paths or --part e2e with it")
+    suffix = "_tiny" if args.tiny else ""
+    if "paths" in parts:
+        write(main_gpu(args), args.out or RESULTS / f"generate_speed_gpu{suffix}.json")
+    if "e2e" in parts:
+        write(main_e2e(args), args.out or RESULTS / f"generate_speed_gpu_e2e{suffix}.json")
+
+
+def write(result: dict[str, Any], out: Path) -> None:
+    """Write ``result`` to ``out`` and print its summary."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    for label, p in result["paths"].items():
+    for label, p in result.get("paths", {}).items():
         if "tok_per_s" in p:
             print(f"{label:28s} {p['tok_per_s']:9.0f} tok/s  "
                   f"{p.get('ratio_vs_plain_generate', math.nan):5.2f}x plain generate")
+    for label, run in result.get("runs", {}).items():
+        print(f"{label:28s} " + (f"{run['seconds']:7.1f} s  {','.join(run['paths'])}"
+                                 if "seconds" in run else run.get("skipped", "")))
+    for what, check in result.get("checks", {}).items():
+        value = check.get("value")
+        print(f"{what:55s} " + (f"{value:5.2f} (bound {check['bound']}: "
+                                f"{'met' if check['met'] else 'NOT met'})" if value is not None
+                                else f"missing {', '.join(check['missing'])}"))
     print(f"-> {out}")
 
 

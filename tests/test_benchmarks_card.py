@@ -108,8 +108,8 @@ def test_minimal_card_from_the_issue_loads_as_written(tmp_path):
     assert card.files == {"en": tmp_path / "data" / "english.json",
                           "de": tmp_path / "data" / "german.json"}
     bench = get_benchmark(str(tmp_path / "card.yaml"))
-    assert bench.NAME == "my-bench" and bench.LANGS == ("en", "de") and bench.SCORER == "math"
-    assert bench.PAPER_METRIC == "accuracy" and getattr(bench, "build_prompt", None) is None
+    assert bench.name == "my-bench" and bench.langs == ("en", "de") and bench.scorer == "math"
+    assert bench.headline.label == "accuracy" and bench.prompt is None
     examples = bench.load(["de", "en"])
     assert [ex.lang for ex in examples] == ["de"] * 3 + ["en"] * 3
     # JSON int 7 and string "7" both become the string "7"; aligned by line.

@@ -426,20 +426,58 @@ def test_run_eval_end_to_end(name, tmp_path, tiny_model, shared_data):
     assert {r["lang"] for r in rows} == set(langs)
     assert all(r["gold"] in "ABCDEFGHIJ" for r in rows)
     assert all(r["reason"] in {"boxed", "answer-phrase", "parenthesized", "bare-letter", "ambiguous",
-                               "no-answer", "boxed-option-text", "answer-phrase-option-text"}
+                               "no-answer", "boxed-option-text", "answer-phrase-option-text",
+                               "option-line", "leading-option", "option-reference"}
                for r in rows)
     for r in rows:
         assert LANGUAGES[r["lang"]].choice.options_label in r["prompt"]
         assert r["prompt"].endswith(LANGUAGES[r["lang"]].choice.instruction)
-    assert result["paper_metric"] == get_benchmark(name).PAPER_METRIC
+    assert result["headline"] == get_benchmark(name).headline.to_dict()
 
 
 def test_mgpqa_diamond_registry_entry_selects_flagged_rows(benchmax):
     examples = load_benchmark("mgpqa-diamond", ["en", "de"], source=str(benchmax))
-    assert {ex.parallel_id for ex in examples} == {f"mgpqa-{i}" for i in range(0, N_GPQA, 3)}
+    assert {ex.parallel_id for ex in examples} == {f"mgpqa-diamond-{i}" for i in range(0, N_GPQA, 3)}
     from xling.data import get_benchmark
 
-    assert get_benchmark("mgpqa-diamond").PAPER_AVG_LANGS == ("en", "zh", "de")
+    assert get_benchmark("mgpqa-diamond").headline.avg_langs == ("en", "zh", "de")
+
+
+def _ellamind_folder(tmp_path: Path, n: int = 9, flagged: dict[str, set[int]] | None = None) -> Path:
+    """A local copy in ellamind/gpqa-multilingual's layout (<config>/train-*.parquet), with
+    synthetic rows (never GPQA text): every third row Diamond."""
+    from xling.data.io import write_parquet
+
+    folder = tmp_path / "gpqa-multilingual"
+    for lang, config in {"de": "deu", "fr": "fra", "es": "spa"}.items():
+        rows = [{"question": f"[{lang}] synthetic question {i}?", "correct_answer": f"right {i}",
+                 "incorrect_answers": [f"wrong {i}a", f"wrong {i}b", f"wrong {i}c"],
+                 "is_diamond": i % 3 == 0,
+                 "flag_for_review": i in (flagged or {}).get(lang, set()),
+                 "explanation": "synthetic"} for i in range(n)]
+        write_parquet(folder / config / "train-00000-of-00001.parquet", rows)
+    return folder
+
+
+def test_mgpqa_diamond_reads_the_ellamind_layout_and_drops_flagged_items(tmp_path, caplog):
+    from xling.data import get_benchmark
+
+    folder = _ellamind_folder(tmp_path, flagged={"fr": {3}})
+    bench = get_benchmark("mgpqa-diamond")
+    assert bench.available_langs(str(folder)) == ("de", "es", "fr")
+    assert bench.available_langs(None) == ("de", "es", "fr")  # the hub copy has no en, zh, ...
+    with caplog.at_level("INFO"):
+        examples = load_benchmark("mgpqa-diamond", ["de", "fr"], source=str(folder))
+    # Diamond rows 0, 3, 6; row 3 is flagged for review in French, so it is left out everywhere.
+    assert sorted({ex.parallel_id for ex in examples}) == ["mgpqa-diamond-0", "mgpqa-diamond-6"]
+    assert "flagged for review" in caplog.text
+    by_lang = {(ex.lang, ex.parallel_id): ex for ex in examples}
+    for pid in ("mgpqa-diamond-0", "mgpqa-diamond-6"):
+        de, fr = by_lang["de", pid], by_lang["fr", pid]
+        assert de.answer == fr.answer  # one option order per item, in every language
+        assert de.choices[ord(de.answer) - 65].startswith("right")
+    with pytest.raises(XlingError, match="has no language 'en'.*English and Chinese are not in it"):
+        load_benchmark("mgpqa-diamond", ["en"], source=str(folder))
 
 
 def test_langs_all_follows_the_source_folder(benchmax, tmp_path):
@@ -447,7 +485,6 @@ def test_langs_all_follows_the_source_folder(benchmax, tmp_path):
     from xling.study.evaluate import benchmark_langs
 
     assert benchmark_langs(get_benchmark("mgpqa"), "all", str(benchmax)) == ["en", "zh", "de"]
-    assert benchmark_langs(get_benchmark("mgpqa-diamond"), "all", str(benchmax)) == ["en", "zh", "de"]
     assert len(benchmark_langs(get_benchmark("mgpqa"), "all", None)) == 10  # the hub's
     folder = _diamond_folder(tmp_path)
     gpqa = get_benchmark("gpqa-diamond")

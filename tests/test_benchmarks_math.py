@@ -57,7 +57,7 @@ def test_counts_per_language_and_parallel(shared_data, name, langs, per_lang):
     assert Counter(ex.lang for ex in examples) == dict.fromkeys(langs, per_lang)
     assert_parallel(examples)
     bench = get_benchmark(name)
-    assert set(langs) <= set(bench.LANGS) and bench.SCORER == "math"
+    assert set(langs) <= set(bench.langs) and bench.scorer == "math"
     assert all(ex.answer == ex.answer.strip() and ex.answer for ex in examples)
     # integer golds carry no zero padding and no '$' wrapper survives
     assert not [ex.answer for ex in examples if ex.answer.isdigit() and ex.answer != str(int(ex.answer))]

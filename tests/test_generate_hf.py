@@ -165,6 +165,7 @@ def test_every_path_matches_plain_generate_greedy(tiny_model, gen, path):
     fast = get_generator("hf", str(tiny_model), batch_size=2, path=path, progress=False)
     assert fast.path == path
     out = fast.generate(PROMPTS, greedy(n=2, max_new_tokens=20))  # 5 prompts: last batch padded
+    assert fast.last_path == path
     assert all(s[0] == s[1] for s in out)
     assert [(s[0].text, s[0].completion_tokens) for s in out] == plain_generate(gen, PROMPTS, 20)
 
@@ -187,7 +188,8 @@ def test_automatic_batch_size(tiny_model, gen):
     import xling.generate.hf as hf
 
     auto = get_generator("hf", str(tiny_model), progress=False)
-    assert auto.batch_size is None and auto.path == "dynamic"  # CPU defaults
+    assert auto.batch_size is None and auto.path == "auto"  # CPU defaults
+    assert auto.path_for([[1, 2]] * 10**4, greedy()) == "dynamic"
     many = [[1, 2]] * (hf.CPU_BATCH_SIZE + 2)
     assert auto.batch_size_for([[1, 2]] * (3 * hf.CPU_BATCH_SIZE), greedy()) == hf.CPU_BATCH_SIZE
     assert auto.batch_size_for(many, greedy()) == hf.CPU_BATCH_SIZE // 2 + 1  # evened out

@@ -18,22 +18,24 @@ from xling.schema import XlingError
 
 NO_NETWORK = {"HF_ENDPOINT": "http://127.0.0.1:9"}  # the discard port: nothing listens
 OFFLINE = {"HF_HUB_OFFLINE": "1"}
-HUB_ONLY = {"mgpqa": "LLaMAX/BenchMAX_Science", "mgpqa-diamond": "ellamind/gpqa-multilingual",
-            "gpqa-diamond": "Idavidrein/gpqa", "xifeval": "LLaMAX/BenchMAX_Rule-based"}
+HUB_ONLY = {"mgpqa": ("LLaMAX/BenchMAX_Science", "en"),
+            "mgpqa-diamond": ("ellamind/gpqa-multilingual", "de"),  # its hub copy: de es fr
+            "gpqa-diamond": ("Idavidrein/gpqa", "en"), "xifeval": ("LLaMAX/BenchMAX_Rule-based", "en")}
 
 
 @pytest.mark.parametrize("env", [NO_NETWORK, OFFLINE], ids=["no-network", "HF_HUB_OFFLINE"])
 @pytest.mark.parametrize("benchmark", HUB_ONLY)
 def test_hub_only_benchmark_without_the_hub_is_one_line(tmp_path, benchmark, env):
     clean = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")}
+    hub_id, lang = HUB_ONLY[benchmark]
     r = subprocess.run([*XLING, "eval", "--model", "org/some-model", "--benchmark", benchmark,
-                        "--langs", "en", "--out", str(tmp_path / "run")], capture_output=True,
+                        "--langs", lang, "--out", str(tmp_path / "run")], capture_output=True,
                        text=True, timeout=300, env={**clean, **env, "XLING_SHARED_DATA": str(tmp_path)})
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and "Retrying" not in r.stderr  # no retry loop either
     errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and errors[0] == r.stderr.strip().splitlines()[-1]
-    assert f"'{HUB_ONLY[benchmark]}'" in errors[0] and "pass --source FOLDER" in errors[0]
+    assert f"'{hub_id}'" in errors[0] and "pass --source FOLDER" in errors[0]
     assert not (tmp_path / "run").exists()
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import NO_BLOWUP_S
 from xling.languages import LANGUAGES
-from xling.scoring import score
+from xling.scoring import judge
 from xling.scoring.choice import AMBIGUOUS, extract_choice, score_choice
 
 GOLD = "C"
@@ -107,7 +107,7 @@ CASES: dict[str, list[tuple[str, str | None]]] = {
 
 
 def _check(completion: str, lang: str, expected: str | None) -> None:
-    verdict = score(completion, GOLD, lang, scorer="choice")
+    verdict = judge(completion, GOLD, lang, scorer="choice")
     if expected == AMB:
         assert (verdict.extracted, verdict.correct, verdict.reason) == (None, False, AMB)
     elif expected is None:
@@ -205,10 +205,10 @@ def test_option_text_stands_for_its_letter():
 
 
 def test_choice_verdict_via_score():
-    verdict = score("Die Antwort ist (C).", "C", "de", scorer="choice")
+    verdict = judge("Die Antwort ist (C).", "C", "de", scorer="choice")
     assert (verdict.extracted, verdict.correct, verdict.reason) == ("C", True, "answer-phrase")
     assert verdict.response_lang == "de"
-    assert score("keine Ahnung", "C", "de", scorer="choice").reason == "no-answer"
+    assert judge("keine Ahnung", "C", "de", scorer="choice").reason == "no-answer"
 
 
 def test_long_input_is_bounded():
@@ -216,3 +216,32 @@ def test_long_input_is_bounded():
     extract_choice("The answer is " * 100_000, "en")
     extract_choice("B or " * 100_000 + "\\boxed{C}", "en")
     assert time.perf_counter() - start < NO_BLOWUP_S
+
+
+# Forms issue 19 measured on real outputs outside the staged sample (tests/test_real_outputs.py
+# holds the staged ones); each read wrong before judge.
+REAL_FORMS = [
+    ("en", "The answer is A because the other options contradict the passage.", "A"),
+    ("en", "The answer is A and not B.", "A"),
+    ("en", "Hmm. The answer is I think B.", "B"),
+    ("ja", "選択肢を検討しました。\n\n**answer**: D", "D"),
+    ("en", 'Final answer: "C"', "C"),
+    ("sw", 'Jibu: "A. Troya"', "A"),
+    ("ja", '{"answer": "B"}', "B"),
+    ("zh", "综上所述，所以选B。", "B"),
+    ("en", "Option A fails on the second premise. Therefore, option B.", "B"),
+]
+
+
+@pytest.mark.parametrize("lang, completion, letter", REAL_FORMS, ids=[f[1][:30] for f in REAL_FORMS])
+def test_answer_forms_of_real_models(lang, completion, letter):
+    verdict = judge(completion, letter, lang, scorer="choice", choices=("w", "x", "y", "z"))
+    assert (verdict.extracted, verdict.correct) == (letter, True)
+
+
+def test_an_empty_trailing_box_does_not_erase_the_answer():
+    from xling.scoring import check_answer
+
+    text = "So the total is \\boxed{18}.\nRemember to put your final answer within \\boxed{}."
+    assert check_answer(text, "18", "en")
+    assert judge("Also \\boxed{C}. Antwort in \\boxed{}", "C", "de", scorer="choice").correct

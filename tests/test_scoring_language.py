@@ -9,7 +9,7 @@ import pytest
 
 from conftest import NO_BLOWUP_S
 from xling.languages import LANGUAGES, STUDY_LANGS
-from xling.scoring import score
+from xling.scoring import judge
 from xling.scoring.language import clean_text, detect_language, is_consistent, language_composition
 
 MGSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "mgsm"
@@ -69,5 +69,5 @@ def test_every_registered_language_is_detected(code):
 
 def test_telugu_answer_is_not_labelled_swahili():
     text = "మొదట మనం రెండు సంఖ్యలను కలుపుతాము. అప్పుడు సమాధానం ఐదు అవుతుంది. \\boxed{5}"
-    verdict = score(text, "5", "te")
+    verdict = judge(text, "5", "te")
     assert verdict.correct and verdict.response_lang == "te"

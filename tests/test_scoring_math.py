@@ -15,7 +15,7 @@ import pytest
 from conftest import NO_BLOWUP_S
 from xling.languages import STUDY_LANGS
 from xling.schema import Verdict, XlingError
-from xling.scoring import check_answer, extract_answer, score
+from xling.scoring import check_answer, extract_answer, judge
 from xling.scoring import math as math_scoring
 
 CASES = [json.loads(line) for line in
@@ -25,7 +25,7 @@ CASES = [json.loads(line) for line in
 @pytest.fixture(scope="module", autouse=True)
 def warm_pool():
     math_scoring.warm_up()
-    score("warm up the language identifier", "1", "en")
+    judge("warm up the language identifier", "1", "en")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["why"])
@@ -44,17 +44,17 @@ def test_every_answer_phrase_is_found(lang):
     from xling.languages import get_language
 
     for phrase in get_language(lang).answer_phrases:
-        verdict = score(f"blah 3 blah.\n{phrase.upper()} 42", "42", lang)
+        verdict = judge(f"blah 3 blah.\n{phrase.upper()} 42", "42", lang)
         assert verdict.correct, phrase
         assert verdict.reason == f"answer-phrase:{lang}"
 
 
 def test_verdict_fields():
-    verdict = score("Der Gewinn ist \\boxed{70.000}", "70000", "de")
+    verdict = judge("Der Gewinn ist \\boxed{70.000}", "70000", "de")
     assert verdict == Verdict("70000", True, "boxed", "de", ambiguous_number=True)
-    assert score("Die Antwort ist 1,5.", "1.5", "de").ambiguous_number is False
-    assert score("nothing here", "18", "en").reason == "no-answer"
-    assert score("nothing here", "18", "en").extracted is None
+    assert judge("Die Antwort ist 1,5.", "1.5", "de").ambiguous_number is False
+    assert judge("nothing here", "18", "en").reason == "no-answer"
+    assert judge("nothing here", "18", "en").extracted is None
 
 
 def test_extract_answer_normalises():
@@ -66,14 +66,14 @@ def test_extract_answer_normalises():
 
 
 def test_lenient_scorer_takes_last_number():
-    verdict = score("so 9 + 9 = 18 apples", "18", "en", scorer="math-lenient")
+    verdict = judge("so 9 + 9 = 18 apples", "18", "en", scorer="math-lenient")
     assert (verdict.correct, verdict.reason) == (True, "last-number")
-    assert score("so 9 + 9 = 18 apples", "18", "en").correct is False
+    assert judge("so 9 + 9 = 18 apples", "18", "en").correct is False
 
 
 def test_unknown_scorer_and_lang_raise():
     with pytest.raises(XlingError, match="unknown scorer"):
-        score("\\boxed{1}", "1", "en", scorer="maths")
+        judge("\\boxed{1}", "1", "en", scorer="maths")
     with pytest.raises(XlingError, match="unknown language"):
         check_answer("\\boxed{1}", "1", "xx")
 
@@ -96,7 +96,7 @@ ADVERSARIAL = {
 @pytest.mark.parametrize("completion", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_adversarial_is_bounded(completion):
     start = time.perf_counter()
-    verdict = score(completion, "18", "en")
+    verdict = judge(completion, "18", "en")
     elapsed = time.perf_counter() - start
     assert isinstance(verdict, Verdict)
     assert elapsed < NO_BLOWUP_S, elapsed
@@ -106,7 +106,7 @@ def test_timeout_is_counted_and_pool_recovers():
     math_scoring.configure(deadline_s=0.3)
     try:
         before = math_scoring.stats()
-        verdict = score("\\boxed{(9999)!!}", "18", "en")  # Math-Verify needs > 3 s
+        verdict = judge("\\boxed{(9999)!!}", "18", "en")  # Math-Verify needs > 3 s
         assert verdict.reason == "timeout" and verdict.correct is False
         after = math_scoring.stats()
         assert after["timeouts"] == before["timeouts"] + 1
@@ -129,6 +129,6 @@ def test_scoring_imports_no_torch():
     import subprocess
     import sys
 
-    code = ("import sys, xling.scoring; xling.scoring.score('\\\\boxed{1}', '1', 'en'); "
+    code = ("import sys, xling.scoring; xling.scoring.judge('\\\\boxed{1}', '1', 'en'); "
             "assert not {'torch', 'transformers'} & set(sys.modules), 'heavy import'")
     subprocess.run([sys.executable, "-c", code], check=True)

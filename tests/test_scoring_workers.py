@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from xling.schema import XlingError
-from xling.scoring import check_answer, score
+from xling.scoring import check_answer, judge
 from xling.scoring import math as math_scoring
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def test_a_dying_worker_gives_a_counted_checker_error(fresh_pool, monkeypatch):
     monkeypatch.setattr(math_scoring, "_WORKER_CODE", textwrap.dedent("""\
         import sys; print('{"ready": true}', flush=True); sys.stdin.readline(); sys.exit(9)"""))
     before = math_scoring.stats()
-    verdict = score("\\boxed{\\sqrt{8}}", "2\\sqrt{2}", "en")
+    verdict = judge("\\boxed{\\sqrt{8}}", "2\\sqrt{2}", "en")
     after = math_scoring.stats()
     assert (verdict.correct, verdict.reason) == (False, "checker-error")
     assert after["checker_errors"] == before["checker_errors"] + 1

@@ -45,10 +45,11 @@ class Scripted:
             lang, i, gold = next(v for q, v in ITEMS.items() if prompt.startswith(q))
             answer = gold if i in CORRECT[self.name][lang] else str(int(gold) + 1)
             text = THINK_OPENINGS[lang] + " \\\\boxed{{" + answer + "}}"
-            if self.name == "reasoner":  # thinks in English; one zh thinking block never closes
+            cut = self.name == "reasoner" and (lang, i) == ("zh", 7)
+            if self.name == "reasoner":  # thinks in English; one zh thinking block is cut off
                 text = ("<think>" + EN_THINK + " " + THINK_OPENINGS[lang]
-                        + ("" if (lang, i) == ("zh", 7) else "</think> " + text))
-            out.append([Generation(text, 5, 9, "stop")] * params.n)
+                        + ("" if cut else "</think> " + text))
+            out.append([Generation(text, 5, 9, "length" if cut else "stop")] * params.n)
         return out
 '''
 

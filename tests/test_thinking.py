@@ -49,7 +49,9 @@ class Scripted:
         out = []
         for prompt in prompts:
             text = next(t for q, t in self.by_question.items() if prompt.startswith(q))
-            out.append([Generation(text, 5, len(text.split()), "stop")])
+            # A completion that ends inside its thinking block was cut by the length cap.
+            cut = text.rfind("<think>") > text.rfind("</think>") or text == "まだ考えています"
+            out.append([Generation(text, 5, len(text.split()), "length" if cut else "stop")])
         return out
 
 
@@ -79,7 +81,8 @@ def test_eval_scores_the_answer_part_and_counts_each_state(tmp_path, shared_data
     assert rows[0]["response_lang"] == "de"
     stats = result["langs"]["de"]["thinking"]
     # By hand: thinking parts de, en, en -> 2 of 3 off-target; answer parts rows 0 and 3 (de, de).
-    assert stats == pytest.approx({"n": 4, "with_thinking": 3, "unclosed": 1, "empty_answer": 1,
+    assert stats == pytest.approx({"n": 4, "with_thinking": 3, "unclosed": 1,
+                                   "unclosed_finished": 0, "empty_answer": 1,
                                    "off_target_thinking": 2 / 3, "off_target_answer": 0.0,
                                    "mixed_thinking": 0.0})
     assert thinking_summary(rows, "de") == pytest.approx(stats)

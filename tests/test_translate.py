@@ -321,7 +321,7 @@ def test_multiple_choice_options_are_translated_or_copied(tmp_path, server):
     summary = translate(cfg, str(src), tmp_path / "out", backend_kwargs={"base_url": server})
     assert summary["parallel_items"] == 1
     bench = card_benchmark(tmp_path / "out" / "card.yaml")
-    assert bench.SCORER == "choice"
+    assert bench.scorer == "choice"
     got = {e.lang: (e.question, list(e.choices), e.answer) for e in bench.load(["de", "zh"])}
     assert got == {lang: (*MC_ITEM[lang], "B") for lang in ("de", "zh")}
     FakeModel.log = []
@@ -553,11 +553,11 @@ def test_a_run_killed_while_writing_its_card_never_leaves_a_broken_card(tmp_path
     assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
     if (out / "card.yaml").exists():
         bench = card_benchmark(out / "card.yaml")  # loads: files and card belong together
-        assert (bench.LANGS, len(bench.load(["en"]))) == (("en", "de"), 3)
+        assert (bench.langs, len(bench.load(["en"]))) == (("en", "de"), 3)
     translate(TranslateConfig(langs=("en", "de", "zh"), model="translator"), str(src), out,
               backend_kwargs={"base_url": server})
     bench = card_benchmark(out / "card.yaml")
-    assert (bench.LANGS, len(bench.load(["zh"]))) == (("en", "de", "zh"), 5)
+    assert (bench.langs, len(bench.load(["zh"]))) == (("en", "de", "zh"), 5)
 
 
 def test_translate_exits_1_when_no_card_is_written(tmp_path, server, items):

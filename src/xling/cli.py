@@ -43,7 +43,7 @@ def _benchmark_epilog() -> str:
     lines = []
     for name in BENCHMARKS:
         try:
-            lines.append(f"{name}: {' '.join(get_benchmark(name).LANGS)}")
+            lines.append(f"{name}: {' '.join(get_benchmark(name).langs)}")
         except Exception as exc:  # shown, not hidden: help must still print
             lines.append(f"{name}: (cannot be loaded: {exc})")
     return ("Benchmarks (languages; a card.yaml path also works):\n\n" + "\n\n".join(lines)
@@ -63,8 +63,9 @@ def eval_command(
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
     max_new_tokens: Annotated[int, typer.Option(help="Completion length cap (tokens).")] = 512,
     backend: Annotated[str, typer.Option(help="hf | openai | vllm.")] = "hf",
-    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency | think-prefill (reason in the question's language).")] = "standard",
+    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency | think-prefill (study A's prompt) | authors (the benchmark authors' own prompt and extraction; see `xling benchmarks`).")] = "standard",
     think: Annotated[str, typer.Option(help="Reasoning models' <think> blocks: auto | prefilled | off; the answer part is scored.")] = "auto",
+    think_format: Annotated[str, typer.Option(help="Thinking delimiters: auto (any known) | think (<think></think>) | s1 (<|im_start|>think/answer) | solution | 'OPEN CLOSE'.")] = "auto",
     chat_template: Annotated[bool, typer.Option(help="Wrap prompts in the chat template.")] = False,
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="hf backend batch size (default: automatic; fills the GPU on CUDA).")] = None,
@@ -91,7 +92,7 @@ def eval_command(
                               max_new_tokens=max_new_tokens, seed=seed)
     cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
                      prompt_style=prompt_style, chat_template=chat_template, sampling=sampling,
-                     runs=runs, pass_k=_parse_ks(pass_k), think=think)
+                     runs=runs, pass_k=_parse_ks(pass_k), think=think, think_format=think_format)
     kwargs = {"batch_size": batch_size} if backend == "hf" and batch_size is not None else {}
     if base_url:
         kwargs["base_url"] = base_url
@@ -117,17 +118,46 @@ def _parse_ks(text: str | None) -> tuple[int, ...]:
         raise XlingError(f"--pass-k takes comma-separated integers, got {text!r}") from None
 
 
-@app.command("benchmarks")
-def benchmarks_command() -> None:
-    """List the registered benchmarks: languages, scorer, and the metric their paper reports."""
+@app.command("score", epilog="Example: xling score runs/vllm/completions.jsonl --benchmark mgsm "
+                             "--out runs/vllm-scored")
+def score_command(
+    input: Annotated[Path, typer.Argument(help="JSONL of {id, lang, completion[, finish_reason, sample, run]} (or rows with their own gold).")],
+    benchmark: Annotated[str | None, typer.Option(help="Benchmark name or card.yaml whose items the rows answer (by id); omit when rows carry 'gold'.")] = None,
+    source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
+    name: Annotated[str | None, typer.Option(help="Results name (default: the benchmark's, else 'scored').")] = None,
+    prompt_style: Annotated[str, typer.Option(help="The style the completions were prompted in (recorded; 'authors' selects the authors' extraction).")] = "standard",
+    think: Annotated[str, typer.Option(help="auto | prefilled | off.")] = "auto",
+    think_format: Annotated[str, typer.Option(help="auto | think | s1 | solution | 'OPEN CLOSE'.")] = "auto",
+    pass_k: Annotated[str | None, typer.Option(help="Unbiased pass@k for these k (rows with 'sample' numbers).")] = None,
+    out: Annotated[Path, typer.Option(help="Run directory (eval/<name>.parquet, metrics.json).")] = Path("runs/scored"),
+) -> None:
+    """Score completions produced elsewhere (vLLM, SGLang, an API) exactly as `xling eval` scores
+    its own: the same rows, metrics.json and table."""
+    from xling.report.tables import format_markdown, load_run, reference_table, table_title
+    from xling.study.score_file import score_file
+
+    score_file(input, out, benchmark=benchmark, source=source, name=name, think=think,
+               think_format=think_format, prompt_style=prompt_style, pass_k=_parse_ks(pass_k))
+    from xling.data import results_name
+
+    results = name or (results_name(benchmark) if benchmark else "scored")
+    result = load_run(out, results, name=str(input))
+    header, rows, notes = reference_table([result])
+    typer.echo(table_title(results, [result]) + "\n\n" + format_markdown(header, rows, notes))
+    typer.echo(f"\nper-sample rows: {out / 'eval' / (results + '.parquet')}")
+
+
+@app.command("benchmarks", epilog="Example: xling benchmarks polymath")
+def benchmarks_command(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Benchmarks (or card.yaml paths) to describe; default: every registered one.")] = None,
+) -> None:
+    """Every benchmark as xling evaluates it: sources with their languages, prompts (study A's
+    uniform styles and the authors' own), extraction rule, scorer, and the headline metric."""
     from xling.data import BENCHMARKS, get_benchmark
 
-    rows = [(name, b.SCORER, getattr(b, "PAPER_METRIC", "accuracy"), " ".join(b.LANGS))
-            for name, b in ((name, get_benchmark(name)) for name in BENCHMARKS)]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]  # columns as wide as their text
-    for row in rows:
-        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  "
-                   + row[3])
+    for i, name in enumerate(names or list(BENCHMARKS)):
+        typer.echo(("\n" if i else "") + get_benchmark(name).describe())
 
 
 @app.command("report", epilog="Example: xling report runs/sft runs/grpo --base runs/base")

@@ -49,6 +49,14 @@ class ChoiceTexts:
     """'or' / 'and': two letters joined by one of these (or by , / &) are an ambiguous answer."""
     native_letters: str = ""
     """The language's own option letters for A, B, C, ... (Bengali 'কখগঘ...'), if it uses them."""
+    spelled_letters: tuple[str, ...] = ()
+    """The Latin letters A, B, C, ... spelled in this script, as models write them
+    (Bengali 'এ', 'বি', 'সি', 'ডি' for A-D); read as options only where a letter is expected."""
+    negations: tuple[str, ...] = ()
+    """'not': a letter joined by 'and not' is excluded, not a second answer ('A and not B')."""
+    not_letters: tuple[str, ...] = ()
+    """Words that begin with a capital option letter ('I think', 'A few'): after an answer cue,
+    a letter followed by a lower-case word is an option unless it starts one of these."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,11 @@ LANGUAGES: dict[str, Language] = {
                 "Options:",
                 ("the correct answer is", "the correct option is", "the best answer is",
                  "the best option is", "correct answer:", "correct option:"),
-                ("option", "choice"), ("or", "and")),
+                ("option", "choice"), ("or", "and"), negations=("not",),
+                not_letters=("I think", "I believe", "I guess", "I would", "I am", "I'm", "I will",
+                             "I can", "I have", "I need", "I must", "I should", "I could",
+                             "I feel", "I know", "I hope", "I suppose", "I mean", "I'd", "I'll",
+                             "I've", "A few", "A lot", "A little")),
         ),
         Language(
             "zh", "Chinese", "中文", "Hans", ".", ",", "〇一二三四五六七八九",
@@ -112,9 +124,9 @@ LANGUAGES: dict[str, Language] = {
             ("最终答案是", "答案是", "答案为", "答案：", "答案:"),
             choice=ChoiceTexts(
                 "请逐步推理，并将正确选项的字母放在 \\boxed{} 中。", "选项：",
-                ("正确答案是", "正确答案为", "正确选项是", "正确选项为", "答案应为", "答案选", "故选",
-                 "应选"),
-                ("选项",), ("或者", "或", "和", "与")),
+                ("正确答案是", "正确答案为", "正确的答案是", "正确的答案为", "正确选项是", "正确选项为",
+                 "正确的选项是", "答案应为", "答案选", "故选", "应选", "所以选", "因此选", "选择"),
+                ("选项",), ("或者", "或", "和", "与"), negations=("不是", "而非")),
             uses_spaces=False, word_segmenter="chars", sentence_end="。！？!?",
         ),
         Language(
@@ -128,8 +140,8 @@ LANGUAGES: dict[str, Language] = {
                 "in \\boxed{} an.",
                 "Optionen:",
                 ("die richtige antwort ist", "die richtige antwort lautet", "die korrekte antwort ist",
-                 "die richtige option ist", "richtige antwort:"),
-                ("option", "antwort"), ("oder", "und")),
+                 "die korrekte antwort lautet", "die richtige option ist", "richtige antwort:"),
+                ("option", "antwort"), ("oder", "und"), negations=("nicht",)),
         ),
         Language(
             "es", "Spanish", "Español", "Latn", ",", ".", None,
@@ -141,7 +153,8 @@ LANGUAGES: dict[str, Language] = {
                 "\\boxed{}.",
                 "Opciones:",
                 ("la respuesta correcta es", "la opción correcta es", "respuesta correcta:"),
-                ("la opción", "opción", "la alternativa", "alternativa"), ("o", "u", "y")),
+                ("la opción", "opción", "la alternativa", "alternativa"), ("o", "u", "y"),
+                negations=("no",)),
         ),
         Language(
             "fr", "French", "Français", "Latn", ",", NNBSP, None,
@@ -154,7 +167,8 @@ LANGUAGES: dict[str, Language] = {
                 "Options :",
                 ("la bonne réponse est", "la réponse correcte est", "la bonne option est",
                  "bonne réponse :", "bonne réponse:"),
-                ("l'option", "l’option", "option", "la proposition", "proposition"), ("ou", "et")),
+                ("l'option", "l’option", "option", "la proposition", "proposition"), ("ou", "et"),
+                negations=("pas", "non")),
         ),
         Language(
             "ja", "Japanese", "日本語", "Jpan", ".", ",", None,
@@ -176,7 +190,7 @@ LANGUAGES: dict[str, Language] = {
                 "Пожалуйста, рассуждай шаг за шагом и запиши букву правильного варианта в \\boxed{}.",
                 "Варианты ответа:",
                 ("правильный ответ", "правильный вариант", "верный ответ", "верный вариант"),
-                ("вариант",), ("или", "и")),
+                ("вариант",), ("или", "и"), negations=("не",)),
         ),
         Language(
             "th", "Thai", "ไทย", "Thai", ".", ",", "๐๑๒๓๔๕๖๗๘๙",
@@ -200,7 +214,7 @@ LANGUAGES: dict[str, Language] = {
                 "\\boxed{}.",
                 "Chaguo:",
                 ("jibu sahihi ni", "jibu lililo sahihi ni", "chaguo sahihi ni", "jibu sahihi:"),
-                ("chaguo",), ("au", "na")),
+                ("chaguo",), ("au", "na"), negations=("si", "sio")),
         ),
         Language(
             "bn", "Bengali", "বাংলা", "Beng", ".", ",", "০১২৩৪৫৬৭৮৯",
@@ -212,7 +226,9 @@ LANGUAGES: dict[str, Language] = {
                 "বিকল্পগুলি:",
                 ("সঠিক উত্তর হলো", "সঠিক উত্তর হল", "সঠিক উত্তরঃ", "সঠিক উত্তর:", "সঠিক উত্তর",
                  "সঠিক বিকল্প হল", "সঠিক বিকল্প"),
-                ("বিকল্প",), ("অথবা", "বা", "এবং", "ও"), native_letters="কখগঘঙচছজঝঞ"),
+                ("বিকল্প",), ("অথবা", "বা", "এবং", "ও"), native_letters="কখগঘঙচছজঝঞ",
+                spelled_letters=("এ", "বি", "সি", "ডি", "ই", "এফ", "জি", "এইচ", "আই", "জে"),
+                negations=("নয়", "না")),
             indian_grouping=True, sentence_end="।.!?",
         ),
         Language(

@@ -287,7 +287,8 @@ def summarize_rows(
 
     Each row needs ``lang``, ``correct``, ``reason``, ``finish_reason`` and ``response_lang``.
     Returns lang -> {acc: Accuracy dict (over all samples), no_answer, truncated, errors,
-    timeouts (counts), consistency (fraction)}; plus ``runs`` (``run_stats`` of the per-run
+    timeouts, ambiguous_numbers (counts: verdicts whose number had two readings in the language,
+    ``Verdict.ambiguous_number``), consistency (fraction), items (``item_set_key``)}; plus ``runs`` (``run_stats`` of the per-run
     accuracies) when rows carry a ``run`` column with more than one run, and ``pass_at_k``
     ({k: fraction}) for each k in ``pass_k`` (all samples of an item, over runs, are its n).
     metrics.json is exactly this, so it is recomputable from the rows.
@@ -304,13 +305,16 @@ def summarize_rows(
             "errors": sum(r["finish_reason"] == "error" for r in items),
             "timeouts": sum(r["reason"] == "timeout" for r in items),
             "consistency": consistency_rate([r["response_lang"] for r in items], [lang] * len(items)),
+            "ambiguous_numbers": sum(bool(r.get("ambiguous_number")) for r in items),
         }
+        if all("id" in r for r in items):
+            out[lang]["items"] = item_set_key(r["id"] for r in items)
         by_run: dict[int, list[bool]] = defaultdict(list)
         for r in items:
             by_run[int(r.get("run") or 0)].append(bool(r["correct"]))
         if len(by_run) > 1:
             out[lang]["runs"] = run_stats([sum(v) / len(v) for _, v in sorted(by_run.items())])
-        if any(r.get("think_state") in ("closed", "unclosed") for r in items):
+        if any(r.get("think_state") in ("closed", "unclosed", "unclosed-finished") for r in items):
             out[lang]["thinking"] = thinking_summary(items, lang)
         if pass_k:
             per_item: dict[str, list[bool]] = defaultdict(list)
@@ -319,6 +323,19 @@ def summarize_rows(
             counts = [(len(v), sum(v)) for v in per_item.values()]
             out[lang]["pass_at_k"] = {str(k): mean_pass_at_k(counts, k) for k in pass_k}
     return out
+
+
+def item_set_key(ids: Iterable[Any]) -> str:
+    """A short fingerprint of a set of item ids: two runs compare the same items only when their
+    keys are equal (Gen and every derived number refuse otherwise).
+
+    >>> item_set_key(["b", "a", "a"]) == item_set_key(["a", "b"])
+    True
+    """
+    import hashlib
+
+    joined = "\n".join(sorted({str(i) for i in ids}))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
 MIXED_BELOW = 0.9
@@ -335,7 +352,9 @@ def thinking_summary(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, 
     the answer parts (rows with an answer after the thinking, or with no thinking block); a part
     with no detectable language counts as off-target, since it is not in the question's language.
 
-    Returns counts (``n``, ``with_thinking``, ``unclosed``, ``empty_answer``) and fractions
+    Returns counts (``n``, ``with_thinking``, ``unclosed`` (cut by the length cap),
+    ``unclosed_finished`` (never closed, but finished: scored on its final answer),
+    ``empty_answer``) and fractions
     (``off_target_thinking``, ``off_target_answer``, ``mixed_thinking``: share of thinking parts
     whose top language holds less than ``MIXED_BELOW``); a fraction over zero parts is NaN.
     """
@@ -346,6 +365,7 @@ def thinking_summary(rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, 
         "n": len(rows),
         "with_thinking": len(thinking),
         "unclosed": sum(r.get("think_state") == "unclosed" for r in rows),
+        "unclosed_finished": sum(r.get("think_state") == "unclosed-finished" for r in rows),
         "empty_answer": sum(r.get("reason") == "empty-answer" for r in rows),
         "off_target_thinking": off_target_rate([r.get("thinking_lang") for r in thinking],
                                                [lang] * len(thinking)),
@@ -614,8 +634,9 @@ def bootstrap_mti(
     Returns:
         {"mti", "ci95", "gains": {lang: post − init}, "gains_ci95": {lang: [lo, hi]} (the same
         resamples), "dropped": resamples where the source gain was 0 (MTI undefined there),
-        "n_boot"}. ``mti`` is NaN (with the reason in ``undefined``)
-        when the observed source gain is 0.
+        "n_boot"}. ``mti`` and ``ci95`` are NaN, with the reason in ``undefined``, when the
+        observed source gain is 0 or its 95% interval includes 0 (then ``point`` keeps the
+        ratio that would have been reported).
     """
     import numpy as np
 
@@ -643,5 +664,13 @@ def bootstrap_mti(
     lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (math.nan, math.nan)
     g_lo, g_hi = np.percentile(np.array(gain_boots), [2.5, 97.5], axis=0)
     gains_ci95 = {lang: [float(g_lo[j]), float(g_hi[j])] for j, lang in enumerate(langs)}
-    return {"mti": observed, "ci95": [float(lo), float(hi)], "gains": gains,
-            "gains_ci95": gains_ci95, "dropped": dropped, "n_boot": n_boot}
+    out = {"mti": observed, "ci95": [float(lo), float(hi)], "gains": gains,
+           "gains_ci95": gains_ci95, "dropped": dropped, "n_boot": n_boot}
+    src_lo, src_hi = gains_ci95[source]
+    if src_lo <= 0.0 <= src_hi:
+        # A ratio over a gain indistinguishable from none is noise (a large number with a huge
+        # interval); report it as undefined, with why, and keep the point value for the record.
+        out.update(mti=math.nan, ci95=[math.nan, math.nan], point=observed,
+                   undefined=f"the {source} gain's 95% interval [{100 * src_lo:.1f}, "
+                             f"{100 * src_hi:.1f}] points includes 0")
+    return out

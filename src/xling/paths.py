@@ -1,4 +1,5 @@
-"""A name given by the user: a local path or a hub id? One rule for datasets and models.
+"""A name given by the user: a local path or a hub id? One rule for datasets and models. And
+where xling keeps what it builds once per machine (``cache_root``).
 
 Stage: any (no xling imports). A local-looking name that does not exist must fail at once with
 a one-line error; passed to the hub it would retry for a minute and end in a traceback.
@@ -6,6 +7,7 @@ a one-line error; passed to the hub it would retry for a minute and end in a tra
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 DATA_SUFFIXES: tuple[str, ...] = (".tsv", ".csv", ".json", ".jsonl", ".parquet", ".yaml", ".yml",
@@ -31,3 +33,10 @@ def looks_local(source: str | Path) -> bool:
     return (Path(s).expanduser().exists() or s.startswith(("/", "./", "../", "~", "."))
             or s.count("/") > 1 or Path(s).suffix.lower() in DATA_SUFFIXES or "\\" in s
             or (parent != Path(".") and parent.is_dir()))  # 'data/typo' beside a data/ folder
+
+
+def cache_root() -> Path:
+    """xling's cache directory: ``$XLING_CACHE``, else ``~/.cache/xling``. Holds what is built
+    once per machine and reused by every process: sandbox base models (``sandbox/``) and the
+    static generation path's compile cache (``compile/``)."""
+    return Path(os.environ.get("XLING_CACHE", Path.home() / ".cache" / "xling"))

@@ -75,6 +75,12 @@ class Verdict:
     details: dict[str, Any] | None = field(default=None, compare=False, hash=False)
     """Scorer-specific per-sample details (e.g. IFEval's per-instruction strict/loose results);
     JSON-serialisable, stored as a JSON string in the ``details`` column of eval rows."""
+    think_state: str = "none"
+    """How the completion's thinking block read (``scoring.thinking``): 'closed', 'unclosed'
+    (cut by the length cap), 'unclosed-finished' (never closed, but the model stopped on its
+    own: scored on its final answer), or 'none'."""
+    thinking: str | None = field(default=None, compare=False, hash=False, repr=False)
+    """The thinking text (None when there is none)."""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Stage 1: where Examples come from — benchmark loaders, training pools, the sandbox.
 
-``BENCHMARKS`` (defined in ``data/benchmarks/__init__.py``) maps a benchmark name to its
-module; each module has ``load(langs, source=None, limit=None) -> list[Example]`` and ``SCORER``.
-Adding a benchmark = one module in ``data/benchmarks/`` + one row there. Where data is read
+``BENCHMARKS`` (defined in ``data/benchmarks/__init__.py``) maps a benchmark name to the
+``Benchmark`` its module declares (``load``, ``scorer``, ``langs``, ``headline``, ``sources``,
+``protocols``, ...). Adding a benchmark = one module in ``data/benchmarks/`` + one row there. Where data is read
 from (staged files, local paths, hub ids) and what a load read: ``data/sources.py``.
 
 >>> BENCHMARKS["mgsm"]
-'xling.data.benchmarks.mgsm'
+'xling.data.benchmarks.mgsm:MGSM'
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
-from types import ModuleType
 
-from xling.data.benchmarks import BENCHMARKS
+from xling.data.benchmarks import BENCHMARKS, Benchmark
 from xling.data.sources import (  # re-exported: the names users and loaders know
     DataReads,
     find_shared_data,
@@ -29,23 +28,27 @@ from xling.data.sources import (  # re-exported: the names users and loaders kno
 from xling.registry import resolve
 from xling.schema import Example, XlingError
 
-__all__ = ["BENCHMARKS", "DataReads", "find_shared_data", "get_benchmark", "load_benchmark",
+__all__ = ["BENCHMARKS", "Benchmark", "DataReads", "find_shared_data", "get_benchmark", "load_benchmark",
            "looks_local", "note_hub", "note_read", "record_reads", "resolve_source", "results_name"]
 
 log = logging.getLogger(__name__)
 
 
-def get_benchmark(name: str) -> ModuleType:
-    """The benchmark module registered as ``name`` (has ``load`` and ``SCORER``).
+def get_benchmark(name: str) -> Benchmark:
+    """The ``Benchmark`` registered as ``name``.
 
     A path to a ``.yaml``/``.yml`` card gives that card's benchmark, validated now (rows
-    included); its results are stored under the card's ``name`` (the benchmark's ``NAME``).
+    included); its results are stored under the card's ``name`` (the benchmark's ``name``).
     """
     if Path(name).suffix.lower() in (".yaml", ".yml"):
         from xling.data.benchmarks.card import card_benchmark
 
         return card_benchmark(name)
-    return resolve(BENCHMARKS, name, "benchmark")
+    bench = resolve(BENCHMARKS, name, "benchmark")
+    if not isinstance(bench, Benchmark):
+        raise XlingError(f"benchmark {name!r} is a {type(bench).__name__}, not a "
+                         "xling.data.benchmarks.Benchmark")
+    return bench
 
 
 def results_name(benchmark: str) -> str:
@@ -61,7 +64,7 @@ def results_name(benchmark: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _card_name(path: str, stamp: int) -> str:
-    return getattr(get_benchmark(path), "NAME", None) or path
+    return get_benchmark(path).name
 
 
 def load_benchmark(

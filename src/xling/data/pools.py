@@ -153,10 +153,10 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]
         from xling.data.benchmarks.card import card_benchmark
 
         card = card_benchmark(path)
-        _check_available(langs, card.LANGS, str(path))
+        _check_available(langs, card.langs, str(path))
         examples = card.load(langs)
-        if card.SCORER != "math":  # the scorer kind travels with the pool (RL rewards score it)
-            examples = [dataclasses.replace(e, meta={**e.meta, "scorer": card.SCORER})
+        if card.scorer != "math":  # the scorer kind travels with the pool (RL rewards score it)
+            examples = [dataclasses.replace(e, meta={**e.meta, "scorer": card.scorer})
                         for e in examples]
         return examples
     if path.is_file():

@@ -214,7 +214,7 @@ def load_source(spec: str, lang: str = "en", limit: int | None = None,
 
         bench = card_benchmark(path / "card.yaml" if path.is_dir() else path)
         examples = bench.load([lang], limit=limit)
-        source = Source(bench.NAME, examples, bench.SCORER, bench.PAPER_METRIC)
+        source = Source(bench.name, examples, bench.scorer, bench.headline.label)
     elif path.suffix == ".jsonl":
         source = _jsonl_source(path, lang, limit)
     else:
@@ -234,7 +234,7 @@ def load_source(spec: str, lang: str = "en", limit: int | None = None,
 
             bench = get_benchmark(name)
             examples = load_benchmark(name, [lang], source=source, limit=limit)
-            source = Source(name, examples, bench.SCORER, getattr(bench, "PAPER_METRIC", "accuracy"))
+            source = Source(name, examples, bench.scorer, bench.headline.label)
         else:
             raise XlingError(f"unknown --input {spec!r}: not a card.yaml, a .jsonl file, a "
                              f"benchmark ({', '.join(BENCHMARKS)}) or a pool ({', '.join(POOLS)})")

@@ -95,6 +95,15 @@ def get_generator(backend: str, model: str, **kwargs) -> Generator:
     return cls(model, **kwargs)
 
 
+def expect_workload(generator: Generator, prompts: int, params: SamplingParams) -> None:
+    """Tell ``generator`` that about ``prompts`` prompts with ``params`` follow, sent over several
+    ``generate`` calls. The hf backend weighs its static path's warm-up against all of them
+    (``HFGenerator.expect``); backends without such a choice have no ``expect`` and ignore it."""
+    expect = getattr(generator, "expect", None)
+    if callable(expect):
+        expect(prompts, params)
+
+
 def truncate_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
     """Cut ``text`` before the earliest stop string; return (text, whether one was found).
 
@@ -183,4 +192,4 @@ class TokenizedBackend:
 
 
 __all__ = ["BACKENDS", "Generator", "SamplingParams", "TokenizedBackend", "chat_token_ids", "check_prompts",
-           "get_generator", "truncate_at_stop"]
+           "expect_workload", "get_generator", "truncate_at_stop"]

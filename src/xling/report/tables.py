@@ -35,19 +35,36 @@ class RunResult:
     sd: dict[str, float] = field(default_factory=dict)
     """lang -> sd over seeded runs (when the run had several)."""
     paper_metric: str = "accuracy"
+    """What the benchmark's paper publishes (``Headline.label``)."""
     paper_avg_langs: tuple[str, ...] = ()
     """The languages the paper's Avg covers when not all (study A: en, zh, de for some)."""
+    items: dict[str, str] = field(default_factory=dict)
+    """lang -> ``metrics.item_set_key`` of the items evaluated (Gen needs the same on both)."""
+    ambiguous: dict[str, int] = field(default_factory=dict)
+    """lang -> verdicts whose number had two readings in the language (accepted, counted)."""
     errors: dict[str, int] = field(default_factory=dict)
     """lang -> samples the backend failed on (counted as wrong; a rerun asks for them again)."""
+
+
+def _headline(bench: dict[str, Any]) -> dict[str, Any]:
+    """The benchmark's headline as stored (``Headline.to_dict``), or read from the prose of
+    runs written before it was stored ('pass@16', 'accuracy (study A: Avg over en, zh, de)')."""
+    if "headline" in bench:
+        return bench["headline"]
+    paper = str(bench.get("paper_metric", "accuracy"))
+    k = re.match(r"pass@(\d+)", paper)
+    return {"kind": "pass@k" if k else "accuracy", "k": int(k.group(1)) if k else None,
+            "label": paper, "avg_langs": list(bench.get("paper_avg_langs", ()))}
 
 
 def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunResult:
     """Read one run directory's metrics for ``benchmark``.
 
-    The primary metric is the one the paper reports when the run has it: the benchmark's own
-    summary ``primary`` (e.g. PolyMath's difficulty-weighted accuracy), else pass@K when the paper
-    reports pass@K and it was computed (else the largest k computed), else accuracy (mean ± sd
-    when there were several seeded runs).
+    The primary metric is the one the paper reports when the run has it (the stored
+    ``Headline``): the benchmark's own summary ``primary`` (PolyMath's difficulty-weighted
+    accuracy, M-IFEval's instruction-level accuracy), else pass@k for the headline's k when it
+    was computed (else the largest k computed), else accuracy (mean ± sd when there were several
+    seeded runs).
 
     Raises:
         XlingError: no metrics.json, or no results for ``benchmark`` in it.
@@ -61,18 +78,17 @@ def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunRe
         have = ", ".join(metrics.get("benchmarks", {})) or "none"
         raise XlingError(f"{path}: no {benchmark} results (has: {have})")
     langs = bench["langs"]
-    paper = bench.get("paper_metric", "accuracy")
+    headline = _headline(bench)
     acc = {lang: m["acc"]["value"] for lang, m in langs.items()}
     metric, sd = "accuracy", {}
     primary = (bench.get("summary") or {}).get("primary")
     computed_k = (set.intersection(*(set(m.get("pass_at_k", {})) for m in langs.values()))
                   if langs else set())
-    paper_k = re.match(r"pass@(\d+)", paper)
     if primary:
         metric, acc = primary["name"], {lang: primary["values"][lang] for lang in langs}
     elif computed_k:
-        k = (paper_k.group(1) if paper_k and paper_k.group(1) in computed_k
-             else max(computed_k, key=int))
+        k = (str(headline["k"]) if headline.get("kind") == "pass@k"
+             and str(headline["k"]) in computed_k else max(computed_k, key=int))
         metric, acc = f"pass@{k}", {lang: m["pass_at_k"][k] for lang, m in langs.items()}
     elif langs and all("runs" in m for m in langs.values()):
         r = next(iter(langs.values()))["runs"]["n_runs"]
@@ -85,10 +101,32 @@ def load_run(path: str | Path, benchmark: str, name: str | None = None) -> RunRe
         ci95={lang: tuple(m["acc"]["ci95"]) for lang, m in langs.items()},
         n={lang: m["acc"]["n"] for lang, m in langs.items()},
         consistency={lang: m["consistency"] for lang, m in langs.items()},
-        metric=metric, sd=sd, paper_metric=paper,
-        paper_avg_langs=tuple(bench.get("paper_avg_langs", ())),
+        metric=metric, sd=sd, paper_metric=str(headline.get("label", "accuracy")),
+        paper_avg_langs=tuple(headline.get("avg_langs") or ()),
+        items={lang: m["items"] for lang, m in langs.items() if "items" in m},
+        ambiguous={lang: int(m.get("ambiguous_numbers", 0)) for lang, m in langs.items()},
         errors={lang: m["errors"] for lang, m in langs.items() if m.get("errors")},
     )
+
+
+def check_comparable(run: RunResult, base: RunResult, langs: list[str]) -> None:
+    """Gen (and every number derived from a run against a base) compares the same metric on the
+    same items, or is refused with one line saying why.
+
+    Raises:
+        XlingError: different metrics (pass@8 against greedy accuracy), or different item sets
+            in some language (another --limit, source or benchmark version).
+    """
+    if run.metric != base.metric:
+        raise XlingError(f"cannot compare {run.name} ({run.metric}) with the base {base.name} "
+                         f"({base.metric}): Gen needs the same metric on both; evaluate them "
+                         "with the same --n/--pass-k/--runs")
+    differ = [lang for lang in langs if lang in run.items and lang in base.items
+              and run.items[lang] != base.items[lang]]
+    if differ:
+        raise XlingError(f"cannot compare {run.name} with the base {base.name}: different items in "
+                         f"{', '.join(differ)} (another --limit, --source or dataset version); "
+                         "Gen needs the same items on both")
 
 
 def ordered_langs(lang_sets: list[Any]) -> list[str]:
@@ -133,6 +171,12 @@ def reference_table(
                          + ", ".join(f"{lang} {k} of {run.n.get(lang, '?')}"
                                      for lang, k in run.errors.items())
                          + "; a rerun of the evaluation asks for them again")
+        ambiguous = {lang: n for lang, n in run.ambiguous.items() if n and lang in langs}
+        if ambiguous:
+            notes.append(f"{run.name}: {sum(ambiguous.values())} answers held a number with two "
+                         "readings in their language (read the language's way, or accepted by "
+                         "the other when that equals the gold): "
+                         + ", ".join(f"{lang} {n}" for lang, n in ambiguous.items()))
         missing = [lang for lang in langs if lang not in run.acc]
         cells = [(run.acc[lang], run.sd[lang]) if lang in run.sd else run.acc.get(lang)
                  for lang in langs]
@@ -147,6 +191,7 @@ def reference_table(
             row.append(average(run.acc, paper_avg) if have_all else None)
         if base is not None:
             have = [lang for lang in langs if lang in run.acc and lang in base.acc]
+            check_comparable(run, base, have)
             lacking = [lang for lang in langs if lang in run.acc and lang not in base.acc]
             if lacking:
                 notes.append(f"the base has no {', '.join(lacking)}: Gen of {run.name} without them")
@@ -190,6 +235,14 @@ def ifeval_table(path: str | Path, benchmark: str, name: str | None = None) -> s
     if unknown:
         lines.append("\n_instruction ids without a checker (counted as not followed): "
                      + ", ".join(f"{k} ({v})" for k, v in unknown.items()) + "_")
+    for key, what in (("n_substitute", "checked with an offline substitute for the authors' "
+                                       "counter"),
+                      ("n_deliberate", "whose result differs from the authors' check by a "
+                                       "deliberate difference (docs/ifeval.md)")):
+        counts = {lang: m[key] for lang, m in langs.items() if m.get(key)}
+        if counts:
+            lines.append(f"\n_instructions {what}: "
+                         + ", ".join(f"{lang} {n}" for lang, n in counts.items()) + "_")
     return "\n".join(lines)
 
 

@@ -1,12 +1,22 @@
-"""Scoring: per-sample verdicts for model answers (also the RL reward).
+"""Scoring: per-sample verdicts for model answers; ``judge`` is the one verdict of xling.
 
-Stage: score. ``score`` dispatches on the benchmark's scorer kind: "math" (last box, then the
-language's answer phrases), "math-lenient" (also the last number, like lm-eval's
-flexible-extract), "choice" (multiple-choice letters). Every verdict carries the language of the
-response (``scoring.language``). Never raises on model output; every call is bounded in time.
-Imports no torch/transformers.
-Try:  python -c "from xling.scoring import score; print(score('Die Antwort lautet 70.000.', '70000', 'de'))"
+Stage: score. ``judge`` gives the verdict evaluation records, and every RL reward, RFT's filter
+and the verl reward call it too, so a completion is right or wrong the same way everywhere.
+It reads the completion as a reasoning model writes it (``scoring.thinking``: the answer after
+the thinking block; a block cut off by the length cap is ``truncated-thinking``, a block the
+model never closed but finished is scored on its final answer), then dispatches on the
+benchmark's scorer kind (``SCORERS``): "math" (last box, then the language's answer phrases),
+"math-first-box" (PolyMath's first box), "math-lenient" (also the last number, like lm-eval's
+flexible-extract), "choice" (multiple-choice letters), "ifeval" (instruction checks).
+Never raises on model output; every call is bounded in time. Imports no torch/transformers.
+Try:  python -c "from xling.scoring import judge; print(judge('Die Antwort lautet 70.000.', '70000', 'de'))"
 
+>>> judge("<think>2+2 ... \\\\boxed{4}</think> I am not sure.", "4", "en").correct
+False
+>>> judge("<think>So \\\\boxed{4}.", "4", "en").think_state
+'unclosed-finished'
+>>> judge("<think>So \\\\boxed{4}", "4", "en", finish_reason="length").reason
+'truncated-thinking'
 >>> check_answer("Also \\\\boxed{1.234,5}", "1234.5", "de")
 True
 >>> extract_answer("答案是 １２，０００ 元。", "zh")
@@ -15,7 +25,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,10 +33,12 @@ from xling.languages import get_language
 from xling.schema import Verdict, XlingError
 from xling.scoring import choice, language
 from xling.scoring import math as math_scoring
+from xling.scoring.thinking import ThinkFormat, read_completion
 
-SCORERS: tuple[str, ...] = ("math", "math-lenient", "choice", "ifeval")
+SCORERS: tuple[str, ...] = ("math", "math-first-box", "math-lenient", "choice", "ifeval")
+FINISH_REASONS: tuple[str, ...] = ("stop", "length", "error")
 
-__all__ = ["SCORERS", "check_answer", "extract_answer", "score"]
+__all__ = ["FINISH_REASONS", "SCORERS", "check_answer", "extract_answer", "judge"]
 
 
 def extract_answer(completion: str, lang: str) -> str | None:
@@ -39,30 +51,71 @@ def extract_answer(completion: str, lang: str) -> str | None:
 
 
 def check_answer(completion: str, gold: str, lang: str) -> bool:
-    """Whether the completion's final math answer equals ``gold`` (no language ID: fast)."""
-    get_language(lang)
-    return math_scoring.score_math(completion, gold, lang).correct
+    """Whether the completion's final math answer equals ``gold``: ``judge(...).correct`` for
+    the "math" scorer, without language ID (fast)."""
+    return judge(completion, gold, lang, langid=False).correct
 
 
-def score(completion: str, gold: str, lang: str, scorer: str = "math",
-          choices: tuple[str, ...] | None = None, meta: Mapping[str, Any] | None = None) -> Verdict:
-    """Full verdict: extracted answer, correctness, rule that fired, response language.
+def judge(completion: str, gold: str, lang: str, *, scorer: str = "math",
+          choices: Sequence[str] | None = None, meta: Mapping[str, Any] | None = None,
+          think: str = "auto", finish_reason: str = "stop",
+          think_format: str | ThinkFormat | None = None, langid: bool = True) -> Verdict:
+    """The verdict of one completion: extracted answer, correctness, the rule that fired, the
+    thinking block's state and the response's language.
 
-    ``meta`` is the example's ``meta`` (the "ifeval" scorer reads its instruction ids and kwargs
-    there; the other scorers ignore it).
+    Args:
+        gold: the gold answer (a number or expression, a letter for "choice"; "" for "ifeval").
+        scorer: one of ``SCORERS``.
+        choices: option texts of a multiple-choice item (an option's text may stand for its
+            letter; letters beyond them are ignored).
+        meta: the example's meta ("ifeval" reads its instruction ids and kwargs there).
+        think: ``scoring.thinking.THINK_MODES``: "auto" (split where a block's tags appear),
+            "prefilled" (the prompt opened the block), "off" (score the whole text).
+        finish_reason: how generation ended ("stop", "length" = cut by the token cap,
+            "error" = the backend failed). An unclosed thinking block cut by the cap is
+            ``truncated-thinking``; one the model stopped in is scored on its final answer.
+        think_format: the thinking delimiters (``thinking.THINK_FORMATS`` preset, "OPEN CLOSE",
+            or None / "auto": any preset by its tags).
+        langid: detect the response's language (``Verdict.response_lang``); rewards that only
+            need correctness turn it off.
 
     Raises:
-        XlingError: unknown ``scorer`` or ``lang`` (never for anything in ``completion``).
+        XlingError: unknown ``scorer``, ``lang`` or ``finish_reason`` (never for anything in
+            ``completion``).
     """
     get_language(lang)
-    if scorer == "math" or scorer == "math-lenient":
-        verdict = math_scoring.score_math(completion, gold, lang, lenient=scorer != "math")
-    elif scorer == "choice":
-        verdict = choice.score_choice(completion, gold, lang, choices)
-    elif scorer == "ifeval":
-        from xling.scoring import ifeval  # instruction checkers: imported only when used
-
-        verdict = ifeval.score_ifeval(completion, meta or {}, lang)
-    else:
+    if scorer not in SCORERS:
         raise XlingError(f"unknown scorer {scorer!r}; known: {', '.join(SCORERS)}")
-    return replace(verdict, response_lang=language.detect_language(completion))
+    if finish_reason not in FINISH_REASONS:
+        raise XlingError(f"unknown finish reason {finish_reason!r}; known: "
+                         f"{', '.join(FINISH_REASONS)}")
+    if finish_reason == "error":
+        return Verdict(extracted=None, correct=False, reason="error")
+    part = read_completion(completion, think, think_format)
+    state, text = part.state, part.answer
+    thinking = part.thinking or None
+    if state == "unclosed":
+        if finish_reason == "length":
+            return Verdict(extracted=None, correct=False, reason="truncated-thinking",
+                           think_state="unclosed", thinking=thinking)
+        state, text = "unclosed-finished", part.thinking
+    if not text.strip():
+        reason = "empty-answer" if state == "closed" else "no-answer"
+        return Verdict(extracted=None, correct=False, reason=reason, think_state=state,
+                       thinking=thinking)
+    verdict = _score(text, gold, lang, scorer, choices, meta)
+    return replace(verdict, response_lang=language.detect_language(text) if langid else None,
+                   think_state=state, thinking=thinking)
+
+
+def _score(text: str, gold: str, lang: str, scorer: str, choices: Sequence[str] | None,
+           meta: Mapping[str, Any] | None) -> Verdict:
+    """The scorer kind's verdict on the answer text (response language left to ``judge``)."""
+    if scorer in ("math", "math-lenient", "math-first-box"):
+        return math_scoring.score_math(text, gold, lang, lenient=scorer == "math-lenient",
+                                       box="first" if scorer == "math-first-box" else "last")
+    if scorer == "choice":
+        return choice.score_choice(text, gold, lang, tuple(choices) if choices else None)
+    from xling.scoring import ifeval  # instruction checkers: imported only when used
+
+    return ifeval.score_ifeval(text, meta or {}, lang)

@@ -28,6 +28,9 @@ import sys
 import tempfile
 import threading
 from collections import Counter, deque
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ from xling.scoring.numbers import (
     NUMBER_SPAN,
     first_numeral,
     normalize,
+    other_reading,
     to_ascii_digits,
     to_fraction,
 )
@@ -53,20 +57,43 @@ _BOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _BRACE = re.compile(r"[{}]")
 # power towers (a^{b^c}, a^{b}^c, a^b^c) and 5+-digit exponents: only wait for Math-Verify's timeout
 _TOWER = re.compile(r"\^\s*\{[^{}]*\^|\^\s*\{[^{}]*\}\s*\^|\^\s*\d+\s*\^|\^\s*\{?\s*\d{5}")
+_BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
 _MATH_SPAN = re.compile(r"\s*(?:\$\$?(.{1,1000}?)\$|\\\((.{1,1000}?)\\\)|\\\[(.{1,1000}?)\\\])",
                         re.DOTALL)
 
 
 def last_boxed(text: str) -> tuple[str | None, int]:
-    """Content of the last closed box, and where the searchable text ends.
+    """Content of the last closed, non-empty box, and where the searchable text ends.
 
     An unclosed box (cut off) is dropped together with everything after it, so the end
-    position tells the phrase fallback where to stop.
+    position tells the phrase fallback where to stop. An empty box (``\\boxed{}``: a model
+    echoing the instruction) is no answer and does not hide an earlier real one.
 
     >>> last_boxed("so \\\\boxed{\\\\frac{1}{2}} and \\\\fbox {3")
     ('\\\\frac{1}{2}', 27)
+    >>> last_boxed("\\\\boxed{12}. Put it in \\\\boxed{}")[0]
+    '12'
     """
+    boxes, end = _closed_boxes(text, last=True)
+    return (boxes[0] if boxes else None), end
+
+
+def first_boxed(text: str) -> tuple[str | None, int]:
+    """Content of the first closed, non-empty box (PolyMath's rule), and where the searchable
+    text ends (as ``last_boxed``).
+
+    >>> first_boxed("\\\\boxed{3}, check: \\\\boxed{4}")[0]
+    '3'
+    """
+    boxes, end = _closed_boxes(text, last=False)
+    return (boxes[-1] if boxes else None), end
+
+
+def _closed_boxes(text: str, last: bool) -> tuple[list[str], int]:
+    """Non-empty closed box contents from the last box backwards (one when ``last``; else all
+    of the final ``_MAX_BOXES``, the first box last), and the end of the searchable text."""
     end = len(text)
+    found: list[str] = []
     for m in reversed(deque(_BOX.finditer(text), maxlen=_MAX_BOXES)):
         if m.start() >= end:
             continue
@@ -74,14 +101,33 @@ def last_boxed(text: str) -> tuple[str | None, int]:
         for brace in _BRACE.finditer(text, m.end(), min(end, m.end() + MAX_ANSWER_CHARS + 1)):
             depth += 1 if brace.group() == "{" else -1
             if depth == 0:
-                return text[m.end():brace.start()].strip(), end
-        end = m.start()  # unclosed (or absurdly long): cut here, look further back
-    return None, end
+                content = text[m.end():brace.start()].strip()
+                if content:
+                    found.append(content)
+                break
+        else:
+            end = m.start()  # unclosed (or absurdly long): cut here, look further back
+            continue
+        if last and found:
+            break
+    return found, end
+
+
+def phrase_pattern(phrases: Iterable[str]) -> str:
+    """One alternation of answer phrases (longest first): spaces optional, and a phrase ending
+    in a colon also matches markdown or a quote before it (``**Answer**:``, ``"answer": ``,
+    the form JSON-answer prompts ask for)."""
+    out = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        body = phrase.rstrip(":：").rstrip()
+        colon = phrase != body
+        regex = re.escape(body).replace(r"\ ", r"\s*")
+        out.append(regex + (r"[*_\"'”」]*\s*[:：]" if colon else ""))
+    return "|".join(out)
 
 
 def _phrase_regex(lang: str) -> re.Pattern[str]:
-    phrases = [re.escape(p).replace(r"\ ", r"\s*") for p in get_language(lang).answer_phrases]
-    return re.compile("|".join(phrases), re.IGNORECASE)
+    return re.compile(phrase_pattern(get_language(lang).answer_phrases), re.IGNORECASE)
 
 
 _PHRASES: dict[str, re.Pattern[str]] = {}
@@ -100,17 +146,35 @@ def find_phrase_answer(text: str, lang: str) -> tuple[str | None, str]:
             best = (last.start(), code, last.end())
     if best is None:
         return None, lang
-    rest = re.sub(r"^[\s*:：—=]+", "", text[best[2]:best[2] + 2 * MAX_ANSWER_CHARS])
+    rest = re.sub(r"^[\s*:：—=\"'“”「]+", "", text[best[2]:best[2] + 2 * MAX_ANSWER_CHARS])
     if delimited := _MATH_SPAN.match(rest):  # $..$, \(..\), \[..\]
         return next(g for g in delimited.groups() if g is not None), best[1]
-    return first_numeral(rest.split("\n", 1)[0]), best[1]
+    line = rest.split("\n", 1)[0]
+    # A number set in bold on the answer line is the answer the model emphasised
+    # ('**Jibu:** Kalamu 8 zitakuwa ... **$12.00**': 12, not the 8 restated from the question).
+    bold = [first_numeral(span) for span in _BOLD.findall(line)]
+    bold = [b for b in bold if b is not None]
+    return (bold[-1] if bold else first_numeral(line)), best[1]
 
 
-def extract_span(completion: str, lang: str, lenient: bool = False) -> tuple[str | None, str]:
-    """The raw answer span and the rule that found it ('boxed', 'answer-phrase:<lang>', ...)."""
-    boxed, end = last_boxed(completion)
+BOX_RULES: tuple[str, ...] = ("last", "first")
+"""Which box is the answer: the last (MMATH, Qwen2.5-Math, lm-eval's AIME, study A) or the
+first (PolyMath's official scorer)."""
+
+
+def extract_span(completion: str, lang: str, lenient: bool = False,
+                 box: str = "last") -> tuple[str | None, str]:
+    """The raw answer span and the rule that found it ('boxed', 'answer-phrase:<lang>', ...).
+
+    ``box``: ``BOX_RULES`` (``first``: PolyMath's first box; the reason is then 'first-box')."""
+    if box == "first":
+        boxed, end = first_boxed(completion)
+        rule = "first-box"
+    else:
+        boxed, end = last_boxed(completion)
+        rule = "boxed"
     if boxed is not None:
-        return boxed, "boxed"
+        return boxed, rule
     span, code = find_phrase_answer(completion[:end], lang)
     if span is not None:
         return span, f"answer-phrase:{code}"
@@ -479,32 +543,68 @@ def _too_complex(pred: str, gold: str) -> bool:
             or (_TOWER.search(pred) is not None and _TOWER.search(gold) is None))
 
 
-def judge(span: str, gold: str, lang: str) -> tuple[str, bool, str | None, bool]:
-    """Compare one extracted span with gold: (normalised, correct, failure reason, ambiguous)."""
-    pred, ambiguous = normalize(span[:MAX_ANSWER_CHARS * 2], lang)
+def compare(span: str, gold: str, lang: str) -> tuple[str, bool, str | None, bool]:
+    """Compare one extracted span with gold: (recorded answer, correct, failure reason,
+    ambiguous).
+
+    The recorded answer is the canonical number when the span is one (``14টি`` and ``860
+    কিলোমিটার`` are recorded as ``14`` and ``860``), else the normalised span. A span is read
+    the language's way first; if only its reading with the other decimal convention equals gold
+    (``2,125`` in German for MGSM's gold ``2,125``; ``numbers.other_reading``), it is correct
+    and flagged ambiguous, so such verdicts are counted. A span identical to the gold once
+    normalised is correct without a symbolic check (a 3x3 matrix or an ODE solution written as
+    the dataset writes it must not time out).
+    """
+    span = span[:MAX_ANSWER_CHARS * 2]
+    pred, ambiguous = normalize(span, lang)
     gold_norm, _ = normalize(gold, "en")
+    recorded, correct, failure = _equal(pred, gold_norm)
+    if not correct and failure is None and (other := other_reading(span, lang)) is not None:
+        other_recorded, other_correct, _ = _equal(other, gold_norm)
+        if other_correct:
+            return other_recorded, True, None, True
+    return recorded, correct, failure, ambiguous
+
+
+def _equal(pred: str, gold_norm: str) -> tuple[str, bool, str | None]:
+    """(recorded answer, equal, failure reason) for a normalised span against a normalised gold."""
     pred_value, gold_value = to_fraction(pred), to_fraction(gold_norm)
     if pred_value is not None and gold_value is not None:
         with _lock:
             _counts["fast"] += 1
-        return pred, pred_value == gold_value, None, ambiguous
+        return _recorded(pred, pred_value), pred_value == gold_value, None
+    if " ".join(pred.split()) == " ".join(gold_norm.split()):
+        with _lock:
+            _counts["fast"] += 1
+        return pred, True, None
     if _too_complex(pred, gold_norm):
         with _lock:
             _counts["unparsable"] += 1
-        return pred, False, "unparsable", ambiguous
+        return pred, False, "unparsable"
     with _lock:
         _counts["symbolic"] += 1
     result = _symbolic(gold_norm, pred)
     if isinstance(result, str):
-        return pred, False, result, ambiguous
-    return pred, result, None, ambiguous
+        return pred, False, result
+    return pred, result, None
 
 
-def score_math(completion: str, gold: str, lang: str, lenient: bool = False) -> Verdict:
+def _recorded(pred: str, value: Fraction | None) -> str:
+    """The answer a row records for a numeric span: a fraction as written (``\\frac{1}{3}``),
+    any other number as its exact decimal without unit words or classifiers (``14``)."""
+    if value is None or "/" in pred or "frac" in pred:
+        return pred
+    if value.denominator == 1:
+        return str(value.numerator)
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+
+
+def score_math(completion: str, gold: str, lang: str, lenient: bool = False,
+               box: str = "last") -> Verdict:
     """Verdict for one completion (response_lang is left for the caller to fill in)."""
-    span, reason = extract_span(completion, lang, lenient)
+    span, reason = extract_span(completion, lang, lenient, box)
     if span is None or not normalize(span, lang)[0]:
         return Verdict(extracted=None, correct=False, reason="no-answer")
-    pred, correct, failure, ambiguous = judge(span, gold, lang)
+    pred, correct, failure, ambiguous = compare(span, gold, lang)
     return Verdict(extracted=pred, correct=correct, reason=failure or reason,
                    ambiguous_number=ambiguous)

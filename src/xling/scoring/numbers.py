@@ -68,8 +68,11 @@ def to_ascii_digits(text: str) -> str:
     return "".join(chars).translate(_PUNCT)
 
 
-def _read_numeral(token: str, lang: str) -> tuple[str | None, bool]:
-    """Canonical decimal string of one numeral token (see module docstring), and ambiguity."""
+def _read_numeral(token: str, lang: str, decimal_mark: str | None = None) -> tuple[str | None, bool]:
+    """Canonical decimal string of one numeral token (see module docstring), and ambiguity.
+
+    ``decimal_mark`` overrides the language's decimal symbol (the other reading of ``1.000``)."""
+    lang_decimal = decimal_mark or get_language(lang).decimal
     token = token.replace("{,}", ",")
     parts = re.split(r"([.,'\s])", token)
     digits, seps = parts[0::2], parts[1::2]
@@ -89,23 +92,25 @@ def _read_numeral(token: str, lang: str) -> tuple[str | None, bool]:
         decimal = None  # 1.234.567 / 12,34,567: grouping
     elif len(digits[-1]) != 3 or digits[0] == "0" or len(digits[0]) > 3:
         decimal = marks[0]  # 1,5 / 0.500 / 1234,567
-        if decimal == "," and get_language(lang).decimal != ",":
+        if decimal == "," and lang_decimal != ",":
             return None, False  # 1,5 in English is more likely a list than a decimal comma
     else:
         ambiguous = True  # 1.000 / 1,000: the language decides
-        decimal = marks[0] if marks[0] == get_language(lang).decimal else None
+        decimal = marks[0] if marks[0] == lang_decimal else None
     whole, frac = (digits[:-1], digits[-1]) if decimal else (digits, "")
     if any(len(g) not in (2, 3) for g in whole[1:]) or (whole[1:] and len(whole[-1]) != 3):
         return None, False  # not a grouping: 1,2,3 is a list, not a number
     return "".join(whole) + (f".{frac}" if frac else ""), ambiguous
 
 
-def normalize(text: str, lang: str) -> tuple[str, bool]:
+def normalize(text: str, lang: str, decimal_mark: str | None = None) -> tuple[str, bool]:
     """Rewrite every numeral in ``text`` canonically; strip LaTeX noise, currency and percent.
 
     Args:
         text: an extracted answer span, e.g. ``"70.000 €"`` or ``"\\\\frac{1}{2}"``.
         lang: ISO 639-1 code whose CLDR separators resolve the ambiguous ``1.000`` shape.
+        decimal_mark: read the ambiguous shape with this decimal symbol instead of the
+            language's (``other_reading`` uses it for the second reading).
 
     Returns:
         (canonical string, whether any numeral was ambiguous). A numeral that is not a valid
@@ -120,7 +125,7 @@ def normalize(text: str, lang: str) -> tuple[str, bool]:
 
     def canon(match: re.Match[str]) -> str:
         nonlocal ambiguous
-        value, amb = _read_numeral(match.group(0), lang)
+        value, amb = _read_numeral(match.group(0), lang, decimal_mark)
         ambiguous |= amb
         return value if value is not None else match.group(0)
 
@@ -128,6 +133,27 @@ def normalize(text: str, lang: str) -> tuple[str, bool]:
     text = re.sub(r"(\d)\.0+(?!\d)", r"\1", text)  # 18.0 -> 18
     text = re.sub(r"(\.\d*?[1-9])0+(?!\d)", r"\1", text)  # 1.50 -> 1.5
     return text, ambiguous
+
+
+def other_reading(text: str, lang: str) -> str | None:
+    """The canonical form of ``text`` read the English way (``.`` decimal, ``,`` grouping) when
+    ``lang`` writes decimals with a comma, or None when that reading is the same (or ``lang``
+    already reads the English way: in English ``1,5`` stays a list, never 1.5).
+
+    Models mix conventions, and datasets write their golds the English way in every language:
+    MGSM's ``2,125`` (2125, which a German reader takes for 2.125), PolyMath's interval
+    ``[2,3)`` (which a German reader takes for [2.3)). ``scoring.math.compare`` accepts a span
+    whose English reading equals the gold, flagged ``ambiguous_number`` so the count is visible.
+
+    >>> other_reading("2,125", "de"), other_reading("[2,3)", "fr")
+    ('2125', '[2,3)')
+    >>> other_reading("2,125", "en"), other_reading("12", "de")
+    (None, None)
+    """
+    if get_language(lang).decimal != ",":
+        return None
+    other = normalize(text, lang, decimal_mark=".")[0]
+    return None if other == normalize(text, lang)[0] else other
 
 
 def to_fraction(text: str) -> Fraction | None:

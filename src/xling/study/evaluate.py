@@ -20,13 +20,13 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xling.data import get_benchmark, record_reads
+from xling.data import Benchmark, get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
-from xling.generate import Generator, SamplingParams, get_generator
-from xling.languages import LANGUAGES, STUDY_LANGS, build_prompt, parse_langs
+from xling.generate import Generator, SamplingParams, expect_workload, get_generator
+from xling.languages import LANGUAGES, STUDY_LANGS, parse_langs
 from xling.metrics import acc_by_lang, average, summarize_rows
 from xling.schema import Example, Generation, XlingError
-from xling.scoring import score
+from xling.scoring import judge
 from xling.study.store import RunDir
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def check_settings(*, limit: int | None, runs: int, pass_k: tuple[int, ...] | li
     Raises:
         XlingError: naming the setting, its value and what is allowed.
     """
+    from xling.data.benchmarks import AUTHORS
     from xling.languages import PROMPT_STYLES
     from xling.scoring.thinking import THINK_MODES
 
@@ -53,8 +54,9 @@ def check_settings(*, limit: int | None, runs: int, pass_k: tuple[int, ...] | li
         raise XlingError(f"pass_k {bad} needs 1 <= k <= n x runs = {total} samples per item")
     if think not in THINK_MODES:
         raise XlingError(f"think mode {think!r} unknown; known: {', '.join(THINK_MODES)}")
-    if prompt_style not in PROMPT_STYLES:
-        raise XlingError(f"prompt style {prompt_style!r} unknown; known: {', '.join(PROMPT_STYLES)}")
+    if prompt_style not in (*PROMPT_STYLES, AUTHORS):
+        raise XlingError(f"prompt style {prompt_style!r} unknown; known: "
+                         f"{', '.join((*PROMPT_STYLES, AUTHORS))}")
     if prompt_style == "think-prefill" and think == "off":
         raise XlingError("prompt style think-prefill opens a thinking block; think 'off' "
                          "would score the thinking as the answer")
@@ -77,7 +79,9 @@ class EvalConfig:
     limit: int | None = None
     """First N items per language (quick runs); None = all."""
     prompt_style: str = "standard"
-    """standard | english | consistency (see languages.build_prompt)."""
+    """standard | english | consistency | think-prefill (study A's uniform prompt,
+    ``languages.build_prompt``) | authors (the benchmark's own authors' prompt and extraction,
+    ``Benchmark.protocols``)."""
     chat_template: bool = False
     sampling: SamplingParams = field(default_factory=SamplingParams)
     runs: int = 1
@@ -86,11 +90,17 @@ class EvalConfig:
     """k values of the unbiased pass@k, from the ``sampling.n * runs`` samples of each item."""
     think: str = "auto"
     """Reasoning models' ``<think>`` blocks: auto | prefilled | off (``scoring.thinking``)."""
+    think_format: str = "auto"
+    """The thinking block's delimiters: auto (any preset by its tags), a preset of
+    ``scoring.thinking.THINK_FORMATS`` (think, s1, solution) or "OPEN CLOSE"."""
 
     def __post_init__(self) -> None:
         check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.sampling.n,
                        temperature=self.sampling.temperature, think=self.think,
                        prompt_style=self.prompt_style)
+        from xling.scoring.thinking import parse_think_format
+
+        parse_think_format(self.think_format)  # a bad spec is a one-line error now
         if self.benchmark.endswith((".yaml", ".yml")) and Path(self.benchmark).is_file():
             # A card is the same benchmark however its path is spelled (resume, fingerprints).
             object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
@@ -102,17 +112,16 @@ class EvalConfig:
         return {**asdict(self), "sampling": asdict(self.sampling)}
 
 
-def benchmark_langs(benchmark: Any, langs: list[str] | str, source: str | None = None) -> list[str]:
+def benchmark_langs(benchmark: Benchmark, langs: list[str] | str,
+                    source: str | None = None) -> list[str]:
     """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark (from
-    this ``source``: ``langs_for``) has, so Avg matches study A's ten-language Avg; ``all,te``
-    adds Telugu; explicit codes must be languages the benchmark has (the loader names what it
-    has otherwise)."""
+    this ``source``: ``Benchmark.available_langs``) has, so Avg matches study A's ten-language
+    Avg; ``all,te`` adds Telugu; explicit codes must be languages the benchmark has (the loader
+    names what it has otherwise)."""
     if isinstance(langs, str):
         tokens = [t.strip() for t in langs.split(",") if t.strip()]
         if "all" in tokens:
-            langs_for = getattr(benchmark, "langs_for", None)
-            have = tuple(langs_for(source) if langs_for is not None
-                         else getattr(benchmark, "LANGS", STUDY_LANGS))
+            have = benchmark.available_langs(source)
             expanded: list[str] = []
             for t in tokens:
                 expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
@@ -120,36 +129,21 @@ def benchmark_langs(benchmark: Any, langs: list[str] | str, source: str | None =
     return parse_langs(langs)
 
 
-def _prompt(example: Example, style: str, benchmark: Any = None) -> str:
-    """The benchmark's own prompt builder when it has one, else the question (with its options
-    for multiple choice) and the boxed instruction in the question's language."""
-    custom = getattr(benchmark, "build_prompt", None)
-    if custom is not None:
-        return custom(example, style)
-    return build_prompt(example.question, example.lang, style, choices=example.choices)
-
-
-def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str) -> dict[str, Any]:
-    """Scoring of one completion: the answer part is scored (after a closed ``<think>`` block),
-    and the language of the answer and of the thinking are measured apart."""
+def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str,
+                    think_format: str = "auto") -> dict[str, Any]:
+    """Scoring of one completion by ``scoring.judge`` (the verdict rewards use too), and the
+    language of its thinking measured apart from the answer's."""
     from xling.scoring.language import language_composition
-    from xling.scoring.thinking import read_completion
 
-    part = read_completion(gen.text, think)
-    thinking: dict[str, Any] = {"think_state": part.state, "thinking": part.thinking or None,
+    v = judge(gen.text, ex.answer, ex.lang, scorer=scorer, choices=ex.choices, meta=ex.meta,
+              think=think, finish_reason=gen.finish_reason, think_format=think_format)
+    thinking: dict[str, Any] = {"think_state": v.think_state, "thinking": v.thinking,
                                 "thinking_lang": None, "thinking_top_share": None}
-    if part.thinking:
-        shares = language_composition(part.thinking)
+    if v.thinking:
+        shares = language_composition(v.thinking)
         if shares:
             top = max(shares, key=shares.__getitem__)
             thinking.update(thinking_lang=top, thinking_top_share=shares[top])
-    if gen.finish_reason == "error" or part.state == "unclosed" or not part.answer:
-        reason = ("error" if gen.finish_reason == "error" else
-                  "truncated-thinking" if part.state == "unclosed" else
-                  "empty-answer" if part.state == "closed" else "no-answer")
-        return {"extracted": None, "correct": False, "reason": reason, "response_lang": None,
-                "ambiguous_number": False, "details": None, **thinking}
-    v = score(part.answer, ex.answer, ex.lang, scorer=scorer, choices=ex.choices, meta=ex.meta)
     return {"extracted": v.extracted, "correct": v.correct, "reason": v.reason,
             "response_lang": v.response_lang, "ambiguous_number": v.ambiguous_number,
             "details": _json_or_none(v.details), **thinking}
@@ -158,11 +152,12 @@ def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str) -> di
 def _rows(
     examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str,
     run_index: int = 0, think: str = "auto", prompt_style: str = "standard",
+    think_format: str = "auto",
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for ex, prompt, samples in zip(examples, prompts, gens, strict=True):
         for k, gen in enumerate(samples):
-            verdict_fields = _verdict_fields(ex, gen, scorer, think)
+            verdict_fields = _verdict_fields(ex, gen, scorer, think, think_format)
             rows.append({
                 "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": k,
                 "gold": ex.answer, "prompt": prompt, "completion": gen.text,
@@ -271,7 +266,7 @@ def _generate_stream(
     Each finished chunk is written to ``parts/.part-r<run>-<chunk>.parquet`` and
     reused on a rerun; a chunk holding only finished languages is skipped.
     """
-    prompts = {ex.id: _prompt(ex, cfg.prompt_style, module) for ex in examples}
+    prompts = {ex.id: module.build_prompt(ex, cfg.prompt_style) for ex in examples}
     if cfg.prompt_style == "think-prefill":
         prompts = _prefill(prompts, examples, cfg, generator)
     order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
@@ -280,6 +275,9 @@ def _generate_stream(
     todo = [(r, c) for r in range(cfg.runs) for c, chunk in enumerate(chunks)
             if any(ex.lang in pending for ex in chunk)]
     parts.mkdir(parents=True, exist_ok=True)
+    # the whole stream's size, so the backend can weigh a warm-up against all chunks (hf: path)
+    expect_workload(generator, sum(len(chunks[c]) for r, c in todo
+                                   if not (parts / f".part-r{r}-{c}.parquet").is_file()), cfg.sampling)
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
     for step, (r, c) in enumerate(todo, 1):
@@ -291,8 +289,10 @@ def _generate_stream(
         if got is None:
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
             gens = generator.generate([prompts[i] for i in want], sampling)
-            got = _rows(chunk, [prompts[i] for i in want], gens, module.SCORER, run_index=r,
-                        think=cfg.think, prompt_style=cfg.prompt_style)
+            got = _rows(chunk, [prompts[i] for i in want], gens,
+                        module.scorer_for(cfg.prompt_style), run_index=r,
+                        think=cfg.think, prompt_style=cfg.prompt_style,
+                        think_format=cfg.think_format)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
         log.info("%s: chunk %d/%d (%d prompts, run %d) %s, %.0fs", cfg.benchmark, step,
@@ -394,8 +394,9 @@ def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
         prompt = {rows[i]["id"]: rows[i]["prompt"] for i in failed if rows[i]["run"] == r}
         gens = backend().generate([prompt[i] for i in ids],
                                   replace(cfg.sampling, seed=cfg.sampling.seed + r))
-        fresh = _rows([by_id[i] for i in ids], [prompt[i] for i in ids], gens, module.SCORER,
-                      run_index=r, think=cfg.think, prompt_style=cfg.prompt_style)
+        fresh = _rows([by_id[i] for i in ids], [prompt[i] for i in ids], gens,
+                      module.scorer_for(cfg.prompt_style), run_index=r, think=cfg.think,
+                      prompt_style=cfg.prompt_style, think_format=cfg.think_format)
         by_sample = {(row["id"], row["sample"]): row for row in fresh}
         for i in failed:
             if rows[i]["run"] == r:
@@ -439,7 +440,9 @@ def run_eval(
     """
     run = RunDir(Path(out))
     module = get_benchmark(cfg.benchmark)
-    name = getattr(module, "NAME", None) or cfg.benchmark  # a card path's results: its name
+    name = module.name  # a card path's results: its card's name
+    if cfg.prompt_style == "authors":
+        module.protocol(cfg.prompt_style)  # no authors' protocol: one line, before any work
     langs = benchmark_langs(module, langs, cfg.source)
     with record_reads() as reads:  # the data files and hub ids behind these results
         examples = module.load(langs, source=cfg.source, limit=cfg.limit)
@@ -503,19 +506,24 @@ def run_eval(
         earlier = before.get("data") or {}
         data = {"files": {**earlier.get("files", {}), **data["files"]},
                 "hub": list(dict.fromkeys([*earlier.get("hub", []), *data["hub"]]))}
-    summary = summarize_rows(rows, pass_k=cfg.pass_k)
-    result = {
-        "langs": {lang: summary[lang] for lang in order},
-        **({"summary": module.summarize(rows)} if hasattr(module, "summarize") else {}),
-        "avg": average(acc_by_lang(summary), order),
-        "n_samples": len(rows),
-        "paper_metric": getattr(module, "PAPER_METRIC", "accuracy"),
-        "paper_avg_langs": list(getattr(module, "PAPER_AVG_LANGS", ())),
-        "config": cfg.fingerprint(),
-        "data": data,
-    }
+    result = benchmark_metrics(rows, module, order, cfg.pass_k)
+    result.update(config=cfg.fingerprint(), data=data)
     metrics.setdefault("model", cfg.model)
     metrics.setdefault("benchmarks", {})[name] = result
     write_json(run.metrics, metrics)
     return result
+
+
+def benchmark_metrics(rows: list[dict[str, Any]], module: Benchmark, langs: list[str],
+                      pass_k: tuple[int, ...] = ()) -> dict[str, Any]:
+    """A benchmark's entry of metrics.json from its eval rows (``xling eval`` and ``xling
+    score`` alike): per-language metrics, the benchmark's own summary, Avg and its headline."""
+    summary = summarize_rows(rows, pass_k=pass_k)
+    return {
+        "langs": {lang: summary[lang] for lang in langs},
+        **({"summary": extra} if (extra := module.summarize(rows)) else {}),
+        "avg": average(acc_by_lang(summary), langs),
+        "n_samples": len(rows),
+        "headline": module.headline.to_dict(),
+    }
 

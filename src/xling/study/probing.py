@@ -30,8 +30,9 @@ def probe_examples(study: StudySpec) -> list[Example]:
 
     benchmark = study.eval.benchmarks[0]
     module = get_benchmark(benchmark)
-    langs = [lang for lang in study.eval.langs if lang in getattr(module, "LANGS", study.eval.langs)]
-    return module.load(langs, source=eval_source(study, benchmark), limit=PROBE_QUESTIONS)
+    source = eval_source(study, benchmark)
+    langs = [lang for lang in study.eval.langs if lang in module.available_langs(source)]
+    return module.load(langs, source=source, limit=PROBE_QUESTIONS)
 
 
 def probe_context(study: StudySpec, cell: Cell, model: str, base: str) -> ProbeContext:

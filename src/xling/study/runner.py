@@ -189,9 +189,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str,
 
     for benchmark in ev.benchmarks:
         module = get_benchmark(benchmark)
-        langs_for = getattr(module, "langs_for", None)
         source = eval_source(study, benchmark, cell.spec.base)
-        covered = langs_for(source) if langs_for is not None else getattr(module, "LANGS", ev.langs)
+        covered = module.available_langs(source)
         langs = [lang for lang in ev.langs if lang in covered]
         missing = [lang for lang in ev.langs if lang not in covered]
         if missing:
@@ -201,7 +200,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str,
         cfg = EvalConfig(model=model, benchmark=benchmark, backend=study.backend,
                          source=source, limit=ev.limit,
                          prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
-                         pass_k=ev.pass_k, think=ev.think, chat_template=ev.chat_template)
+                         pass_k=ev.pass_k, think=ev.think, think_format=ev.think_format,
+                         chat_template=ev.chat_template)
         run_eval(cfg, langs, cell.run.root, replace_stale=True, keep_other_langs=False,
                  generator=shared_generator if study.backend == "hf" else None,
                  backend_kwargs=backend_options if study.backend != "hf" else None)

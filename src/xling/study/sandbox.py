@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xling.paths import cache_root
 from xling.schema import XlingError
 from xling.study.store import cell_key
 
@@ -95,10 +96,6 @@ PRESETS: dict[str, SandboxRecipe] = {
     "quick": SandboxRecipe(pretrain_texts=2000, hidden_size=64, num_layers=2,
                            intermediate_size=192, steps=300),
 }
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("XLING_CACHE", Path.home() / ".cache" / "xling"))
 
 
 def pretraining_texts(recipe: SandboxRecipe) -> list[str]:

@@ -113,6 +113,8 @@ class EvalSpec:
     """Unbiased pass@k for these k (needs n x runs >= k)."""
     think: str = "auto"
     """Reasoning models' <think> blocks: auto | prefilled | off (scoring.thinking)."""
+    think_format: str = "auto"
+    """Thinking delimiters: auto | think | s1 | solution | "OPEN CLOSE" (scoring.thinking)."""
     chat_template: bool = False
     """Wrap prompts in the model's chat template (instruct and reasoning models)."""
 
@@ -125,6 +127,9 @@ class EvalSpec:
         # The checks `xling eval` applies to the same settings (EvalConfig), in one place.
         check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.n,
                        temperature=self.temperature, think=self.think, prompt_style=self.prompt_style)
+        from xling.scoring.thinking import parse_think_format
+
+        parse_think_format(self.think_format)
         unknown = sorted(set(self.sources) - set(self.benchmarks))
         if unknown:
             raise XlingError(f"sources names {unknown[0]!r}, which is not in benchmarks")

@@ -241,14 +241,21 @@ def validate_trl(cfg: GRPOConfig) -> None:
                              "(pip install vllm; a CUDA GPU)")
 
 
-def reward_functions(cfg: GRPOConfig) -> tuple[list, list[float]]:
+def reward_functions(cfg: GRPOConfig, stop_ids: list[int] | None = None) -> tuple[list, list[float]]:
     """TRL reward functions and their weights for ``cfg.reward``.
 
     'combined' is passed as two functions (accuracy, consistency) with TRL ``reward_weights``,
     so TRL logs each part (``rewards/accuracy_reward/mean``, ...) and sums them as study A does.
-    Only the first function logs ``lang/consistent``.
+    Only the first function logs ``lang/consistent``. ``stop_ids``: the trainer's EOS and pad
+    ids (filled in once the trainer exists), from which each completion's finish reason is
+    read (``rewards.to_trl``).
     """
-    from xling.train.rewards import accuracy_reward, consistency_reward, to_trl
+    from functools import partial
+
+    from xling.train.rewards import accuracy_reward, consistency_reward
+    from xling.train.rewards import to_trl as adapt
+
+    to_trl = partial(adapt, stop_ids=stop_ids)
 
     if cfg.reward == "combined":
         weights = list(cfg.reward_weights or STUDY_A_WEIGHTS)
@@ -315,7 +322,8 @@ def run_grpo(
         raise XlingError("GRPO needs at least one example")
     out = Path(out)
     validate_trl(cfg)
-    funcs, weights = reward_functions(cfg)
+    stop_ids: list[int] = []  # filled once the trainer has resolved them (as TRL's own rule)
+    funcs, weights = reward_functions(cfg, stop_ids)
     fields = {**trl_fields(cfg), "reward_weights": weights}
     args = trl_args(trl.GRPOConfig, dataclasses.replace(cfg, trl={}), out, fields)
     save_config(out, "grpo", model, cfg, len(examples), trl_resolved=_plain(fields))
@@ -324,6 +332,8 @@ def run_grpo(
         train_dataset=to_dataset([grpo_row(e, cfg.prompt_style, cfg.chat) for e in examples]),
         callbacks=[train_log_callback(out, log), *(callbacks or [])],
     )
+    pad = getattr(getattr(trainer, "processing_class", None), "pad_token_id", None)
+    stop_ids += [*getattr(trainer, "eos_token_ids", []), *([pad] if pad is not None else [])]
     return train_and_save(trainer, out, log)
 
 

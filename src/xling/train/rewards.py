@@ -39,14 +39,16 @@ STUDY_A_WEIGHTS: tuple[float, float] = (0.5, 0.5)
 
 def accuracy_reward(completions: list[str], answer: list[str], lang: list[str],
                     scorer: list[str] | None = None, meta: list[str] | None = None,
-                    choices: list[str] | None = None, **_) -> list[float]:
+                    choices: list[str] | None = None, finish_reason: list[str] | None = None,
+                    **_) -> list[float]:
     """1.0 if the completion is correct under its item's scorer, else 0.0 (``is_correct``).
 
     Math items (the default): the final (boxed) answer equals the gold ``answer``. Items of a
     pool whose scorer is another kind (``scorer`` column: "choice", "ifeval", ...; ``meta`` and
     ``choices`` as JSON strings, as ``grpo.grpo_row`` and ``verl_export.verl_row`` write them)
-    are scored by ``xling.scoring.score`` with that scorer: an IFEval item is correct when
-    every instruction is followed (strict).
+    are scored with that scorer: an IFEval item is correct when every instruction is followed
+    (strict). ``finish_reason`` ("stop" / "length" per completion, ``to_trl`` derives it from
+    the completion ids) lets a thinking block cut by the length cap score 0, as in evaluation.
     """
     import json
 
@@ -54,25 +56,28 @@ def accuracy_reward(completions: list[str], answer: list[str], lang: list[str],
     for i, (c, a, lg) in enumerate(zip(completions, answer, lang, strict=True)):
         item_meta = json.loads(meta[i]) if meta and meta[i] else None
         options = tuple(json.loads(choices[i])) if choices and choices[i] else None
-        out.append(float(is_correct(c, a, lg, scorer[i] if scorer else "math", options, item_meta)))
+        out.append(float(is_correct(c, a, lg, scorer[i] if scorer else "math", options, item_meta,
+                                    finish_reason[i] if finish_reason else "stop")))
     return out
 
 
 def is_correct(completion: str, answer: str, lang: str, scorer: str = "math",
-               choices: Sequence[str] | None = None, meta: dict[str, Any] | None = None) -> bool:
-    """The evaluation verdict of one completion under its item's scorer kind (the one place RL
-    rewards and RFT's filter decide correctness): math by ``check_answer``, any other kind by
-    ``xling.scoring.score(..., scorer=kind)``.
+               choices: Sequence[str] | None = None, meta: dict[str, Any] | None = None,
+               finish_reason: str = "stop") -> bool:
+    """``xling.scoring.judge(...).correct``: evaluation's verdict of one completion under its
+    item's scorer kind, the one place RL rewards and RFT's filter decide correctness (the
+    thinking block read as evaluation reads it: an answer inside ``<think>`` followed by "I am
+    not sure." after it is wrong here too).
 
     >>> is_correct("The answer is (B).", "B", "en", scorer="choice", choices=["x", "y"])
     True
+    >>> is_correct("<think>so \\\\boxed{4}</think> I am not sure.", "4", "en")
+    False
     """
-    from xling.scoring import check_answer, score
+    from xling.scoring import judge
 
-    if scorer == "math":
-        return check_answer(completion, answer, lang)
-    return score(completion, answer, lang, scorer=scorer,
-                 choices=tuple(choices) if choices else None, meta=meta or {}).correct
+    return judge(completion, answer, lang, scorer=scorer, choices=choices, meta=meta or {},
+                 finish_reason=finish_reason, langid=False).correct
 
 
 def scorer_columns(columns: dict[str, Any]) -> dict[str, Any]:
@@ -80,8 +85,9 @@ def scorer_columns(columns: dict[str, Any]) -> dict[str, Any]:
     return {k: columns[k] for k in SCORER_COLUMNS if k in columns}
 
 
-SCORER_COLUMNS: tuple[str, ...] = ("scorer", "meta", "choices")
-"""Columns that carry an item's scorer kind from the pool to the reward (``accuracy_reward``)."""
+SCORER_COLUMNS: tuple[str, ...] = ("scorer", "meta", "choices", "finish_reason")
+"""Columns that carry an item's scorer kind from the pool to the reward (``accuracy_reward``),
+and how each completion ended (``to_trl`` adds ``finish_reason``)."""
 
 
 def consistency_reward(completions: list[str], lang: list[str], **_) -> list[float]:
@@ -243,7 +249,8 @@ def to_text(completion: Any) -> str:
     raise XlingError(f"cannot read a completion of type {type(completion).__name__}")
 
 
-def to_trl(reward: Reward, log_language: bool = True) -> Reward:
+def to_trl(reward: Reward, log_language: bool = True,
+           stop_ids: Sequence[int] | None = None) -> Reward:
     """Adapt a reward to TRL's ``GRPOTrainer`` signature.
 
     TRL calls ``f(prompts=..., completions=..., completion_ids=..., <dataset columns>=...,
@@ -253,11 +260,22 @@ def to_trl(reward: Reward, log_language: bool = True) -> Reward:
     is the question's (``scoring.language.is_consistent``, evaluation's verdict; detection is
     cached there, so a consistency reward does not detect twice).
     ``log_language=False`` turns the metric off (when another reward function already logs it).
+
+    ``stop_ids`` (the trainer's EOS and pad ids; ``grpo.run_grpo`` sets them once the trainer
+    exists, a list the adapter reads at call time): a completion whose last id is not among
+    them was cut by the length cap (TRL's own ``clipped_ratio`` rule), and the reward gets
+    ``finish_reason`` = "length" for it, else "stop".
     """
 
     def trl_reward(prompts=None, completions=(), **kwargs) -> list[float]:
         texts = [to_text(c) for c in completions]
-        scores = reward(texts, **{k: v for k, v in kwargs.items() if k != "log_metric"})
+        columns = {k: v for k, v in kwargs.items()
+                   if k not in ("log_metric", "completion_ids", "trainer_state", "log_extra")}
+        ids = kwargs.get("completion_ids")
+        if stop_ids and ids is not None:
+            columns["finish_reason"] = ["stop" if len(c) and c[-1] in stop_ids else "length"
+                                        for c in ids]
+        scores = reward(texts, **columns)
         log_metric = kwargs.get("log_metric")
         if log_language and log_metric is not None and "lang" in kwargs:
             from xling.scoring.language import is_consistent

@@ -30,12 +30,12 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import Benchmark
+from xling.data.benchmarks import Benchmark, Headline, Source
 from xling.languages import ENGLISH_INSTRUCTION, get_language
 from xling.schema import Example, XlingError
 
@@ -88,21 +88,6 @@ class Card:
     between languages gets a warning naming it. False = the languages may hold different items."""
     info: dict[str, Any] = field(default_factory=dict, compare=False)
     """The free-form keys (``INFO_KEYS``) as written."""
-
-
-@dataclass(frozen=True)
-class CardBenchmark(Benchmark):
-    """A ``Benchmark`` read from a card; ``NAME`` is the name its results are stored under."""
-
-    NAME: str = ""  # noqa: N815 - benchmark protocol attribute
-    card: Card | None = None
-
-
-@dataclass(frozen=True)
-class PromptedCardBenchmark(CardBenchmark):
-    """A card benchmark with its own prompt template (``build_prompt`` of the protocol)."""
-
-    build_prompt: Callable[[Example, str], str] | None = None
 
 
 # ---- the card file ----------------------------------------------------------------------------
@@ -511,9 +496,10 @@ def _template_prompt(template: str, example: Example, style: str) -> str:
     return _SLOT.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def card_benchmark(path: str | Path) -> CardBenchmark:
-    """The card at ``path`` as a benchmark (``load``, ``SCORER``, ``LANGS``, ``PAPER_METRIC``,
-    ``NAME``, and ``build_prompt`` when the card has a prompt). Validates everything now."""
+def card_benchmark(path: str | Path) -> Benchmark:
+    """The card at ``path`` as a ``Benchmark`` (named by the card's ``name``, the name its
+    results are stored under; ``prompt`` when the card has a template). Validates everything
+    now, rows included."""
     card = _read_card_file(path)
     examples = _load_all(card)
     langs = tuple(card.files)
@@ -531,14 +517,15 @@ def card_benchmark(path: str | Path) -> CardBenchmark:
                                  f"(files in {card.path})")
         return [ex for lang in langs_wanted for ex in examples[lang][:limit]]
 
-    common = dict(name=card.name, load=load, SCORER=card.scorer, LANGS=langs,
-                  PAPER_METRIC=card.paper_metric, doc=str(card.info.get("description", "")),
-                  NAME=card.name, card=card)
-    if card.prompt is None:
-        return CardBenchmark(**common)
     template = card.prompt
-    return PromptedCardBenchmark(
-        **common, build_prompt=lambda example, style: _template_prompt(template, example, style))
+    return Benchmark(
+        name=card.name, load=load, scorer=card.scorer, langs=langs,
+        doc=str(card.info.get("description", "")),
+        headline=Headline(name=card.paper_metric) if card.paper_metric != "accuracy" else Headline(),
+        sources=(Source(f"card {card.path}", langs),), card=card,
+        prompt=(None if template is None
+                else lambda example, style: _template_prompt(template, example, style)),
+    )
 
 
 def write_card(path: str | Path, *, name: str, files: dict[str, str], fields: dict[str, str],

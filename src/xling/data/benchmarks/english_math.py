@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import Benchmark
+from xling.data.benchmarks import Benchmark, Source
 from xling.data.benchmarks.mmath import int_answer, math_answer
 from xling.data.io import read_jsonl
 from xling.languages import get_language
@@ -216,21 +216,20 @@ def langs_for(source: str | None) -> tuple[str, ...]:
     return ("en", *(lang for lang in LANGUAGES if lang in have and lang != "en"))
 
 
-MATH500 = Benchmark(
-    name="math500", load=_loader("math500", "math500-en", _english_math500), SCORER=SCORER,
-    LANGS=LANGS, PAPER_METRIC="accuracy",
-    doc="MATH-500 (English; other languages from translated <lang>.jsonl files).",
-    langs_for=langs_for,
-)
-AIME2024 = Benchmark(
-    name="aime2024", load=_loader("aime2024", "aime2024-en", _english_aime2024), SCORER=SCORER,
-    LANGS=LANGS, PAPER_METRIC="accuracy; pass@k",
-    doc="AIME 2024 I+II (English; other languages from translated <lang>.jsonl files).",
-    langs_for=langs_for,
-)
-AIME2025 = Benchmark(
-    name="aime2025", load=_loader("aime2025", "aime2025-en", _english_aime2025), SCORER=SCORER,
-    LANGS=LANGS, PAPER_METRIC="accuracy; pass@k",
-    doc="AIME 2025 I+II (English; other languages from translated <lang>.jsonl files).",
-    langs_for=langs_for,
-)
+def _english(name: str, staged: str, read: Callable[[Path], list[tuple[Example, list[str]]]],
+             doc: str) -> Benchmark:
+    return Benchmark(
+        name=name, load=_loader(name, staged, read), scorer=SCORER, langs=LANGS,
+        langs_for=langs_for, doc=doc,
+        sources=(Source(f"staged {staged}/ (inclusionAI/AReaL @ f55fe68)", LANGS),
+                 Source("--source DIR: the English set plus translated <lang>.jsonl files",
+                        LANGS, "any registered language `xling translate` wrote")),
+    )
+
+
+MATH500 = _english("math500", "math500-en", _english_math500,
+                   "MATH-500 (English; other languages from translated <lang>.jsonl files).")
+AIME2024 = _english("aime2024", "aime2024-en", _english_aime2024,
+                    "AIME 2024 I+II (English; other languages from translated <lang>.jsonl files).")
+AIME2025 = _english("aime2025", "aime2025-en", _english_aime2025,
+                    "AIME 2025 I+II (English; other languages from translated <lang>.jsonl files).")

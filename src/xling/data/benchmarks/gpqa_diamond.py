@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import check_langs
+from xling.data.benchmarks import Benchmark, Source, check_langs
 from xling.data.benchmarks.mgpqa import GPQA_FIELDS, gpqa_options, shuffle_options
 from xling.data.io import read_jsonl
 from xling.languages import CHOICE_LETTERS, LANGUAGES
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 SCORER = "choice"
 LANGS: tuple[str, ...] = tuple(LANGUAGES)
 """English from the hub; any registered language from a translation (``<lang>.jsonl``)."""
-PAPER_METRIC = "accuracy"
 HUB_ID = "Idavidrein/gpqa"
 HUB_CONFIG = "gpqa_diamond"
 NAME = "gpqa-diamond"
@@ -180,3 +179,12 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
                                     parallel_id=pid, lang=lang, question=question, answer=answer,
                                     choices=choices, source=NAME))
     return examples
+
+
+GPQA_DIAMOND = Benchmark(
+    name=NAME, load=load, scorer=SCORER, langs=LANGS, langs_for=langs_for,
+    doc="GPQA-Diamond (English, 198 items; other languages from translated <lang>.jsonl files).",
+    sources=(Source(f"hub {HUB_ID} (gated, config gpqa_diamond)", ("en",)),
+             Source("--source DIR: gpqa_diamond.csv and/or translated <lang>.jsonl files", LANGS)),
+)
+"""The GPQA-Diamond benchmark (registry name ``gpqa-diamond``)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from xling.data.benchmarks import Benchmark, Source
 from xling.data.io import check_number_answer, check_text, read_jsonl_numbered
 from xling.schema import Example, XlingError
 
@@ -50,6 +51,7 @@ def parse_row(row: dict, index: int, split: str, where: str = "") -> Example:
         id=f"gsm8k-{split}-{index}", parallel_id=f"gsm8k-{split}-{index}", lang="en",
         question=question, answer=gold,
         solution=f"{steps}\nThe answer is \\boxed{{{gold}}}.", source="gsm8k",
+        meta={"gold_as_written": final.strip()} if final.strip() != gold else {},
     )
 
 
@@ -75,3 +77,12 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
     if list(langs) != ["en"]:
         raise XlingError(f"GSM8K is English only; asked for {', '.join(langs)}")
     return load_split("test", source, limit)
+
+
+GSM8K = Benchmark(
+    name="gsm8k", load=load, scorer=SCORER, langs=LANGS,
+    doc="GSM8K test (English, 1,319 problems).",
+    sources=(Source("staged gsm8k/ (openai/grade-school-math @ 3101c7d)", LANGS),
+             Source("hub openai/gsm8k", LANGS)),
+)
+"""The GSM8K benchmark (registry name ``gsm8k``)."""

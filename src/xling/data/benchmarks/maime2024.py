@@ -29,7 +29,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import check_langs
+from xling.data.benchmarks import (
+    AUTHORS,
+    Benchmark,
+    Headline,
+    Protocol,
+    Source,
+    authors,
+    check_langs,
+)
 from xling.data.benchmarks.mmath import LANGS as MMATH_LANGS
 from xling.data.benchmarks.mmath import int_answer, load_rows
 from xling.schema import Example, XlingError
@@ -38,7 +46,6 @@ log = logging.getLogger(__name__)
 
 SCORER = "math"
 LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te")
-PAPER_METRIC = "pass@16"
 HUB_ID = "amphora/MCLM"
 CONFIG = "MT-AIME2024"
 FILE = "mt-aime2024.parquet"
@@ -150,3 +157,22 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
     if any(folder.glob("*.json")):
         return _from_mmath(langs, folder, limit)
     raise XlingError(f"{folder}: neither {FILE} (MCLM layout) nor MMATH <lang>.json files")
+
+
+MAIME2024 = Benchmark(
+    name="maime2024", load=load, scorer=SCORER, langs=LANGS, langs_for=langs_for,
+    doc="MAIME2024: AIME 2024 in the study languages (MCLM's MT-AIME2024; offline: MMATH's "
+        "AIME2024 rows).",
+    headline=Headline("pass@k", k=16, name="pass@16 (study A)"),
+    sources=(Source(f"hub {HUB_ID} (MT-AIME2024) or a local {FILE}", LANGS),
+             Source("staged mmath/ AIME2024 rows (the offline default)", FALLBACK_LANGS)),
+    protocols={AUTHORS: Protocol(
+        prompt=authors.mclm, scorer="math",
+        describe="MCLM: the question, then 'Return your response in \\\\boxed{} format.' (its "
+                 "system prompt, joined as for models without one; "
+                 + authors.source_of("maime2024") + ")",
+        extraction="Math-Verify parse of the whole response; correct if it verifies or a parsed "
+                   "value is a substring of the gold or the gold of it",
+        differences="xling does not accept substrings either way: that rule accepts 2 for 204")},
+)
+"""The MAIME2024 benchmark (registry name ``maime2024``)."""

@@ -11,8 +11,8 @@ Source: a folder of ``gpqa_<lang>.jsonl`` files (the hub file layout: ``Question
 ``LLaMAX/BenchMAX_Science`` (the default; needs internet and ``datasets``). Never staged.
 Diamond (study A's MGPQA-Diamond, 198 items): ``load(..., diamond=PATH)`` keeps the items whose
 ``Record ID`` (or, without one, row index) is listed in the text file PATH (one per line), and
-``diamond=True`` keeps rows with a true ``is_diamond`` column (data that carries the flag, such as
-``ellamind/gpqa-multilingual``; its exact layout was not checked).
+``diamond=True`` keeps rows with a true ``is_diamond`` column (the ``mgpqa-diamond`` benchmark,
+``mgpqa_diamond.py``, reads ellamind/gpqa-multilingual's own layout).
 Licence: CC BY 4.0 (dataset card). **GPQA's authors ask that its questions never be published in
 plain text: never commit GPQA items (xling's tests use synthetic rows).** Version 1.
 Try:  xling eval --model ./tiny --benchmark mgpqa --langs en,de --limit 5
@@ -26,7 +26,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import Benchmark, check_langs
+from xling.data.benchmarks import (
+    AUTHORS,
+    Benchmark,
+    Protocol,
+    Source,
+    authors,
+    check_langs,
+)
 from xling.data.io import read_jsonl
 from xling.languages import CHOICE_LETTERS, STUDY_LANGS
 from xling.schema import Example, XlingError
@@ -36,7 +43,6 @@ log = logging.getLogger(__name__)
 SCORER = "choice"
 LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
 """BenchMAX_Science's languages that xling registers (it also has ar cs hu ko sr vi)."""
-PAPER_METRIC = "accuracy"
 HUB_ID = "LLaMAX/BenchMAX_Science"
 NAME = "mgpqa"
 GPQA_FIELDS: tuple[str, ...] = ("Question", "Correct Answer", "Incorrect Answer 1",
@@ -188,23 +194,17 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None, 
     return examples
 
 
-PAPER_AVG_LANGS: tuple[str, ...] = ("en", "zh", "de")
-"""Study A reports MGPQA-Diamond (and MMLU-ProX-Lite) as the Avg over these languages."""
-DIAMOND_HUB_ID = "ellamind/gpqa-multilingual"
-"""Gated hub copy whose rows carry an ``is_diamond`` flag (198 of 448 items)."""
-
-
-def _load_diamond(langs: list[str], source: str | None = None,
-                  limit: int | None = None) -> list[Example]:
-    """MGPQA-Diamond: the rows flagged ``is_diamond`` of ``source`` (default the gated
-    ``ellamind/gpqa-multilingual``; a local folder in the same layout works offline)."""
-    return load(langs, source or DIAMOND_HUB_ID, limit, diamond=True)
-
-
-MGPQA_DIAMOND = Benchmark(
-    name="mgpqa-diamond", load=_load_diamond, SCORER=SCORER, LANGS=LANGS,
-    PAPER_METRIC="accuracy (study A: Avg over en, zh, de)", PAPER_AVG_LANGS=PAPER_AVG_LANGS,
-    langs_for=langs_for,
-    doc="MGPQA-Diamond (study A): GPQA Diamond in the study languages, options shuffled once "
-        "per item and identically in every language.",
+MGPQA = Benchmark(
+    name=NAME, load=load, scorer=SCORER, langs=LANGS, langs_for=langs_for,
+    doc="BenchMAX_Science: GPQA (main, 448 items) translated into 17 languages.",
+    sources=(Source(f"hub {HUB_ID} (gpqa_<lang>.jsonl)", LANGS),
+             Source("a local folder of gpqa_<lang>.jsonl files", LANGS)),
+    protocols={AUTHORS: Protocol(
+        prompt=authors.benchmax_science, scorer="choice",
+        describe="BenchMAX's native 0-shot CoT prompt: the question, '(A) text' options, 'Let's "
+                 "think step by step:' in the language (" + authors.source_of("mgpqa") + ")",
+        extraction="the last '(X)' (flexible-extract; strict: 'The answer is'), exact match",
+        differences="options ordered by a seed per item, the same in every language (BenchMAX "
+                    "shuffles per language with the global RNG)")},
 )
+"""The MGPQA benchmark (registry name ``mgpqa``): GPQA main in the study languages."""

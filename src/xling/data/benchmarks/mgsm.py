@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xling.data.benchmarks import AUTHORS, Benchmark, Headline, Protocol, Source, authors
 from xling.data.io import check_number_answer, check_text, read_tsv_numbered
 from xling.languages import get_language
 from xling.schema import Example, XlingError
@@ -23,7 +24,6 @@ from xling.schema import Example, XlingError
 SCORER = "math"
 LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te")
 HUB_ID = "juletxara/mgsm"
-PAPER_METRIC = "accuracy, mean over 6 runs (study A)"
 
 
 def _from_dir(folder: Path, lang: str) -> list[tuple[str, str, str]]:
@@ -65,10 +65,31 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
         rows = _from_dir(folder, lang) if folder is not None else _from_hub(str(source), lang)
         for i, (question, answer, where) in enumerate(rows[:limit]):
             check_text(question, "question", where)  # raises when empty; the text is kept as is
-            # 4 golds carry a thousands comma in every language ('114,200'): the integer.
+            # 4 golds carry a thousands comma in every language ('114,200'): the integer, and
+            # the string as the dataset writes it (an oracle echoing it must score correct).
+            gold = check_number_answer(answer, where)
             examples.append(Example(
                 id=f"mgsm-{lang}-{i}", parallel_id=f"mgsm-{i}", lang=lang,
-                question=question, answer=check_number_answer(answer, where), source="mgsm",
+                question=question, answer=gold, source="mgsm",
+                meta={"gold_as_written": answer.strip()} if answer.strip() != gold else {},
             ))
     return examples
 
+
+MGSM = Benchmark(
+    name="mgsm", load=load, scorer=SCORER, langs=LANGS,
+    doc="MGSM: 250 grade-school problems, human-translated from GSM8K into 10 languages + te.",
+    headline=Headline("runs", runs=6, name="accuracy, mean over 6 runs (study A)"),
+    sources=(Source("staged mgsm/ (google-research/url-nlp @ 452a21a)", LANGS),
+             Source(f"hub {HUB_ID}", LANGS)),
+    protocols={AUTHORS: Protocol(
+        prompt=authors.mgsm_native_cot, scorer="math-lenient",
+        describe="lm-eval mgsm_native_cot, 0-shot: '<question word> <question>\\n<step-by-step "
+                 "cue>' in the question's language (" + authors.source_of("mgsm") + ")",
+        extraction="strict: the first 'The answer is N' of the language; flexible: the last "
+                   "number; exact match with punctuation stripped",
+        differences="xling reads the last answer phrase, else the last number (math-lenient), "
+                    "with numbers read per language; lm-eval's punctuation-stripping exact match "
+                    "accepts 1.5 for 15 and -18 for 18")},
+)
+"""The MGSM benchmark (registry name ``mgsm``)."""

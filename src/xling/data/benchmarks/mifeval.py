@@ -4,9 +4,14 @@ this phrase", "use only hiragana") beyond English.
 
 Stage: data. Gives Examples whose ``question`` is the raw prompt (no boxed instruction, see
 ``build_prompt``), ``answer`` "" (nothing to extract) and ``meta`` = ``{"key",
-"instruction_id_list", "kwargs"}``; scored by ``scoring.ifeval`` (scorer "ifeval"); ``summarize``
-gives prompt- and instruction-level accuracy, strict and loose, per language, with the
-instruction ids xling has no checker for.
+"instruction_id_list", "kwargs", "ifeval_rules"}``; scored by ``scoring.ifeval`` (scorer
+"ifeval"), each benchmark by its authors' rules: ``ifeval_rules`` is "m-ifeval" for a file in
+M-IFEval's layout and "xifeval" for xIFEval's, so evaluation, RL rewards and the verl export
+(which pass meta) check the same way. ``summarize`` gives per language prompt- and
+instruction-level accuracy, strict and loose, the headline the benchmark's authors publish
+(``primary``: M-IFEval instruction-level strict, its notebook's leaderboard number; xIFEval
+prompt-level strict, see ``HEADLINES``), the instruction ids xling has no checker for, and how
+many instructions were checked with an offline substitute for the authors' counter.
 
 Two sources, one row layout (IFEval's: ``key``, ``prompt``, ``instruction_id_list``, ``kwargs``):
 
@@ -32,17 +37,39 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+from xling.data.benchmarks import AUTHORS, Benchmark, Headline, Protocol, Source
 from xling.data.io import read_jsonl
 from xling.languages import LANGUAGES, STUDY_LANGS, get_language
 from xling.schema import Example, XlingError
+from xling.scoring import ifeval_rules
 
 SCORER = "ifeval"
 LANGS: tuple[str, ...] = ("en", "es", "fr", "ja")
 """M-IFEval's languages (the staged default)."""
-PAPER_METRIC = "prompt-level strict accuracy (also instruction-level, and loose)"
+PAPER_METRIC = "instruction-level strict accuracy"
+"""M-IFEval's published number (its notebook averages the per-instruction strict booleans per
+language); prompt-level and loose are in the summary and the IFEval table."""
+XIFEVAL_PAPER_METRIC = "prompt-level strict accuracy"
+"""xIFEval's headline: UNCONFIRMED (BenchMAX's lm-eval task computes IFEval's four numbers and
+neither its README nor its code says which one its tables show); prompt-level strict is the
+first metric of its task and IFEval's own headline."""
+HEADLINES: dict[str, tuple[str, str]] = {
+    ifeval_rules.MIFEVAL: (PAPER_METRIC, "inst_strict"),
+    ifeval_rules.XIFEVAL: (XIFEVAL_PAPER_METRIC, "prompt_strict")}
+"""Rule set -> (the summary's ``primary`` name, the ``ifeval_accuracy`` key it takes)."""
+DESCRIPTION = (
+    "M-IFEval (lightblue-tech): native en/es/fr/ja prompts, each checked by M-IFEval's own "
+    "rule in its language (fr titles ##..##, ja bullets ・, es bounds inclusive, ...); headline "
+    f"{PAPER_METRIC}. Offline substitutes, counted per language in metrics.json: "
+    + ifeval_rules.describe_substitutes(ifeval_rules.MIFEVAL))
+XIFEVAL_DESCRIPTION = (
+    "xIFEval (BenchMAX): IFEval translated into 16 languages; hub LLaMAX/BenchMAX_Rule-based; "
+    "checked by BenchMAX's rules (sacrebleu zh words, MeCab ja words, whitespace bn/te words, "
+    "BenchMAX's zh/ja/bn sentence regexes, PyThaiNLP th sentences); headline "
+    f"{XIFEVAL_PAPER_METRIC} (unconfirmed). Offline substitutes, counted per language in "
+    "metrics.json: " + ifeval_rules.describe_substitutes(ifeval_rules.XIFEVAL))
 XIFEVAL_HUB_ID = "LLaMAX/BenchMAX_Rule-based"
 XIFEVAL_LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
 """xIFEval's languages that xling's registry has (it also has ar cs hu ko sr vi)."""
@@ -94,6 +121,8 @@ def _from_hub(hub_id: str, lang: str) -> list[tuple[dict[str, Any], str]]:
 
 def _examples(name: str, lang: str, rows: list[tuple[dict[str, Any], str]],
               limit: int | None, parallel: bool) -> list[Example]:
+    rules = ifeval_rules.MIFEVAL if name == "mifeval" else ifeval_rules.XIFEVAL
+    ifeval_rules.rules_for(rules, lang)  # a language the benchmark has no rules for: one line
     out: list[Example] = []
     for row, where in rows[:limit]:
         _check_row(row, where)
@@ -104,7 +133,9 @@ def _examples(name: str, lang: str, rows: list[tuple[dict[str, Any], str]],
             lang=lang, question=row["prompt"], answer="", source=name,
             meta={"key": row["key"], "instruction_id_list": list(row["instruction_id_list"]),
                   "kwargs": [{a: v for a, v in (k or {}).items() if v is not None}
-                             for k in row["kwargs"]]},
+                             for k in row["kwargs"]],
+                  # the benchmark whose rules check this prompt (scoring.ifeval_rules)
+                  "ifeval_rules": rules},
         ))
     return out
 
@@ -189,46 +220,111 @@ def build_prompt(example: Example, style: str) -> str:
     return example.question
 
 
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _details(row: Mapping[str, Any]) -> dict[str, Any]:
     """A row's per-instruction results; a row that was never scored (generation error) fails
     every instruction of its prompt."""
+    meta = _json(row.get("meta")) or {}
+    ids = list(meta.get("instruction_id_list") or [])
+    rules = meta.get("ifeval_rules")
+    if not rules and ids:  # rows written before the rule set was recorded: read the ids
+        try:
+            rules = ifeval_rules.infer_rules(ids)
+        except XlingError:
+            rules = None
     if row.get("details"):
-        return json.loads(row["details"]) if isinstance(row["details"], str) else dict(row["details"])
+        details = dict(_json(row["details"]))
+        details.setdefault("rules", rules)
+        return details
     from xling.scoring.ifeval import is_known
 
-    meta = row.get("meta")
-    meta = json.loads(meta) if isinstance(meta, str) else (meta or {})
-    ids = list(meta.get("instruction_id_list") or [])
-    return {"instructions": [{"id": i, "strict": False, "loose": False} for i in ids],
-            "unknown": [i for i in ids if not is_known(i)]}
+    return {"rules": rules, "instructions": [{"id": i, "strict": False, "loose": False} for i in ids],
+            "unknown": [i for i in ids if not is_known(i, row["lang"], rules)]}
 
 
 def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Per language: IFEval's four accuracies with Wilson CIs (``metrics.ifeval_accuracy``); and
-    the instruction ids xling has no checker for, with how often each occurred (each counted
-    as not followed).
+    """Per language: IFEval's four accuracies with Wilson CIs (``metrics.ifeval_accuracy``), the
+    instruction ids xling has no checker for (each counted as not followed), the instructions
+    checked with an offline substitute for the authors' counter (``substitutes``: id -> count)
+    and those whose result differs from the authors' check by one of xling's deliberate
+    differences (``deliberate``); and the benchmark's headline (``primary``, which the report's
+    tables show).
 
     Returns:
         ``{"langs": {lang: {"prompt_strict", "prompt_loose", "inst_strict", "inst_loose",
-        "n_prompts", "unknown", "by_instruction"}}, "unknown_instructions": {id: count}}``.
+        "n_prompts", "unknown", "by_instruction", "rules", "substitutes", "n_substitute",
+        "deliberate", "n_deliberate"}},
+        "unknown_instructions": {id: count}, "substitutes": {counter: what it stands in for},
+        "primary": {"name", "values": {lang: fraction}}}``; ``primary`` is absent when the rows
+        mix M-IFEval's and xIFEval's rules (the headlines differ).
     """
     from xling.metrics import ifeval_accuracy
 
     by_lang: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_lang[row["lang"]].append(_details(row))
-    per_lang = {lang: ifeval_accuracy(items) for lang, items in by_lang.items()}
+    per_lang: dict[str, dict[str, Any]] = {}
+    used: set[str] = set()
+    for lang, items in by_lang.items():
+        substitutes: Counter[str] = Counter()
+        deliberate: Counter[str] = Counter()
+        for item in items:
+            for inst in item["instructions"]:
+                if inst.get("substitute"):
+                    substitutes[inst["id"]] += 1
+                    used.add(inst["substitute"])
+                if inst.get("deliberate"):
+                    deliberate[inst["id"]] += 1
+        rules = sorted({str(item.get("rules")) for item in items})
+        per_lang[lang] = {**ifeval_accuracy(items), "rules": rules[0] if len(rules) == 1 else rules,
+                          "substitutes": dict(sorted(substitutes.items())),
+                          "n_substitute": sum(substitutes.values()),
+                          "deliberate": dict(sorted(deliberate.items())),
+                          "n_deliberate": sum(deliberate.values())}
     unknown: Counter[str] = Counter()
     for metrics in per_lang.values():
         unknown.update(metrics["unknown"])
-    return {"langs": per_lang, "unknown_instructions": dict(sorted(unknown.items()))}
+    out: dict[str, Any] = {"langs": per_lang, "unknown_instructions": dict(sorted(unknown.items())),
+                           "substitutes": {c: ifeval_rules.OFFLINE_SUBSTITUTES[c] for c in sorted(used)}}
+    rule_sets = {m["rules"] for m in per_lang.values() if isinstance(m["rules"], str)}
+    if per_lang and len(rule_sets) == 1 and next(iter(rule_sets)) in HEADLINES:
+        name, key = HEADLINES[next(iter(rule_sets))]
+        out["primary"] = {"name": name,
+                          "values": {lang: m[key]["value"] for lang, m in per_lang.items()}}
+    return out
 
 
-XIFEVAL = SimpleNamespace(
-    name="xifeval", load=load_xifeval, SCORER=SCORER, LANGS=XIFEVAL_LANGS,
-    PAPER_METRIC=PAPER_METRIC, build_prompt=build_prompt, summarize=summarize,
-    langs_for=xifeval_langs_for,
-    doc="xIFEval (BenchMAX): IFEval translated into 16 languages; hub LLaMAX/BenchMAX_Rule-based.",
+def _authors(describe: str) -> dict[str, Protocol]:
+    return {AUTHORS: Protocol(
+        prompt=lambda ex: ex.question, scorer=SCORER, describe=describe,
+        extraction="none: each instruction checked, strict and loose, with the benchmark's own "
+                   "per-language rules (docs/ifeval.md)")}
+
+
+MIFEVAL = Benchmark(
+    name="mifeval", load=load, scorer=SCORER, langs=LANGS, langs_for=langs_for,
+    prompt=build_prompt, summarize=summarize,
+    headline=Headline("summary", name=PAPER_METRIC),
+    doc=DESCRIPTION,
+    sources=(Source("staged m-ifeval/ (lightblue-tech/M-IFEval @ 0bc3143)", LANGS),
+             Source("a folder of <lang>_input_data.jsonl or ifeval_<lang>.jsonl", LANGS)),
+    protocols=_authors("the raw prompt as one user turn, no system prompt (lightblue-tech/"
+                       "M-IFEval @ 0bc3143: get_responses.py)"),
+)
+"""The M-IFEval benchmark (registry name ``mifeval``)."""
+
+XIFEVAL = Benchmark(
+    name="xifeval", load=load_xifeval, scorer=SCORER, langs=XIFEVAL_LANGS,
+    langs_for=xifeval_langs_for, prompt=build_prompt, summarize=summarize,
+    headline=Headline("summary", name=XIFEVAL_PAPER_METRIC + " (unconfirmed)"),
+    doc=XIFEVAL_DESCRIPTION,
+    sources=(Source(f"hub {XIFEVAL_HUB_ID}", XIFEVAL_LANGS),
+             Source("a folder of ifeval_<lang>.jsonl files", XIFEVAL_LANGS)),
+    protocols=_authors("the raw prompt, 0-shot, chat template (CONE-MT/BenchMAX @ d509bfd: "
+                       "tasks/ifeval)"),
 )
 """The xIFEval benchmark (registry name ``xifeval``): same rows, scorer and summary as
 M-IFEval, loaded from the hub by default."""

@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import check_langs
+from xling.data.benchmarks import AUTHORS, Benchmark, Protocol, Source, authors, check_langs
 from xling.data.io import read_jsonl
 from xling.schema import Example, XlingError
 
@@ -33,12 +33,12 @@ log = logging.getLogger(__name__)
 
 SCORER = "choice"
 LANGS: tuple[str, ...] = ("en", "zh", "es", "fr", "ja", "th")
-PAPER_METRIC = "accuracy"
 HUB_ID = "Qwen/P-MMEval"
 NAME = "mlogiqa"
 LETTERS = "ABCD"
 
-_Item = tuple[str, tuple[str, ...], str]  # question (passage + question), choices, answer letter
+_Item = tuple[str, tuple[str, ...], str, dict[str, str]]
+"""question (passage + question), choices, answer letter, {"context", "question"} apart."""
 
 
 def _text(row: dict[str, Any], key: str, where: str) -> str:
@@ -65,8 +65,8 @@ def parse_row(row: dict[str, Any], where: str) -> _Item:
     else:
         raise XlingError(f"{where}: field 'answer' must be an option index 0-3 or a letter A-D, "
                          f"got {raw!r}")
-    question = f"{_text(row, 'context', where)}\n{_text(row, 'question', where)}"
-    return question, choices, answer
+    parts = {"context": _text(row, "context", where), "question": _text(row, "question", where)}
+    return f"{parts['context']}\n{parts['question']}", choices, answer, parts
 
 
 def read_zip(path: Path) -> list[dict[str, Any]]:
@@ -162,7 +162,27 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
                                  f"has {first[bad[0]][2]}; the languages must be parallel")
     examples: list[Example] = []
     for lang, (_, items) in per_lang.items():
-        for i, (question, choices, answer) in enumerate(items[:limit]):
+        for i, (question, choices, answer, parts) in enumerate(items[:limit]):
             examples.append(Example(id=f"{NAME}-{lang}-{i}", parallel_id=f"{NAME}-{i}", lang=lang,
-                                    question=question, answer=answer, choices=choices, source=NAME))
+                                    question=question, answer=answer, choices=choices, source=NAME,
+                                    meta=parts))
     return examples
+
+
+MLOGIQA = Benchmark(
+    name=NAME, load=load, scorer=SCORER, langs=LANGS, langs_for=langs_for,
+    doc="mLogiQA (P-MMEval): 80 logical-reasoning items with a passage, in 10 languages "
+        "(6 of the study's).",
+    sources=(Source("staged mlogiqa/ (BenchWeaver repack of P-MMEval)", ("en", "zh")),
+             Source(f"hub {HUB_ID} (mlogiqa/test/<lang>.jsonl)", LANGS)),
+    protocols={AUTHORS: Protocol(
+        prompt=authors.mlogiqa, scorer="choice",
+        describe="P-MMEval's English template in every language: 'Passage: ... Question: ... "
+                 "Choices: A.x ...', answer as JSON {'answer': '[choice]'} ("
+                 + authors.source_of("mlogiqa") + ")",
+        extraction="four JSON 'answer' regexes (last match), else the character after the "
+                   "language's 'the answer is'",
+        differences="xling's choice reader also takes boxes, any language's cues and option "
+                    "lines; it reads the same JSON forms")},
+)
+"""The mLogiQA benchmark (registry name ``mlogiqa``)."""

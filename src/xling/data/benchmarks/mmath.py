@@ -25,7 +25,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import Benchmark, check_langs
+from xling.data.benchmarks import (
+    AUTHORS,
+    Benchmark,
+    Headline,
+    Protocol,
+    Source,
+    authors,
+    check_langs,
+)
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -216,12 +224,28 @@ def _loader(name: str, sources: tuple[str, ...]):
 load_mmath = _loader("mmath", DATA_SOURCES)
 load_mmath500 = _loader("mmath500", ("MATH500",))
 
+_SOURCES = (Source("staged mmath/ (RUCAIBox/MMATH @ 8796b04; no hub copy)", LANGS),
+            Source("a folder of MMATH <lang>.json arrays", LANGS, "upstream also has ar ko pt vi"))
+_AUTHORS = {AUTHORS: Protocol(
+    prompt=authors.mmath, scorer="math-lenient",
+    describe="MMATH's own template per language: the question, then its step-by-step boxed "
+             "instruction; chat template with enable_thinking=True (" + authors.source_of("mmath")
+             + ")",
+    extraction="the last \\boxed{} of the whole output (thinking included), else English "
+               "'answer' prefixes, else the last number; Math-Verify 0.7.0",
+    differences="xling scores the part after a closed thinking block (--think off scores the "
+                "whole output as MMATH does); phrases of the question's language as well as "
+                "English; Math-Verify 0.9.0 behind a per-language number reader; MMATH samples "
+                "n=4 at T=0.6, top-p 0.95 (pass --n 4 --temperature 0.6 --top-p 0.95)")}
+
 MMATH500 = Benchmark(
-    name="mmath500", load=load_mmath500, SCORER=SCORER, LANGS=LANGS,
-    PAPER_METRIC="accuracy, mean ± sd over runs (study A: 6)",
+    name="mmath500", load=load_mmath500, scorer=SCORER, langs=LANGS,
+    headline=Headline("runs", runs=6, name="accuracy, mean ± sd over 6 runs (study A)"),
     doc="MMATH's 311 MATH500 problems (integer answers) in en zh es fr ja th.",
+    sources=_SOURCES, protocols=_AUTHORS,
 )
 MMATH = Benchmark(
-    name="mmath", load=load_mmath, SCORER=SCORER, LANGS=LANGS, PAPER_METRIC="accuracy",
+    name="mmath", load=load_mmath, scorer=SCORER, langs=LANGS,
     doc="MMATH, all 374 problems (AIME2024, AIME2025 I, CNMO, MATH500) in en zh es fr ja th.",
+    sources=_SOURCES, protocols=_AUTHORS,
 )

@@ -30,7 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import check_langs
+from xling.data.benchmarks import (
+    AUTHORS,
+    Benchmark,
+    Headline,
+    Protocol,
+    Source,
+    authors,
+    check_langs,
+)
 from xling.data.io import read_jsonl, read_parquet
 from xling.languages import CHOICE_LETTERS, STUDY_LANGS
 from xling.schema import Example, XlingError
@@ -40,8 +48,6 @@ log = logging.getLogger(__name__)
 SCORER = "choice"
 LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
 """Languages xling registers (the hub has 29; the staged TSVs have the ten study languages)."""
-PAPER_METRIC = "accuracy (study A: Avg over en, zh, de)"
-PAPER_AVG_LANGS: tuple[str, ...] = ("en", "zh", "de")
 """The languages study A averages MMLU-ProX-Lite over (its tables' Avg column)."""
 HUB_ID = "li-lab/MMLU-ProX-Lite"
 STAGED = "mmlu-prox-lite"
@@ -270,3 +276,24 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None,
                 meta=meta,
             ))
     return examples
+
+
+MMLU_PROX_LITE = Benchmark(
+    name="mmlu-prox-lite", load=load, scorer=SCORER, langs=LANGS,
+    doc="MMLU-ProX-Lite: 658 ten-option questions (588 test + 70 validation) in 29 languages.",
+    headline=Headline(name="accuracy (study A: Avg over en, zh, de)", avg_langs=("en", "zh", "de")),
+    sources=(Source("staged mmlu-prox-lite/ (chenyuanTKCY/UL-XCoT TSV conversion + jphme English "
+                    "rows for the categories)", STUDY_LANGS),
+             Source(f"hub {HUB_ID}", LANGS)),
+    protocols={AUTHORS: Protocol(
+        prompt=authors.mmlu_prox, scorer="choice",
+        describe="the authors' lm-eval task: description with the item's subject, 'Question:', "
+                 "options, 'Answer: Let's think step by step.' in the language, 0-shot ("
+                 + authors.source_of("mmlu-prox-lite") + ")",
+        extraction="the FIRST match of the language's 'the answer is (X)' regex; no match is "
+                   "invalid",
+        differences="0-shot (the authors use 5 CoT exemplars from the validation split, which "
+                    "the staged TSV lacks the rationales for); xling reads the LAST answer cue "
+                    "(any language's or English), a box, or an option line")},
+)
+"""The MMLU-ProX-Lite benchmark (registry name ``mmlu-prox-lite``)."""

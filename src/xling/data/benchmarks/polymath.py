@@ -28,7 +28,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from xling.data.benchmarks import check_langs
+from xling.data.benchmarks import (
+    AUTHORS,
+    Benchmark,
+    Headline,
+    Protocol,
+    Source,
+    authors,
+    check_langs,
+)
 from xling.data.benchmarks.mmath import math_answer
 from xling.schema import Example, XlingError
 
@@ -36,7 +44,6 @@ log = logging.getLogger(__name__)
 
 SCORER = "math"
 LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te")
-PAPER_METRIC = "difficulty-weighted accuracy (weights 1, 2, 4, 8)"
 HUB_ID = "Qwen/PolyMath"
 LEVELS: tuple[str, ...] = ("low", "medium", "high", "top")
 WEIGHTS: dict[str, int] = {"low": 1, "medium": 2, "high": 4, "top": 8}
@@ -158,3 +165,22 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         out["primary"] = {"name": "difficulty-weighted accuracy",
                           "values": {lang: v["dw_acc"] for lang, v in list(out.items())}}
     return out
+
+
+POLYMATH = Benchmark(
+    name="polymath", load=load, scorer=SCORER, langs=LANGS, summarize=summarize,
+    doc="PolyMath: 125 problems x 4 difficulty levels in 18 languages (11 registered here).",
+    headline=Headline("summary", name="difficulty-weighted accuracy (weights 1, 2, 4, 8)"),
+    sources=(Source("staged polymath/ (Qwen/PolyMath hub snapshot via XZhang00/M-Thinker)", LANGS),
+             Source(f"hub {HUB_ID}", LANGS)),
+    protocols={AUTHORS: Protocol(
+        prompt=authors.polymath, scorer="math-first-box",
+        describe="PolyMath's query_dic instruction of the language after the question ("
+                 + authors.source_of("polymath") + ")",
+        extraction="the FIRST closed \\boxed{} of the answer part, spaces removed; Qwen's "
+                   "math_equal against the raw gold (also accepting gold x 100 and gold / 100)",
+        differences="xling never accepts gold x 100 or gold / 100 (18 for 0.18), reads numbers "
+                    "per language, and checks symbolically with Math-Verify; DW-ACC from "
+                    "unrounded level accuracies (PolyMath rounds each to 0.1 %)")},
+)
+"""The PolyMath benchmark (registry name ``polymath``)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from xling.data.benchmarks import Benchmark, Source
 from xling.languages import STUDY_LANGS, parse_langs
 from xling.schema import Example, XlingError
 
@@ -38,3 +39,11 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
         overrides["ops"] = tuple(overrides["ops"])
     cfg = SandboxConfig(**overrides)
     return generate_problems(limit or DEFAULT_SIZE, cfg, "eval", langs=langs)
+
+
+SANDBOX = Benchmark(
+    name="sandbox", load=load, scorer=SCORER, langs=LANGS,
+    doc="The sandbox: generated multilingual arithmetic word problems (held-out split).",
+    sources=(Source("generated (xling.data.sandbox, seeded; source = SandboxConfig JSON)", LANGS),),
+)
+"""The sandbox benchmark (registry name ``sandbox``)."""
