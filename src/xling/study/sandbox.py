@@ -1,12 +1,15 @@
-"""The sandbox base model: a tiny Qwen2 LM "pretrained" on English-heavy sandbox problems.
+"""The sandbox base model: a tiny Qwen2 LM pretrained on one kind of sandbox problem.
 
-Stage: study (composes data.sandbox, tiny, train.pretrain). The recipe fixes everything — problem
-distribution, language mix, tokenizer, model size, pretraining steps, seed — and the built model
-is cached under ``$XLING_CACHE`` (default ``~/.cache/xling``) in ``sandbox/<recipe key>/``, so it
-is built once per machine and recipe. Pretraining texts use the exact prompt format of
-evaluation and SFT (``build_prompt(question, lang)`` + space + solution), so the base model
-has seen the task format mostly in English and rarely in the scarce languages: strong in
-English, weaker elsewhere, with room to improve — the shape of the reference studies' bases.
+Stage: study (composes data.sandbox, tiny, train.pretrain). A recipe fixes the world and its
+base — the problems the base is pretrained on, the skill post-training teaches (the ``sandbox``
+pool and benchmark of a study on this base), the language mix, tokenizer, model size,
+pretraining steps, seed — and the built model is cached under ``$XLING_CACHE`` (default
+``~/.cache/xling``) in ``sandbox/<recipe key>/``, so it is built once per machine and recipe.
+The default world (README, "The sandbox"): pretrained on one-step problems in all ten languages
+(every arithmetic fact the skill needs), post-trained and evaluated on two-step chains, which the
+base never saw and rarely solves in any language; the steps are written as equations, the
+notation all languages share. Named recipes: ``PRESETS``. Pretraining texts use the exact prompt
+format of evaluation and SFT (``build_prompt(question, lang)`` + space + solution).
 Try:  python -c "from xling.study.sandbox import *; print(build_base(SandboxRecipe()))"
 """
 
@@ -150,7 +153,8 @@ def cache_root() -> Path:
 
 
 def pretraining_texts(recipe: SandboxRecipe) -> list[str]:
-    """The English-heavy pretraining corpus in the evaluation prompt format."""
+    """The pretraining corpus (``recipe.problems`` in the ``recipe.mix`` of languages) in the
+    evaluation prompt format."""
     from xling.data.sandbox import DEFAULT_PRETRAIN_MIX, generate_problems
 
     mix = recipe.mix or DEFAULT_PRETRAIN_MIX
