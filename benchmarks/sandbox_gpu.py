@@ -2,11 +2,13 @@
 
 The default sandbox world (README, "The sandbox": pretrained on one-step problems in ten
 languages, post-trained on the skill of chaining two steps) with a base about 20x larger than
-the shipped one, pretrained longer, and GRPO run 4x longer than the demo's 100 steps. Cells:
+the shipped one, pretrained longer, and GRPO run twice as long as the demo's 100 steps. Cells:
 SFT(de) and GRPO(de) (the demo's transfer probes), SFT(all) (positive control) and
 SFT-basic(de) (negative control), evaluated on 200 held-out problems per language; the report
 states whether each control held. Everything is built on the device (data generated, base
-pretrained); nothing is downloaded. Sized to finish within 8 minutes on one H200.
+pretrained); nothing is downloaded. Sized to finish within 8 minutes on one H200 by estimate
+(not yet measured on a device): pretraining ~1.5 min, GRPO ~1 s a step with transformers'
+generate (128 completions of <= 64 tokens), evaluation and SFT under a minute together.
 
 Writes the study under benchmarks/results/sandbox_gpu/ (report.md, report.html, metrics) and
 benchmarks/results/sandbox_gpu.json (seconds, device, the headline numbers). Never a test
@@ -42,7 +44,7 @@ STUDY = {
         "sft": {"epochs": 2, "learning_rate": 3.0e-4, "batch_size": 32},
         "grpo": {"learning_rate": 5.0e-5, "num_generations": 16, "per_device_batch": 128,
                  "max_completion_length": 64, "temperature": 1.0, "beta": 0.0,
-                 "trl": {"max_steps": 400, "logging_steps": 5}},
+                 "trl": {"max_steps": 200, "logging_steps": 5}},
     },
     "eval": {"benchmarks": ["sandbox"], "langs": "all", "limit": 200, "max_new_tokens": 64,
              "batch_size": 512},

@@ -1,8 +1,10 @@
 """The sandbox: multilingual arithmetic word problems, parallel across languages by construction.
 
 Stage: data. Gives ``Example``s (source ``"sandbox"``) in the ten study languages, each with a
-short step-by-step solution in that language ending in ``\\boxed{answer}``, and the
-English-heavy pretraining corpus of the tiny sandbox model (DESIGN.md, "The embedded default").
+short step-by-step solution ending in ``\\boxed{answer}`` (steps in words of that language, or
+as equations only: ``SandboxConfig.solution``), and the problem kinds of the default world:
+``BASIC`` (one step: what the sandbox base is pretrained on) and ``SKILL`` (two-step chains:
+what post-training teaches and the benchmark measures; README, "The sandbox").
 A problem is drawn once (numbers, operations, story template) and then rendered in every
 language from template ``k`` (``sandbox_templates.py``), so translations share everything but
 the words. Equations use ASCII digits in every language, so arithmetic is shared.
@@ -11,12 +13,15 @@ Splits. ``"pretrain"``, ``"train"`` and ``"eval"`` share no problem, by construc
 canonical key is its arithmetic (``problem_key``: start value, then op:operand per step; the
 story template is deliberately left out, so the same sum in other words is the same problem).
 ``blake2b(key) % 10`` assigns the key to exactly one split (0-5 pretrain, 6-7 train, 8-9 eval);
-a split's draws whose key belongs elsewhere are rejected. Each split draws from its own seeded
-stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique while the split
-still has unused keys; repeats are allowed, with a warning (once per config, split and n per
+a split's draws whose key belongs elsewhere are rejected (``ANY`` draws every key: for a
+pretraining kind that shares no problem with the skill by construction). Each split draws from
+its own seeded stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique
+while the split still has unused keys; repeats are allowed, with a warning (once per config, split and n per
 process; INFO after that), once it has none (the default
 config has about 390 one-step keys in all, about 84 of them eval, and thousands of two-step
-keys, so large eval sets lean towards two-step problems once the one-step ones run out).
+keys, so large eval sets lean towards two-step problems once the one-step ones run out; the
+default world's ``SKILL`` has about 650 two-step keys in its train split, so a 2,000-problem
+training pool repeats each about three times).
 
 Try:  python -c "from xling.data import sandbox as s; e = s.generate_problems(1, \\
           s.SandboxConfig(), langs=['de'])[0]; print(e.question); print(e.solution)"
