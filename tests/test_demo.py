@@ -36,7 +36,7 @@ def test_demo_trains_evaluates_and_reports(tmp_path, sandbox_base):
     diff, lo, hi = paired_bootstrap(de["SFT(de)"], de["Base"])
     assert lo > 0, (diff, lo, hi)
     # GRPO ran all its steps and logged a reward for each (whether it rose is what the report
-    # measures: in the demo's run it stayed near 0.05, README "The sandbox").
+    # measures: in the demo's run it stayed near 0.03, README "The sandbox").
     from xling.train.sft import read_train_log
 
     steps = demo_spec(out)["paradigm_config"]["grpo"]["trl"]["max_steps"]

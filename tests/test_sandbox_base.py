@@ -65,7 +65,7 @@ def test_base_solves_its_basic_problems_and_rarely_the_skill_in_every_language(s
     acc = {}
     for kind, problems in (("basic", recipe.problems), ("skill", recipe.skill)):
         cfg = EvalConfig(model=str(sandbox_base), benchmark="sandbox", limit=60,
-                         source=json.dumps(problems), sampling=SamplingParams(max_new_tokens=60))
+                         source=json.dumps(problems), sampling=SamplingParams(max_new_tokens=80))
         result = run_eval(cfg, langs, tmp_path / kind, backend_kwargs={"batch_size": 60})
         acc[kind] = {lang: m["acc"]["value"] for lang, m in result["langs"].items()}
     assert min(acc["basic"].values()) > 0.8, acc
