@@ -89,7 +89,8 @@ def resolve_cells(study: StudySpec) -> list[Cell]:
             "train_langs": list(spec.train_langs),
             "seed": spec.seed,
             "design": spec.design or study.pool.design,
-            "pool": dataclasses.asdict(study.pool) if spec.paradigm != "base" else None,
+            "pool": ({**dataclasses.asdict(study.pool), "name": spec.pool or study.pool.name}
+                     if spec.paradigm != "base" else None),
             "config": cell_config(study, spec),
         }
         key = cell_key(training)
@@ -119,6 +120,5 @@ def eval_source(study: StudySpec, benchmark: str, model: str = "") -> str | None
     if benchmark == "sandbox" and path == "sandbox":
         from xling.study.sandbox import SandboxRecipe
 
-        problems = SandboxRecipe.from_overrides(recipe).problems
-        return json.dumps(problems) if problems else None
+        return json.dumps(SandboxRecipe.from_overrides(recipe).skill_overrides(), sort_keys=True)
     return None

@@ -76,6 +76,9 @@ class CellSpec:
     """Overrides the pool design for this cell."""
     base: str = ""
     """The listed model (``StudySpec.models``) this cell starts from; '' = ``base_model``."""
+    pool: str = ""
+    """A pool name or path replacing ``pool.name`` for this cell ('' = the study's), e.g. the
+    sandbox's ``sandbox-basic`` for a negative control; the study's n, design, format apply."""
 
     def __post_init__(self) -> None:
         if self.design is not None and self.design not in DESIGNS:
@@ -252,6 +255,9 @@ class StudySpec:
     """RL cells trained on verl instead of TRL (None = every cell trains with TRL)."""
     models: tuple[ModelSpec, ...] = ()
     """Named models of a multi-model study (study B's observational / interventional stages)."""
+    controls: dict[str, str] = field(default_factory=dict)
+    """Control role (``CONTROL_ROLES``) -> cell label; the report states whether each held
+    (``report.controls``)."""
 
     def model(self, name: str) -> ModelSpec:
         """The listed model ``name``."""
@@ -266,8 +272,11 @@ class StudySpec:
         return Path(self.out or f"runs/{self.name}")
 
 
+CONTROL_ROLES: tuple[str, ...] = ("positive", "transfer", "negative")
+"""Roles of a study's ``controls:`` (criteria in ``report.controls.CRITERIA``)."""
+
 _TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config", "verl",
-             "models",
+             "models", "controls",
              "probes", "scaling", "sandbox", "out"}
 _GRID_KEYS = ("paradigms", "train_langs", "seeds", "base_models")
 
@@ -496,6 +505,11 @@ def _check_sandbox(overrides: Any, file: str) -> None:
             raise XlingError(f"{file}: sandbox.mix: shares must be >= 0 and sum to 1, "
                              f"got sum {sum(shares):.3f}")
     _build(SandboxConfig, {"seed": recipe.seed, **recipe.problems}, file, "sandbox.problems")
+    if recipe.skill is not None:
+        _build(SandboxConfig, {"seed": recipe.seed, **recipe.skill}, file, "sandbox.skill")
+    if recipe.pretrain_split not in ("pretrain", "any"):
+        raise XlingError(f"{file}: sandbox.pretrain_split: must be 'pretrain' or 'any', "
+                         f"got {recipe.pretrain_split!r}")
 
 
 # --- the study file -----------------------------------------------------------------------------
@@ -653,6 +667,25 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     dupes = sorted({label for label in labels if labels.count(label) > 1})
     if dupes:
         raise XlingError(f"{file}: duplicate cell {dupes[0]!r}; give cells distinct names")
+    for cell, source in cells:
+        if cell.pool and cell.pool not in POOLS and not Path(cell.pool).exists():
+            raise XlingError(f"{file}: {source}.pool: unknown pool {cell.pool!r}; known: "
+                             f"{', '.join(POOLS)} (or a path)")
+        if cell.pool and cell.paradigm == "base":
+            raise XlingError(f"{file}: {source}: a base cell takes no pool")
+    controls = data.get("controls") or {}
+    if not _fits(controls, dict[str, str]):
+        raise XlingError(f"{file}: controls: expected a mapping of role -> cell label, "
+                         f"got {_got(controls)}")
+    for role, label in controls.items():
+        if role not in CONTROL_ROLES:
+            raise XlingError(f"{file}: controls: unknown role {role!r}; known: "
+                             f"{', '.join(CONTROL_ROLES)}")
+        if label not in labels or label == "Base":
+            raise XlingError(f"{file}: controls.{role}: no trained cell {label!r}; cells: "
+                             f"{', '.join(x for x in labels if x != 'Base')}")
+    if controls and not data.get("base_model"):
+        raise XlingError(f"{file}: controls: compare against the study's base; set base_model")
 
     base_model = data.get("base_model", "")
     if base_model and base_model != "sandbox" and _missing_path(base_model):
@@ -676,6 +709,7 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         name=data["name"], base_model=base_model, cells=tuple(c for c, _ in cells), pool=pool,
         eval=ev, paradigm_config=paradigm_config, probes=probes, scaling=scaling,
         sandbox=dict(sandbox or {}), backend=backend, out=data.get("out", ""), source_file=file,
+        controls=dict(controls),
     )
 
 
