@@ -13,7 +13,7 @@ Each item's fields (question; solution; options) go to the translator in one tag
 reason: ``error`` (backend failed), ``truncated`` (hit the token cap), ``format`` (tags missing),
 then the rule checks ``CHECKS`` — ``language`` (language ID of the translation, and not a copy
 of the original), ``length`` (prose length ratio against the language's typical ratio,
-``EXPANSION``), ``numbers`` (every number of the original is in the translation, read with each
+``Language.length_ratio``), ``numbers`` (every number of the original is in the translation, read with each
 language's digits and separators by ``scoring.numbers``), ``answer`` (the solution's final
 ``\\boxed{}`` answer and the option count unchanged; the gold answer itself is copied, never
 translated), ``latex`` (every math span and boxed content unchanged) — then, only if those
@@ -60,14 +60,6 @@ FIELDS: tuple[str, ...] = ("question", "solution", "choices")
 PROMPT_FILES: tuple[str, ...] = ("translate", "retry", "judge")
 PROMPT_DIR = Path(__file__).with_name("translate_prompts")
 LETTERS = "ABCDEFGHIJ"
-
-EXPANSION: dict[str, float] = {
-    "en": 1.00, "zh": 0.34, "de": 1.13, "es": 1.07, "fr": 1.12, "ja": 0.48, "ru": 1.02,
-    "th": 0.89, "sw": 1.11, "bn": 1.00, "te": 1.12,
-}
-"""Typical prose length (characters, math and numbers removed) of a translation relative to the
-English original: the median over MGSM's 250 human-translated questions (tests recompute it). A
-language missing here gets 1.0."""
 
 
 # ---- configuration -----------------------------------------------------------------------------
@@ -441,14 +433,14 @@ def check_language(src: dict[str, str], tr: dict[str, str], lang: str) -> Check:
 def check_length(src: dict[str, str], tr: dict[str, str], src_lang: str, lang: str,
                  bounds: tuple[float, float] = (0.4, 2.5), min_chars: int = 20) -> Check:
     """Prose length ratio (translation / original) divided by the language's typical ratio
-    (``EXPANSION``) is within ``bounds``; originals with < ``min_chars`` of prose are not judged."""
+    (``Language.length_ratio``) is within ``bounds``; originals with < ``min_chars`` of prose are not judged."""
     from xling.scoring.language import clean_text
 
     a = len(clean_text("\n".join(src.values())))
     b = len(clean_text("\n".join(tr.values())))
     if a < min_chars:
         return Check(None, f"only {a} characters of prose in the original")
-    rel = b / a / (EXPANSION.get(lang, 1.0) / EXPANSION.get(src_lang, 1.0))
+    rel = b / a / (get_language(lang).length_ratio / get_language(src_lang).length_ratio)
     if not bounds[0] <= rel <= bounds[1]:
         what = "too short (truncated or summarised?)" if rel < bounds[0] else "too long (additions?)"
         return Check(False, f"the translation is {what}: {rel:.2f}x the usual length for "

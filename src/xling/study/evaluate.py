@@ -306,8 +306,9 @@ def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
              generator: Generator) -> dict[str, str]:
     """Study B's prefilled reasoning language: each prompt is rendered with the model's chat
     template here (the backend then generates from the raw text) and ends with an opened
-    thinking block whose first sentence is in the question's language (``THINK_OPENINGS``)."""
-    from xling.languages import THINK_OPENINGS
+    thinking block whose first sentence is in the question's language
+    (``Language.think_opening``)."""
+    from xling.languages import get_language
     from xling.scoring.thinking import OPEN
 
     render = None
@@ -330,7 +331,8 @@ def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
         text = render(prompts[ex.id]) if render else prompts[ex.id] + "\n"
         # Templates of reasoning models (R1 distills, Qwen3) already open the block.
         opened = text.rstrip().endswith(OPEN)
-        out[ex.id] = (text if opened else text + OPEN + "\n") + THINK_OPENINGS[ex.lang] + "\n"
+        opening = get_language(ex.lang).think_opening
+        out[ex.id] = (text if opened else text + OPEN + "\n") + f"{opening}\n"
     return out
 
 
