@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from xling.generate import Generator, SamplingParams, get_generator
-from xling.languages import get_language, parse_langs
+from xling.languages import CHOICE_LETTERS, get_language, parse_langs
 from xling.schema import Example, Generation, XlingError
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,6 @@ CHECKS: tuple[str, ...] = ("language", "length", "numbers", "answer", "latex")
 FIELDS: tuple[str, ...] = ("question", "solution", "choices")
 PROMPT_FILES: tuple[str, ...] = ("translate", "retry", "judge")
 PROMPT_DIR = Path(__file__).with_name("translate_prompts")
-LETTERS = "ABCDEFGHIJ"
 
 
 # ---- configuration -----------------------------------------------------------------------------
@@ -197,14 +196,14 @@ def load_source(spec: str, lang: str = "en", limit: int | None = None,
         XlingError: unknown input, a name that is both a benchmark and a pool (prefix it), a
             malformed row (file:line) or duplicate ids.
     """
-    from xling.data import BENCHMARKS, load_benchmark
+    from xling.data import BENCHMARKS, find_card, load_benchmark
     from xling.data.pools import POOLS, load_pool
 
     path = Path(spec).expanduser()
-    if path.suffix in (".yaml", ".yml") or (path.is_dir() and (path / "card.yaml").is_file()):
+    if (card := find_card(path)) is not None:
         from xling.data.benchmarks.card import card_benchmark
 
-        bench = card_benchmark(path / "card.yaml" if path.is_dir() else path)
+        bench = card_benchmark(card)
         examples = bench.load([lang], limit=limit)
         source = Source(bench.name, examples, bench.scorer, bench.headline.label)
     elif path.suffix == ".jsonl":
@@ -273,7 +272,7 @@ def source_fields(example: Example, fields: tuple[str, ...] = FIELDS) -> dict[st
     if "solution" in fields and example.solution:
         out["solution"] = example.solution
     if "choices" in fields and example.choices:
-        out.update({f"option_{LETTERS[i]}": text for i, text in enumerate(example.choices)})
+        out.update({f"option_{CHOICE_LETTERS[i]}": text for i, text in enumerate(example.choices)})
     return out
 
 
@@ -407,7 +406,7 @@ def check_answer(example: Example, tr: dict[str, str], options: bool = True) -> 
                              f"got {seen}")
             details.append("boxed answer kept")
     if example.choices and options:
-        kept = sum(f"option_{LETTERS[i]}" in tr for i in range(len(example.choices)))
+        kept = sum(f"option_{CHOICE_LETTERS[i]}" in tr for i in range(len(example.choices)))
         if kept != len(example.choices):
             return Check(False, f"{len(example.choices)} options expected, got {kept}")
         details.append(f"{kept} options kept")
@@ -663,7 +662,7 @@ class _Run:
         if "solution" in fields:
             row["solution"] = fields["solution"]
         if ex.choices:  # options not asked to be translated are copied as they are
-            row["choices"] = [fields.get(f"option_{LETTERS[i]}", text)
+            row["choices"] = [fields.get(f"option_{CHOICE_LETTERS[i]}", text)
                               for i, text in enumerate(ex.choices)]
         row |= {"source_text": source_fields(ex, self.cfg.fields), "model": self.cfg.model,
                 "verify_model": self.cfg.verify_model, "prompt": t.prompt,
@@ -852,7 +851,7 @@ def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, An
     """
     import shutil
 
-    from xling.data.benchmarks.card import load_card, write_card
+    from xling.data.benchmarks.card import CARD_FILE, load_card, write_card
     from xling.data.io import write_jsonl
 
     order = {ex.parallel_id: i for i, ex in enumerate(source.examples)}
@@ -906,7 +905,7 @@ def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, An
         for lang, rows in files.items():
             write_jsonl(staging / f"{lang}.jsonl", rows)
         card = write_card(
-            staging / "card.yaml", name=name, files={lang: f"{lang}.jsonl" for lang in cfg.langs},
+            staging / CARD_FILE, name=name, files={lang: f"{lang}.jsonl" for lang in cfg.langs},
             fields=fields, scorer=source.scorer, paper_metric=source.paper_metric,
             description=f"{source.name} translated from {cfg.source_lang} by {cfg.model}"
             + (f", checked by {cfg.verify_model}" if cfg.verify_model else ""),
@@ -917,10 +916,10 @@ def _finish(cfg: TranslateConfig, source: Source, store: _Store) -> dict[str, An
         except XlingError as exc:
             raise XlingError(f"{store.out}: the new card does not load, so the earlier outputs "
                              f"are left as they were: {exc}") from None
-        (store.out / "card.yaml").unlink(missing_ok=True)
+        (store.out / CARD_FILE).unlink(missing_ok=True)
         for lang in files:
             os.replace(staging / f"{lang}.jsonl", store.out / f"{lang}.jsonl")
-        os.replace(card, store.out / "card.yaml")
+        os.replace(card, store.out / CARD_FILE)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     summary["card"] = name

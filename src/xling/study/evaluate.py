@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xling.data import Benchmark, get_benchmark, record_reads
+from xling.data import Benchmark, get_benchmark, is_card_path, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.generate import Generator, SamplingParams, expect_workload, get_generator
 from xling.languages import LANGUAGES, STUDY_LANGS, parse_langs
@@ -101,7 +101,7 @@ class EvalConfig:
         from xling.scoring.thinking import parse_think_format
 
         parse_think_format(self.think_format)  # a bad spec is a one-line error now
-        if self.benchmark.endswith((".yaml", ".yml")) and Path(self.benchmark).is_file():
+        if is_card_path(self.benchmark) and Path(self.benchmark).is_file():
             # A card is the same benchmark however its path is spelled (resume, fingerprints).
             object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
         object.__setattr__(self, "pass_k", tuple(sorted(set(self.pass_k))))
