@@ -28,7 +28,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from xling.data.translate import (
+from xling.languages import get_language
+from xling.schema import Example, XlingError
+from xling.translate import (
     CHECKS,
     TranslateConfig,
     check_answer,
@@ -41,8 +43,6 @@ from xling.data.translate import (
     parse_verdict,
     translate,
 )
-from xling.languages import get_language
-from xling.schema import Example, XlingError
 
 SECRET = "sk-test-SECRET-translate-42"
 JUDGE_SECRET = "sk-test-SECRET-judge-7"

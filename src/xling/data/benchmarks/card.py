@@ -9,7 +9,7 @@ languages by the id field (``align: id``) or by position (``align: line``). Ever
 when the card is loaded, before a model is: an unknown key or scorer, a missing file, a row
 without a field, a duplicate id, an empty question, an answer its scorer cannot read, languages
 whose ids differ; each is one ``XlingError`` naming the card key, or the data file, line and field.
-The translation pipeline (``data/translate.py``) writes its output as a card (``write_card``).
+The translation pipeline (``xling.translate``) writes its output as a card (``write_card``).
 Version 1.
 Try:  xling eval --model ./tiny --benchmark my-bench/card.yaml --langs en,de --limit 5
 
