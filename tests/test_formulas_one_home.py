@@ -240,7 +240,9 @@ def test_every_bootstrap_goes_through_resample(monkeypatch):
     }
     # Same numbers as the loops the helper replaced (no change to any reported interval).
     np.testing.assert_allclose(expected["gen"][1:], _old_bootstrap_gen(model, base, 300, 2))
-    calls = _spy(monkeypatch, metrics, "resample")
+    import xling.metrics.bootstrap as bootstrap
+
+    calls = _spy(monkeypatch, bootstrap, "resample")
     assert metrics.bootstrap_gen(model, base, n_boot=300, seed=2) == expected["gen"]
     assert metrics.paired_bootstrap(model.mean(1), base.mean(1), n_boot=300, seed=2) == expected["paired"]
     assert metrics.bootstrap_mti(model, base, ["en", "de", "zh"], n_boot=300, seed=2) == expected["mti"]
