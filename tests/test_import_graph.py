@@ -18,7 +18,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 FOUNDATION = frozenset({"xling", "xling.schema", "xling.languages", "xling.registry", "xling.paths",
-                        "xling.hub", "xling.checkpoint", "xling.progress", "xling.interrupts"})
+                        "xling.hub", "xling.checkpoint", "xling.progress", "xling.interrupts",
+                        "xling.provenance"})
 """Import nothing above them (and may import one another, without a cycle)."""
 LEAVES = frozenset({"xling.scoring", "xling.metrics", "xling.generate"})
 """Verdicts, formulas, completions: the foundation only (so scoring can be tested, benchmarked

@@ -342,10 +342,12 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
     spec_text = (Path(study.source_file).read_text(encoding="utf-8")
                  if study.source_file and Path(study.source_file).is_file()
                  else resolved_spec_yaml(study))
-    # The data files (sha256) and hub ids each finished cell's evaluation and training read,
+    # The data files (sha256), hub datasets and models (at their commit) each finished cell's
+    # evaluation and training read,
     # recorded when they read them (data.record_reads), and the hash of each result file.
     files: dict[str, str] = {}
     hub: list[str] = []
+    models: list[str] = []
     eval_files: dict[str, str] = {}
     for c, metrics in cell_results(study):
         records = [m.get("data") or {} for m in metrics.get("benchmarks", {}).values()]
@@ -354,11 +356,12 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
         for record in records:
             files.update(record.get("files", {}))
             hub += [h for h in record.get("hub", []) if h not in hub]
+            models += [m for m in record.get("models", []) if m not in models]
         for bench in map(results_name, study.eval.benchmarks):
             path = c.run.eval_file(bench)
             if path.is_file():
                 eval_files[f"{c.label}/{bench}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    prov = provenance(files, hub)
+    prov = provenance(files, hub, models)
     if eval_files:
         prov["eval_files"] = eval_files
     return write_report(f"xling study: {study.name}", intro, sections, spec_text, prov, out)

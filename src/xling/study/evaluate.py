@@ -468,14 +468,16 @@ def run_eval(
 
     def backend() -> Generator:  # loaded once, and only when something is left to generate
         nonlocal generator
-        if callable(generator) and not hasattr(generator, "generate"):
-            generator = generator()
-        if generator is None:
-            # think-prefill renders the chat template itself (to open the assistant's thinking).
-            generator = get_generator(
-                cfg.backend, cfg.model,
-                chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
-                **(backend_kwargs or {}))
+        with record_reads(reads, files=False):  # a hub model loaded here, at its commit
+            if callable(generator) and not hasattr(generator, "generate"):
+                generator = generator()
+            if generator is None:
+                # think-prefill renders the chat template itself (to open the assistant's
+                # thinking).
+                generator = get_generator(
+                    cfg.backend, cfg.model,
+                    chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
+                    **(backend_kwargs or {}))
         return generator  # type: ignore[return-value]
 
     retried = [lang for lang, rows in done.items()
@@ -507,7 +509,8 @@ def run_eval(
     if kept:  # the kept languages' data was read by the earlier run: keep its record too
         earlier = before.get("data") or {}
         data = {"files": {**earlier.get("files", {}), **data["files"]},
-                "hub": list(dict.fromkeys([*earlier.get("hub", []), *data["hub"]]))}
+                "hub": list(dict.fromkeys([*earlier.get("hub", []), *data["hub"]])),
+                "models": list(dict.fromkeys([*earlier.get("models", []), *data["models"]]))}
     result = benchmark_metrics(rows, module, order, cfg.pass_k)
     result.update(config=cfg.fingerprint(), data=data)
     metrics.setdefault("model", cfg.model)
