@@ -306,6 +306,7 @@ def test_every_checker_and_every_m_ifeval_instruction_has_cases():
         assert {c[2] for c in CASES if c[:2] == (M, lang)} == INSTRUCTIONS[(M, lang)], lang
 
 
+@pytest.mark.full_data("every instruction type of the full M-IFEval files has a test")
 def test_every_staged_instruction_is_known_and_tested_in_its_language(shared_data):
     seen: set[tuple[str, str]] = set()
     for lang in MIFEVAL_LANGS:

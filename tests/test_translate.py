@@ -716,6 +716,7 @@ def test_language_check(items):
     assert check_language({"q": "$x^2 = 4$"}, {"q": "$x^2 = 4$ "}, "de").ok is not True
 
 
+@pytest.mark.full_data("the ratios are medians over MGSM's 250 human-translated questions")
 def test_length_ratios_are_mgsm_medians_and_bounds_pass_human_translations(shared_data):
     from xling.data.benchmarks import mgsm
     from xling.scoring.language import clean_text
