@@ -1,4 +1,5 @@
-"""Shared fixtures: the tiny local model and the shared data directory.
+"""Shared fixtures: the tiny local model and the staged data directory (the full staged files, or
+the small copy in ``tests/data/staged`` on a machine without them: ``full_data`` tests skip there).
 
 Run any test file; ``tiny_model`` is built once per session (about 4 s on a laptop CPU).
 """
@@ -22,10 +23,45 @@ the failure it catches, regex backtracking or quadratic scans over a megabyte, t
 to hours, while the bounded code takes milliseconds, so a busy 2-core machine cannot trip it."""
 
 
+STAGED_COPY = Path(__file__).resolve().parent / "data" / "staged"
+"""The first rows of each redistributable staged file, in the staged layout (``data/README.md``);
+the root ``conftest.py`` points ``XLING_SHARED_DATA`` here when nothing is staged."""
+
+
+def on_staged_copy() -> bool:
+    """Whether the tests read ``tests/data/staged`` (a few rows per file) rather than the full
+    staged files."""
+    from xling.data import find_shared_data
+
+    try:
+        return find_shared_data().resolve() == STAGED_COPY
+    except XlingError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark ``staged`` every test that reads the staged data: through the ``shared_data`` or
+    ``tiny_model`` fixture (its tokenizer is trained on the staged MGSM questions), the
+    docstring examples (some load a benchmark) and the tests marked by hand. ``.ci/run`` runs
+    them once more on a copy of the checkout with nothing beside it (``-m staged``)."""
+    for item in items:
+        if ({"shared_data", "tiny_model"} & set(getattr(item, "fixturenames", ()))
+                or isinstance(item, pytest.DoctestItem)):
+            item.add_marker(pytest.mark.staged)
+
+
+def pytest_runtest_setup(item) -> None:
+    marker = item.get_closest_marker("full_data")
+    if marker is not None and on_staged_copy():
+        why = marker.args[0] if marker.args else "it reads the full staged files"
+        pytest.skip(f"needs the full staged files (../shared/data or $XLING_SHARED_DATA): {why}")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """Path to ``../shared/data`` (or ``$XLING_SHARED_DATA``); skips the test if absent."""
-    from xling.tiny import find_shared_data
+    """The staged data folder: ``../shared/data`` (or ``$XLING_SHARED_DATA``), else the copy in
+    ``tests/data/staged`` (a few rows of each redistributable file; see ``on_staged_copy``)."""
+    from xling.data import find_shared_data
 
     try:
         return find_shared_data()

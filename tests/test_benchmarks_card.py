@@ -393,3 +393,22 @@ def test_bad_card_through_the_cli_names_the_card_not_the_model(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "german.json:2: missing field 'final_answer' (fields.answer)" in r.stderr
     assert "no-such-model" not in r.stderr
+
+
+def test_a_card_is_recognised_one_way_everywhere(tmp_path):
+    from xling.data import find_card, is_card_path, results_name
+    from xling.data.pools import load_pool
+
+    folder = tmp_path / "sums"
+    folder.mkdir()
+    for lang, q in {"en": "1+1?", "de": "1+1=?"}.items():
+        (folder / f"{lang}.jsonl").write_text(json.dumps({"id": "a", "q": q, "a": "2"}) + "\n")
+    card = write_card(folder / "card.yaml", name="tiny-sums", files={"en": "en.jsonl", "de": "de.jsonl"},
+                      fields={"id": "id", "question": "q", "answer": "a"})
+    upper = folder / "CARD.YML"
+    upper.write_text(card.read_text())
+    assert is_card_path(upper) and is_card_path("x/card.yaml") and not is_card_path(folder)
+    assert find_card(folder) == card and find_card(upper) == upper and find_card(tmp_path) is None
+    assert results_name(str(upper)) == get_benchmark(str(upper)).name == "tiny-sums"
+    for where in (folder, card, upper):  # a folder holding a card, and a card in any case
+        assert [ex.question for ex in load_pool(str(where), ["de"])] == ["1+1=?"]

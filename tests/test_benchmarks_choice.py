@@ -41,6 +41,7 @@ def _by_lang(examples):
     return out
 
 
+@pytest.mark.full_data("counts MMLU-ProX-Lite's 588 test rows per language")
 def test_prox_counts_and_parallel_answers(prox):
     by_lang = _by_lang(prox)
     assert {lang: len(rows) for lang, rows in by_lang.items()} == {lang: 588 for lang in STUDY_LANGS}
@@ -55,6 +56,7 @@ def test_prox_counts_and_parallel_answers(prox):
     assert all(ex.answer in "ABCDEFGHIJ"[:len(ex.choices)] for ex in prox)
 
 
+@pytest.mark.full_data("counts the 70 validation rows per language")
 def test_prox_validation_split(shared_data):
     assert len(mmlu_prox_lite.load(["en", "sw"], split="validation")) == 2 * 70
 
@@ -64,6 +66,7 @@ def test_prox_validation_split(shared_data):
     (497, 10, "III only"),
     (502, 4, "I only"),                     # 5 markers for 4 options
 ])
+@pytest.mark.full_data("the rows with a marker inside the question are 374, 497 and 502")
 def test_prox_tsv_options_split_at_the_last_marker_run(prox, row, n_options, first_option):
     by_lang = _by_lang(prox)
     en = by_lang["en"][row]
@@ -76,6 +79,7 @@ def test_prox_tsv_options_split_at_the_last_marker_run(prox, row, n_options, fir
         assert "\\n" not in ex.question and all("\\n" not in c for c in ex.choices), lang
 
 
+@pytest.mark.full_data("compares all 588 English rows and their categories")
 def test_prox_english_tsv_agrees_with_original_arrow(prox, shared_data):
     with pa.memory_map(str(next((shared_data / "mmlu-prox-lite" / "en-arrow-jphme").glob("*.arrow")))) as src:
         arrow = pa.ipc.open_stream(src).read_all().to_pylist()
@@ -334,6 +338,7 @@ def test_gpqa_diamond_bad_input(tmp_path):
 
 # ---- mLogiQA: the staged en/zh repack and the P-MMEval hub layout --------------------------------
 
+@pytest.mark.full_data("counts the 80 rows per language")
 def test_mlogiqa_staged_en_zh(shared_data):
     examples = load_benchmark("mlogiqa", ["en", "zh"])
     by_lang = _by_lang(examples)

@@ -18,6 +18,8 @@ from xling.schema import Example, XlingError
 
 MMATH_LANGS = ["en", "zh", "es", "fr", "ja", "th"]
 POLYMATH_LANGS = ["en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te"]
+NO_MMATH = pytest.mark.full_data("reads MMATH's staged files (MMATH declares no licence, so it is "
+                                 "not in tests/data/staged)")
 
 
 def by_lang(examples: list[Example]) -> dict[str, list[Example]]:
@@ -52,6 +54,7 @@ def assert_parallel(examples: list[Example], same_gold: bool = True) -> None:
     ("aime2024", ["en"], 30),
     ("aime2025", ["en"], 30),
 ])
+@pytest.mark.full_data("counts every row of the full files (MANIFEST.md)")
 def test_counts_per_language_and_parallel(shared_data, name, langs, per_lang):
     examples = load_benchmark(name, langs)
     assert Counter(ex.lang for ex in examples) == dict.fromkeys(langs, per_lang)
@@ -66,7 +69,9 @@ def test_counts_per_language_and_parallel(shared_data, name, langs, per_lang):
 
 
 @pytest.mark.parametrize("name, langs", [
-    ("mmath", ["en", "th"]), ("mmath500", ["zh", "ja"]), ("maime2024", ["fr", "en"]),
+    pytest.param("mmath", ["en", "th"], marks=NO_MMATH),
+    pytest.param("mmath500", ["zh", "ja"], marks=NO_MMATH),
+    pytest.param("maime2024", ["fr", "en"], marks=NO_MMATH),
     ("polymath", ["te", "de"]), ("math500", ["en"]), ("aime2024", ["en"]), ("aime2025", ["en"]),
 ])
 def test_limit_keeps_the_same_first_items(shared_data, name, langs):
@@ -77,6 +82,7 @@ def test_limit_keeps_the_same_first_items(shared_data, name, langs):
     assert_parallel([ex for lang in langs for ex in limited[lang]])
 
 
+@NO_MMATH
 def test_mmath_sources_and_cnmo_latex_unwrapped(shared_data):
     en = load_benchmark("mmath", ["en"])
     assert Counter(ex.meta["data_source"] for ex in en) == {
@@ -88,6 +94,7 @@ def test_mmath_sources_and_cnmo_latex_unwrapped(shared_data):
     assert any(ex.answer == "4049" for ex in cnmo)  # '$4049$'
 
 
+@NO_MMATH
 def test_mmath500_is_math500_integer_rows(shared_data):
     """MANIFEST: the 311 rows are the MATH-500 items with an integer answer, data_source_id =
     row index in math500-en/test.jsonl, questions and answers identical."""
@@ -100,6 +107,7 @@ def test_mmath500_is_math500_integer_rows(shared_data):
     assert len(mm) == sum(ex.answer.lstrip("-").isdigit() for ex in math500)
 
 
+@NO_MMATH  # MAIME2024 falls back on MMATH's AIME rows without the hub
 def test_maime2024_fallback_matches_aime2024_english(shared_data, caplog):
     with caplog.at_level(logging.INFO, logger="xling.data.benchmarks.maime2024"):
         fallback = load_benchmark("maime2024", ["en"])
@@ -109,6 +117,7 @@ def test_maime2024_fallback_matches_aime2024_english(shared_data, caplog):
     assert [ex.answer for ex in fallback] == [ex.answer for ex in english]
 
 
+@pytest.mark.full_data("the seven zero-padded answers and the contest order span all 30 rows")
 def test_aime2024_zero_padding_and_contest_order(shared_data):
     raw = [json.loads(line) for line in (shared_data / "aime2024-en" / "test.jsonl").open()]
     padded = [r["answer"] for r in raw if r["answer"].startswith("0")]
@@ -123,6 +132,7 @@ def test_aime2024_zero_padding_and_contest_order(shared_data):
     assert examples[1].parallel_id == "aime2024-2024-I-2" and examples[1].answer == "25"
 
 
+@pytest.mark.full_data("the rows with corrupted LaTeX are ids 18, 19 and 27")
 def test_aime2025_int_answers_and_repaired_latex(shared_data):
     raw = [json.loads(line) for line in (shared_data / "aime2025-en" / "test.jsonl").open()]
     assert all(isinstance(r["answer"], int) and isinstance(r["id"], str) for r in raw)
@@ -139,6 +149,7 @@ def test_aime2025_int_answers_and_repaired_latex(shared_data):
     assert [ex.meta["contest"] for ex in examples] == ["2025-I"] * 15 + ["2025-II"] * 15
 
 
+@pytest.mark.full_data("counts 125 problems per level and the malformed golds among them")
 def test_polymath_levels_and_malformed_answers_flagged(shared_data, caplog):
     with caplog.at_level(logging.WARNING, logger="xling.data.benchmarks.polymath"):
         examples = load_benchmark("polymath", ["en", "te"])
@@ -203,7 +214,8 @@ def test_polymath_folder_source_and_its_errors(tmp_path):
 @pytest.mark.parametrize("name, langs, message", [
     ("mmath", ["de"], "mmath has no language 'de'; it has: en, zh, es, fr, ja, th"),
     ("mmath500", ["xx"], "unknown language 'xx'"),
-    ("maime2024", ["de"], "has no language 'de'; it has: en, zh, es, fr, ja, th; pass --source amphora/MCLM"),
+    pytest.param("maime2024", ["de"], "has no language 'de'; it has: en, zh, es, fr, ja, th; pass "
+                 "--source amphora/MCLM", marks=NO_MMATH),
     ("polymath", ["xx"], "unknown language 'xx'"),
     ("math500", ["de"], "math500: no language 'de'; without --source it has only en"),
     ("aime2025", ["xx"], "unknown language 'xx'"),
@@ -287,6 +299,7 @@ def _write_jsonl(path, rows):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
+@pytest.mark.full_data("names AIME 2024 I/2 and II/1 and counts all 30 items")
 def test_translated_folder_aligns_with_english(shared_data, tmp_path, caplog):
     english = load_benchmark("aime2024", ["en"])
     # any English item id form works: the key, the source's id, the English Example id
@@ -351,7 +364,8 @@ def test_translated_folder_missing_language_names_folder_and_files(shared_data, 
 # ---- end to end through the CLI, tiny model -----------------------------------------------
 
 @pytest.mark.parametrize("name, expected_langs", [
-    ("mmath500", MMATH_LANGS), ("mmath", MMATH_LANGS),
+    pytest.param("mmath500", MMATH_LANGS, marks=NO_MMATH),
+    pytest.param("mmath", MMATH_LANGS, marks=NO_MMATH),
     ("maime2024", ["en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn"]),  # MCLM test file
     ("polymath", POLYMATH_LANGS[:10]), ("math500", ["en"]), ("aime2024", ["en"]), ("aime2025", ["en"]),
 ])

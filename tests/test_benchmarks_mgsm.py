@@ -7,6 +7,7 @@ from xling.languages import STUDY_LANGS
 from xling.schema import XlingError
 
 
+@pytest.mark.full_data("counts MGSM's 250 problems per language")
 def test_mgsm_loads_all_ten_languages_parallel(shared_data):
     examples = load_benchmark("mgsm", list(STUDY_LANGS))
     assert len(examples) == 250 * 10
@@ -25,6 +26,7 @@ def test_mgsm_limit_keeps_same_problems_in_every_language(shared_data):
     assert [ex.parallel_id for ex in examples] == ["mgsm-0", "mgsm-1", "mgsm-2"] * 2
 
 
+@pytest.mark.full_data("the Spanish question with a literal quote is on line 215")
 def test_mgsm_spanish_line_with_quote_loads(shared_data):
     es = load_benchmark("mgsm", ["es"])
     assert any('"' in ex.question for ex in es)
@@ -49,6 +51,7 @@ def test_unknown_benchmark_lists_known():
         load_benchmark("mgsmm", ["en"])
 
 
+@pytest.mark.full_data("parses all 1,319 GSM8K test answers")
 def test_gsm8k_test_split_parses_final_answers(shared_data):
     examples = load_benchmark("gsm8k", ["en"])
     assert len(examples) == 1319

@@ -21,6 +21,7 @@ from xling.scoring import judge
 STAGED_COUNTS = {"en": 541, "es": 115, "fr": 235, "ja": 172}  # MANIFEST.md
 
 
+@pytest.mark.full_data("counts every M-IFEval prompt (MANIFEST.md)")
 def test_staged_m_ifeval_loads_with_manifest_counts(shared_data):
     examples = load_benchmark("mifeval", list(mifeval.LANGS))
     counts = {lang: sum(ex.lang == lang for ex in examples) for lang in mifeval.LANGS}

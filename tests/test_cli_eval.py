@@ -67,6 +67,7 @@ def test_an_output_path_that_is_a_file_is_one_line(tiny_model, tmp_path, command
     assert taken.read_text() == "not a folder"  # never overwritten
 
 
+@pytest.mark.staged  # the eval loads MGSM before it loads the model
 def test_missing_model_path_is_a_clear_error(tmp_path):
     r = xling("eval", "--model", tmp_path / "no-model", "--langs", "en", "--limit", "1",
               "--out", tmp_path / "x")
@@ -116,6 +117,7 @@ def test_openai_backend_gives_the_same_eval_as_hf(tiny_model, tmp_path):
     assert a == b and len(a) == 6
 
 
+@pytest.mark.staged  # the eval loads MGSM before it loads the model
 def test_mistyped_relative_model_path_fails_at_once(tmp_path):
     # 'runs/typo' beside an existing runs/ folder is a path, not an 'org/name' hub id: one line,
     # no minute of hub retries (the timeout bounds the whole command well below that).

@@ -88,8 +88,9 @@ def staged_copy(tmp_path, shared_data, monkeypatch):
     root = tmp_path / "data"
     (root / "gsm8k").mkdir(parents=True)
     shutil.copy(shared_data / "gsm8k" / "train.jsonl", root / "gsm8k" / "train.jsonl")
-    shutil.copytree(shared_data / "mgsm8kinstruct-questions" / "de-en",
-                    root / "mgsm8kinstruct-questions" / "de-en")
+    if (shared_data / "mgsm8kinstruct-questions").is_dir():  # not in tests/data/staged
+        shutil.copytree(shared_data / "mgsm8kinstruct-questions" / "de-en",
+                        root / "mgsm8kinstruct-questions" / "de-en")
     monkeypatch.setenv("XLING_SHARED_DATA", str(root))
     return root
 
@@ -110,6 +111,7 @@ def test_gsm8k_pool_non_numeric_gold_names_file_and_line(staged_copy):
     (lambda lines: lines.__setitem__(4, "\udcff"), ":5: not valid UTF-8"),
     (lambda lines: lines.pop(), "line i must translate line i"),
 ])
+@pytest.mark.full_data("the MGSM8KInstruct question files (NJUNLP/QAlign) declare no licence, so they are not in tests/data/staged")
 def test_mgsm8k_pool_malformed_translation_file(staged_copy, breakage, match):
     path = staged_copy / "mgsm8kinstruct-questions" / "de-en" / "train.de"
     lines = path.read_text(encoding="utf-8").split("\n")[:-1]
@@ -120,6 +122,7 @@ def test_mgsm8k_pool_malformed_translation_file(staged_copy, breakage, match):
     assert str(path) in str(err.value)
 
 
+@pytest.mark.full_data("counts the full MGSM and GSM8K files and reads MGSM8KInstruct")
 def test_real_staged_files_still_load(shared_data):
     assert len(load_benchmark("mgsm", ["de", "bn"])) == 500
     assert len(load_benchmark("gsm8k", ["en"])) == 1319

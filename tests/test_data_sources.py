@@ -146,6 +146,7 @@ def test_a_benchmark_load_records_the_files_it_read(shared_data):
     assert polymath.files and all(p.suffix == ".parquet" for p in polymath.files)
 
 
+@pytest.mark.full_data("the MGSM8KInstruct question files (NJUNLP/QAlign) declare no licence, so they are not in tests/data/staged")
 def test_a_pool_load_records_the_pool_files(shared_data):
     with record_reads() as reads:
         load_pool("mgsm8k", ["de"])

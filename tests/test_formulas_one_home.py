@@ -171,6 +171,20 @@ def test_transfer_accuracy_and_mean_off_target():
         metrics.mean_off_target({"en": 1.0}, ["en", "zh"])  # never a mean over fewer languages
 
 
+def test_polymath_dw_acc_is_difficulty_weighted_accuracy(monkeypatch):
+    import xling.data.benchmarks.polymath as polymath
+
+    calls = _spy(monkeypatch, polymath, "difficulty_weighted_accuracy")
+    levels = {"low": [1, 1], "medium": [1, 0], "high": [0, 1], "top": [0, 0]}
+    rows = [{"id": f"{lv}-{i}", "lang": "de", "correct": bool(c), "meta": {"level": lv}}
+            for lv, cs in levels.items() for i, c in enumerate(cs)]
+    summary = polymath.summarize(rows)
+    acc = {lv: sum(cs) / len(cs) for lv, cs in levels.items()}
+    assert calls == [(acc,)]
+    assert summary["de"]["dw_acc"] == metrics.difficulty_weighted_accuracy(acc) == (1 + 1 + 2) / 15
+    assert polymath.LEVELS == tuple(metrics.POLYMATH_WEIGHTS)
+
+
 def test_pair_rows_rates_are_reasoning_language_rates(tmp_path, monkeypatch):
     import xling.report.models as report_models
 
@@ -226,7 +240,9 @@ def test_every_bootstrap_goes_through_resample(monkeypatch):
     }
     # Same numbers as the loops the helper replaced (no change to any reported interval).
     np.testing.assert_allclose(expected["gen"][1:], _old_bootstrap_gen(model, base, 300, 2))
-    calls = _spy(monkeypatch, metrics, "resample")
+    import xling.metrics.bootstrap as bootstrap
+
+    calls = _spy(monkeypatch, bootstrap, "resample")
     assert metrics.bootstrap_gen(model, base, n_boot=300, seed=2) == expected["gen"]
     assert metrics.paired_bootstrap(model.mean(1), base.mean(1), n_boot=300, seed=2) == expected["paired"]
     assert metrics.bootstrap_mti(model, base, ["en", "de", "zh"], n_boot=300, seed=2) == expected["mti"]

@@ -1,9 +1,13 @@
-"""xling's import graph has no cycles: neither between modules nor between its subpackages.
+"""xling's import graph goes one way: the layer rules hold, and nothing forms a cycle.
 
 Every ``import``/``from ... import`` of an xling module counts, also those inside functions
 (a lazy import hides a cycle from Python, not from the reader). A package importing one of its
 own submodules, or a submodule importing its package's names, is how packages work and is
 not counted as going through the package twice: edges are between the modules named.
+
+The rules are one table, ``MAY_IMPORT`` (kept equal to DESIGN.md's "Imports go one way"): the
+top-level parts of ``src/xling`` by layer, each with the parts it may import. A part that is not
+in the table fails the test: a new part gets its place here (and in DESIGN.md) first.
 """
 
 from __future__ import annotations
@@ -12,6 +16,36 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+FOUNDATION = frozenset({"xling", "xling.schema", "xling.languages", "xling.registry", "xling.paths",
+                        "xling.hub", "xling.checkpoint", "xling.progress", "xling.interrupts",
+                        "xling.provenance"})
+"""Import nothing above them (and may import one another, without a cycle)."""
+LEAVES = frozenset({"xling.scoring", "xling.metrics", "xling.generate"})
+"""Verdicts, formulas, completions: the foundation only (so scoring can be tested, benchmarked
+and used as an RL reward without loading a trainer or a benchmark)."""
+DATA = frozenset({"xling.data"})
+"""Where Examples come from. A benchmark declares how it is scored and summarised: a card's gold
+answers are checked with its scorer's reader, PolyMath's and IFEval's summaries use metrics'
+formulas. It never samples (translation is a composer)."""
+COMPOSERS = frozenset({"xling.train", "xling.probes", "xling.scaling", "xling.translate",
+                       "xling.tiny"})
+"""Compose the stages below; none imports another."""
+STUDY = frozenset({"xling.study"})
+REPORT = frozenset({"xling.report"})
+TOP = frozenset({"xling.demo", "xling.cli", "xling.cli_train", "xling.cli_translate"})
+"""Compose everything (and one another)."""
+
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    **{part: FOUNDATION for part in FOUNDATION},
+    **{part: FOUNDATION for part in LEAVES},
+    **{part: FOUNDATION | {"xling.scoring", "xling.metrics"} for part in DATA},
+    **{part: FOUNDATION | LEAVES | DATA for part in COMPOSERS},
+    **{part: FOUNDATION | LEAVES | DATA | COMPOSERS for part in STUDY},
+    **{part: FOUNDATION | LEAVES | DATA | COMPOSERS | STUDY for part in REPORT},
+    **{part: FOUNDATION | LEAVES | DATA | COMPOSERS | STUDY | REPORT | TOP for part in TOP},
+}
+"""Top-level part -> the parts it may import (itself always)."""
 
 
 def module_name(path: Path) -> str:
@@ -93,3 +127,36 @@ def test_no_subpackage_import_cycle():
     graph = subpackage_graph(import_graph())
     assert {"xling.study", "xling.report", "xling.data"} <= set(graph)
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def test_every_part_has_its_place_in_the_layer_table():
+    parts = set(subpackage_graph(import_graph()))
+    unplaced = sorted(parts - set(MAY_IMPORT))
+    assert not unplaced, f"place {unplaced} in MAY_IMPORT (and DESIGN.md's layer rules)"
+    assert not set(MAY_IMPORT) - parts, "the table names a part that no longer exists"
+
+
+def test_the_table_itself_points_down():
+    # Outside the foundation and the top, nothing may import a part that may import it back.
+    mutual = sorted((a, b) for a, allowed in MAY_IMPORT.items() for b in allowed
+                    if a != b and a in MAY_IMPORT.get(b, ()) and not {a, b} <= FOUNDATION
+                    and not {a, b} <= TOP)
+    assert not mutual
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """The imports between parts that ``MAY_IMPORT`` does not allow, as "module -> module"."""
+    top = lambda m: ".".join(m.split(".")[:2])  # noqa: E731
+    return sorted(f"{src} -> {dst}" for src, targets in graph.items() for dst in targets
+                  if top(src) != top(dst) and top(dst) not in MAY_IMPORT.get(top(src), ()))
+
+
+def test_the_layer_check_sees_a_violation():
+    graph = {"xling.data.pools": {"xling.generate.hf", "xling.scoring.math"},
+             "xling.scoring.math": {"xling.schema"}, "xling.report.study": {"xling.study.spec"}}
+    assert layer_violations(graph) == ["xling.data.pools -> xling.generate.hf"]
+
+
+def test_no_upward_import():
+    bad = layer_violations(import_graph())
+    assert not bad, "imports against the layer rules:\n" + "\n".join(bad)

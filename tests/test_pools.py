@@ -71,6 +71,7 @@ def test_unknown_pool_lists_known():
         load_pool("nope", "en")
 
 
+@pytest.mark.full_data("counts GSM8K's 7,473 training problems")
 def test_gsm8k_pool(shared_data):
     pool = load_pool("gsm8k", "en")
     assert len(pool) == 7473
@@ -81,6 +82,7 @@ def test_gsm8k_pool(shared_data):
         load_pool("gsm8k", "de")
 
 
+@pytest.mark.full_data("the MGSM8KInstruct question files (NJUNLP/QAlign) declare no licence, so they are not in tests/data/staged")
 def test_mgsm8k_pool_is_parallel_with_joined_answers(shared_data):
     pool = load_pool("mgsm8k", "en,de,fr")
     by_lang = {lg: {e.parallel_id: e for e in pool if e.lang == lg} for lg in ("en", "de", "fr")}

@@ -25,6 +25,7 @@ def _write(path, rows):
     return path
 
 
+@pytest.mark.full_data("the real outputs on MGSM, MMMLU and Global-MMLU declare no licence; tests/data/staged has only M-IFEval's")
 def test_real_mgsm_outputs_score_as_judge_does(tmp_path, shared_data):
     """The real Qwen3 / s1.1 MGSM outputs, as a server would hand them back (rows with their own
     gold and finish reason), give the rows and metrics judge gives them one by one."""

@@ -25,7 +25,7 @@ CORRECT = {
 }
 BACKEND = '''
 from xling.data import load_benchmark
-from xling.languages import THINK_OPENINGS
+from xling.languages import get_language
 from xling.schema import Generation
 
 CORRECT = {correct!r}
@@ -44,10 +44,10 @@ class Scripted:
         for prompt in prompts:
             lang, i, gold = next(v for q, v in ITEMS.items() if prompt.startswith(q))
             answer = gold if i in CORRECT[self.name][lang] else str(int(gold) + 1)
-            text = THINK_OPENINGS[lang] + " \\\\boxed{{" + answer + "}}"
+            text = get_language(lang).think_opening + " \\\\boxed{{" + answer + "}}"
             cut = self.name == "reasoner" and (lang, i) == ("zh", 7)
             if self.name == "reasoner":  # thinks in English; one zh thinking block is cut off
-                text = ("<think>" + EN_THINK + " " + THINK_OPENINGS[lang]
+                text = ("<think>" + EN_THINK + " " + get_language(lang).think_opening
                         + ("" if cut else "</think> " + text))
             out.append([Generation(text, 5, 9, "length" if cut else "stop")] * params.n)
         return out

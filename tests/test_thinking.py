@@ -135,7 +135,7 @@ class _Template:
 @pytest.mark.parametrize("chat", [False, True])
 def test_think_prefill_opens_the_block_in_the_question_language(tmp_path, shared_data, chat):
     from xling.data import load_benchmark
-    from xling.languages import THINK_OPENINGS
+    from xling.languages import get_language
 
     questions = [ex.question for ex in load_benchmark("mgsm", ["de", "ja"], limit=1)]
     texts = [f"{DE_THINK}</think> Die Antwort ist \\boxed{{18}}.", "まだ考えています"]
@@ -153,7 +153,7 @@ def test_think_prefill_opens_the_block_in_the_question_language(tmp_path, shared
     rows = read_parquet(tmp_path / "run" / "eval" / "mgsm.parquet")
     for row in rows:
         assert row["prompt_style"] == "think-prefill"
-        assert row["prompt"].endswith("<think>\n" + THINK_OPENINGS[row["lang"]] + "\n")
+        assert row["prompt"].endswith("<think>\n" + get_language(row["lang"]).think_opening + "\n")
         assert row["prompt"].count("<think>") == 1  # the template's own opening is not doubled
     de, ja = rows
     assert (de["think_state"], de["correct"]) == ("closed", True)
@@ -161,8 +161,8 @@ def test_think_prefill_opens_the_block_in_the_question_language(tmp_path, shared
 
 
 def test_every_language_has_a_think_opening_in_that_language():
-    from xling.languages import LANGUAGES, THINK_OPENINGS
+    from xling.languages import LANGUAGES
     from xling.scoring.language import detect_language
 
-    for code in LANGUAGES:
-        assert detect_language(THINK_OPENINGS[code]) == code, code
+    for code, language in LANGUAGES.items():
+        assert detect_language(language.think_opening) == code, code

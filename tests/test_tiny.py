@@ -25,6 +25,7 @@ def tokenizer(tiny_model):
     return AutoTokenizer.from_pretrained(tiny_model)
 
 
+@pytest.mark.full_data("counts MGSM's 250 questions per language")
 def test_corpus_covers_every_mgsm_language(shared_data):
     corpus = default_corpus(shared_data)
     assert len(corpus) == 250 * len(list((shared_data / "mgsm").glob("mgsm_*.tsv")))

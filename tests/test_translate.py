@@ -28,9 +28,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from xling.data.translate import (
+from xling.languages import get_language
+from xling.schema import Example, XlingError
+from xling.translate import (
     CHECKS,
-    EXPANSION,
     TranslateConfig,
     check_answer,
     check_language,
@@ -42,7 +43,6 @@ from xling.data.translate import (
     parse_verdict,
     translate,
 )
-from xling.schema import Example, XlingError
 
 SECRET = "sk-test-SECRET-translate-42"
 JUDGE_SECRET = "sk-test-SECRET-judge-7"
@@ -716,7 +716,8 @@ def test_language_check(items):
     assert check_language({"q": "$x^2 = 4$"}, {"q": "$x^2 = 4$ "}, "de").ok is not True
 
 
-def test_expansion_table_is_mgsm_median_and_bounds_pass_human_translations(shared_data):
+@pytest.mark.full_data("the ratios are medians over MGSM's 250 human-translated questions")
+def test_length_ratios_are_mgsm_medians_and_bounds_pass_human_translations(shared_data):
     from xling.data.benchmarks import mgsm
     from xling.scoring.language import clean_text
 
@@ -724,7 +725,7 @@ def test_expansion_table_is_mgsm_median_and_bounds_pass_human_translations(share
     for lang in mgsm.LANGS:
         ratios = [len(clean_text(e.question)) / n for e, n in zip(mgsm.load([lang]), english,
                                                                    strict=True)]
-        assert abs(statistics.median(ratios) - EXPANSION[lang]) < 0.006, lang
+        assert abs(statistics.median(ratios) - get_language(lang).length_ratio) < 0.006, lang
         src = mgsm.load(["en"])
         flagged = sum(check_length({"q": s.question}, {"q": t.question}, "en", lang).ok is False
                       for s, t in zip(src, mgsm.load([lang]), strict=True))

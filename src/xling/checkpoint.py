@@ -1,9 +1,11 @@
 """Load a causal-LM checkpoint (model + tokenizer): the one loader of xling.
 
-Stage: below generate, probes and train (imports only ``paths`` and ``schema``). A local-looking name that does
+Stage: below generate, probes and train (imports only ``paths``, ``hub``, ``provenance`` and
+``schema``). A local-looking name that does
 not exist fails at once with a one-line ``XlingError`` instead of retrying the hub; a checkpoint
-that does not load is one line too. Used by the probes, the hf backend and pretraining (TRL's
-trainers load the policy themselves, from the path this resolves).
+that does not load is one line too. A hub model is recorded with the commit it was loaded at
+(``provenance.note_model``). Used by the probes, the hf backend and pretraining (TRL's trainers
+load the policy themselves, from the path this resolves).
 Try:  python -c "from xling.checkpoint import load_causal_lm; print(load_causal_lm('runs/tiny')[0])"
 """
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xling.paths import looks_local
+from xling.provenance import note_model
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,10 @@ def load_causal_lm(
     except (OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise XlingError(f"cannot load model {name!r}: {reason}") from exc
+    if not Path(name).exists():  # a hub model: record the commit it was loaded at
+        from xling.hub import model_revision
+
+        note_model(name, getattr(lm.config, "_commit_hash", None) or model_revision(name))
     if padding_side is not None:
         tokenizer.padding_side = padding_side
         if tokenizer.pad_token is None:

@@ -1,7 +1,7 @@
 """``xling translate``: build parallel training pools and benchmark sets by LLM translation.
 
 Stage: CLI (mounted by cli.py). Parses the flags into a ``TranslateConfig``, calls
-``xling.data.translate.translate`` and prints the per-language summary. The API key is read
+``xling.translate.translate`` and prints the per-language summary. The API key is read
 from the environment variable named by ``--api-key-env``, never from a flag.
 Try:  xling translate --input mgsm --to de,zh --model NAME --base-url http://localhost:8000/v1 \\
           --limit 20 --out runs/translate/mgsm
@@ -67,8 +67,8 @@ def translate_command(
     """Translate a benchmark or pool into other languages, checking every item; writes
     OUT/<lang>.jsonl, OUT/card.yaml and OUT/summary.json. Exits 1 when no card was written (no
     item passed in every language)."""
-    from xling.data.translate import TranslateConfig, translate
     from xling.interrupts import on_interrupt
+    from xling.translate import TranslateConfig, translate
 
     if limit is not None and limit < 1:
         raise XlingError(f"--limit must be >= 1, got {limit}")

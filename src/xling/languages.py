@@ -3,8 +3,12 @@
 Stage: all. Holds everything xling knows about a language: names, script, how numbers are
 written (CLDR decimal and grouping symbols, native digits; EVAL_NOTES.md section 4), the
 prompt texts of reference study A (standard boxed instruction, English instruction,
-consistency instruction) and the "the answer is" phrases the scorer falls back on.
-Adding a language = adding one entry to ``LANGUAGES``.
+consistency instruction, the opening of a prefilled thinking block), the "the answer is"
+phrases the scorer falls back on and a translation's typical length. Adding a language = adding
+one entry to ``LANGUAGES``; an entry without one of ``REQUIRED_LITERALS`` is refused, naming what
+to add (nothing falls back to English). The instruction-following benchmarks' per-language
+rules are tables keyed by the language code in ``scoring.ifeval_rules`` (a language without them
+is refused there, by name).
 
 >>> get_language("de").decimal
 ','
@@ -84,7 +88,7 @@ class Language:
     answer_phrases: tuple[str, ...]
     """Phrases that introduce a final answer when no \\boxed{} is present (longest first)."""
     choice: ChoiceTexts | None = None
-    """Multiple-choice prompt and answer texts; every registered language has them (tested)."""
+    """Multiple-choice prompt and answer texts. Required."""
     indian_grouping: bool = False
     """Groups as 12,34,567 (lakh/crore) rather than 1,234,567."""
     uses_spaces: bool = True
@@ -95,6 +99,29 @@ class Language:
     morphological analysis), 'newmm' (Thai dictionary segmentation, pythainlp)."""
     sentence_end: str = ".!?"
     """Characters that end a sentence (``scoring.segment.sentences``); a line break always does."""
+    think_opening: str | None = None
+    """The first sentence of a prefilled thinking block in this language (prompt style
+    'think-prefill'): models continue in the language their reasoning started in. Required."""
+    length_ratio: float | None = None
+    """Typical prose length (characters, math and numbers removed) of a translation into this
+    language relative to its English original: the median over MGSM's 250 human-translated
+    questions (``xling translate``'s length check; the tests recompute it). Required."""
+
+    def __post_init__(self) -> None:
+        missing = [f"{name} ({what})" for name, what in REQUIRED_LITERALS.items()
+                   if getattr(self, name) is None]
+        if missing:
+            raise XlingError(f"language {self.code!r} lacks {'; '.join(missing)}: add them to its "
+                             "Language(...) entry in xling/languages.py")
+
+
+REQUIRED_LITERALS: dict[str, str] = {
+    "choice": "ChoiceTexts: the multiple-choice instruction, option heading and answer cues",
+    "think_opening": "the first sentence of a prefilled thinking block, in the language",
+    "length_ratio": "the median prose length of a translation over its English original",
+}
+"""The per-language literals a ``Language`` must carry (no English stand-in): a language without
+one is refused when it is declared, with this list of what to add."""
 
 
 LANGUAGES: dict[str, Language] = {
@@ -116,6 +143,8 @@ LANGUAGES: dict[str, Language] = {
                              "I can", "I have", "I need", "I must", "I should", "I could",
                              "I feel", "I know", "I hope", "I suppose", "I mean", "I'd", "I'll",
                              "I've", "A few", "A lot", "A little")),
+            think_opening="Okay, let me think this through step by step in English.",
+            length_ratio=1.00,
         ),
         Language(
             "zh", "Chinese", "中文", "Hans", ".", ",", "〇一二三四五六七八九",
@@ -128,6 +157,8 @@ LANGUAGES: dict[str, Language] = {
                  "正确的选项是", "答案应为", "答案选", "故选", "应选", "所以选", "因此选", "选择"),
                 ("选项",), ("或者", "或", "和", "与"), negations=("不是", "而非")),
             uses_spaces=False, word_segmenter="chars", sentence_end="。！？!?",
+            think_opening="好的，让我用中文一步一步地思考这个问题。",
+            length_ratio=0.34,
         ),
         Language(
             "de", "German", "Deutsch", "Latn", ",", ".", None,
@@ -142,6 +173,8 @@ LANGUAGES: dict[str, Language] = {
                 ("die richtige antwort ist", "die richtige antwort lautet", "die korrekte antwort ist",
                  "die korrekte antwort lautet", "die richtige option ist", "richtige antwort:"),
                 ("option", "antwort"), ("oder", "und"), negations=("nicht",)),
+            think_opening="Okay, ich denke jetzt Schritt für Schritt auf Deutsch darüber nach.",
+            length_ratio=1.13,
         ),
         Language(
             "es", "Spanish", "Español", "Latn", ",", ".", None,
@@ -155,6 +188,8 @@ LANGUAGES: dict[str, Language] = {
                 ("la respuesta correcta es", "la opción correcta es", "respuesta correcta:"),
                 ("la opción", "opción", "la alternativa", "alternativa"), ("o", "u", "y"),
                 negations=("no",)),
+            think_opening="Bien, voy a pensar en esto paso a paso en español.",
+            length_ratio=1.07,
         ),
         Language(
             "fr", "French", "Français", "Latn", ",", NNBSP, None,
@@ -169,6 +204,8 @@ LANGUAGES: dict[str, Language] = {
                  "bonne réponse :", "bonne réponse:"),
                 ("l'option", "l’option", "option", "la proposition", "proposition"), ("ou", "et"),
                 negations=("pas", "non")),
+            think_opening="D'accord, je vais réfléchir à cela étape par étape en français.",
+            length_ratio=1.12,
         ),
         Language(
             "ja", "Japanese", "日本語", "Jpan", ".", ",", None,
@@ -180,6 +217,8 @@ LANGUAGES: dict[str, Language] = {
                 ("正解は", "正しい答えは", "正しい選択肢は", "正解：", "正解:"),
                 ("選択肢",), ("または", "および", "か", "と")),
             uses_spaces=False, word_segmenter="janome", sentence_end="。！？!?",
+            think_opening="では、日本語で一歩ずつ考えてみます。",
+            length_ratio=0.48,
         ),
         Language(
             "ru", "Russian", "Русский", "Cyrl", ",", NBSP, None,
@@ -191,6 +230,8 @@ LANGUAGES: dict[str, Language] = {
                 "Варианты ответа:",
                 ("правильный ответ", "правильный вариант", "верный ответ", "верный вариант"),
                 ("вариант",), ("или", "и"), negations=("не",)),
+            think_opening="Хорошо, я буду рассуждать шаг за шагом на русском языке.",
+            length_ratio=1.02,
         ),
         Language(
             "th", "Thai", "ไทย", "Thai", ".", ",", "๐๑๒๓๔๕๖๗๘๙",
@@ -203,6 +244,8 @@ LANGUAGES: dict[str, Language] = {
                 ("คำตอบที่ถูกต้องคือ", "ตัวเลือกที่ถูกต้องคือ", "คำตอบที่ถูกต้อง:", "ตอบ:"),
                 ("ตัวเลือก", "ข้อ"), ("หรือ", "และ"), native_letters="กขคงจฉชซฌญ"),
             uses_spaces=False, word_segmenter="newmm", sentence_end=" !?",  # a space ends a Thai sentence
+            think_opening="ได้ ฉันจะคิดเรื่องนี้ทีละขั้นตอนเป็นภาษาไทย",
+            length_ratio=0.89,
         ),
         Language(
             "sw", "Swahili", "Kiswahili", "Latn", ".", ",", None,
@@ -215,6 +258,8 @@ LANGUAGES: dict[str, Language] = {
                 "Chaguo:",
                 ("jibu sahihi ni", "jibu lililo sahihi ni", "chaguo sahihi ni", "jibu sahihi:"),
                 ("chaguo",), ("au", "na"), negations=("si", "sio")),
+            think_opening="Sawa, nitafikiri kuhusu hili hatua kwa hatua kwa Kiswahili.",
+            length_ratio=1.11,
         ),
         Language(
             "bn", "Bengali", "বাংলা", "Beng", ".", ",", "০১২৩৪৫৬৭৮৯",
@@ -230,6 +275,8 @@ LANGUAGES: dict[str, Language] = {
                 spelled_letters=("এ", "বি", "সি", "ডি", "ই", "এফ", "জি", "এইচ", "আই", "জে"),
                 negations=("নয়", "না")),
             indian_grouping=True, sentence_end="।.!?",
+            think_opening="ঠিক আছে, আমি বাংলায় ধাপে ধাপে এটি নিয়ে চিন্তা করব।",
+            length_ratio=1.00,
         ),
         Language(
             "te", "Telugu", "తెలుగు", "Telu", ".", ",", "౦౧౨౩౪౫౬౭౮౯",
@@ -242,6 +289,8 @@ LANGUAGES: dict[str, Language] = {
                 ("సరైన సమాధానం", "సరైన ఎంపిక"),
                 ("ఎంపిక",), ("లేదా", "మరియు")),
             indian_grouping=True,
+            think_opening="సరే, నేను దీని గురించి తెలుగులో దశలవారీగా ఆలోచిస్తాను.",
+            length_ratio=1.12,
         ),
     ]
 }
@@ -250,26 +299,8 @@ PROMPT_STYLES: tuple[str, ...] = ("standard", "english", "consistency", "think-p
 """standard: the instruction in the question's language; english: the English instruction for
 every language; consistency: the standard instruction plus 'reason only in <language>' (study A,
 and study B's instruction to reason in the question's language); think-prefill: the consistency
-prompt, and the model's thinking block is opened for it with ``THINK_OPENINGS[lang]`` (study B's
-prefilled reasoning language; see ``study.evaluate``)."""
-
-THINK_OPENINGS: dict[str, str] = {
-    "en": "Okay, let me think this through step by step in English.",
-    "zh": "好的，让我用中文一步一步地思考这个问题。",
-    "de": "Okay, ich denke jetzt Schritt für Schritt auf Deutsch darüber nach.",
-    "es": "Bien, voy a pensar en esto paso a paso en español.",
-    "fr": "D'accord, je vais réfléchir à cela étape par étape en français.",
-    "ja": "では、日本語で一歩ずつ考えてみます。",
-    "ru": "Хорошо, я буду рассуждать шаг за шагом на русском языке.",
-    "th": "ได้ ฉันจะคิดเรื่องนี้ทีละขั้นตอนเป็นภาษาไทย",
-    "sw": "Sawa, nitafikiri kuhusu hili hatua kwa hatua kwa Kiswahili.",
-    "bn": "ঠিক আছে, আমি বাংলায় ধাপে ধাপে এটি নিয়ে চিন্তা করব।",
-    "te": "సరే, నేను దీని గురించి తెలుగులో దశలవారీగా ఆలోచిస్తాను.",
-}
-"""The first sentence of a prefilled thinking block, in each language ('think-prefill'):
-models continue in the language their reasoning started in. Every registered language has one
-(tested)."""
-
+prompt, and the model's thinking block is opened for it with ``Language.think_opening`` (study
+B's prefilled reasoning language; see ``study.evaluate``)."""
 
 def get_language(code: str) -> Language:
     """Return the registry entry for ``code``.

@@ -1,4 +1,5 @@
-"""The nouns passed between stages: Example, Generation, Verdict, Section, XlingError.
+"""The nouns passed between stages: Example, Generation, Verdict, Section, XlingError; and
+the two helpers every table uses (``markdown_table``, ``pct``).
 
 Stage: all. Frozen dataclasses only; nothing else lives here (see DESIGN.md, "Data flow").
 Imports nothing from xling.
@@ -6,6 +7,7 @@ Imports nothing from xling.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -106,3 +108,19 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+MISSING = "—"
+"""How every table prints a value that is missing or undefined (None or NaN)."""
+
+
+def pct(value: float | None) -> str:
+    """A fraction as a table cell: a percentage with one decimal, ``MISSING`` for None or NaN
+    (the one formatter of the report's and the probes' percentages).
+
+    >>> pct(0.4567), pct(None), pct(float("nan"))
+    ('45.7', '—', '—')
+    """
+    if value is None or math.isnan(value):
+        return MISSING
+    return f"{100 * value:.1f}"

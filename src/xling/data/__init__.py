@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 
 from xling.data.benchmarks import BENCHMARKS, Benchmark
+from xling.data.benchmarks.card import find_card, is_card_path
 from xling.data.sources import (  # re-exported: the names users and loaders know
     DataReads,
     find_shared_data,
@@ -28,8 +29,9 @@ from xling.data.sources import (  # re-exported: the names users and loaders kno
 from xling.registry import resolve
 from xling.schema import Example, XlingError
 
-__all__ = ["BENCHMARKS", "Benchmark", "DataReads", "find_shared_data", "get_benchmark", "load_benchmark",
-           "looks_local", "note_hub", "note_read", "record_reads", "resolve_source", "results_name"]
+__all__ = ["BENCHMARKS", "Benchmark", "DataReads", "find_card", "find_shared_data", "get_benchmark",
+           "is_card_path", "load_benchmark", "looks_local", "note_hub", "note_read", "record_reads",
+           "resolve_source", "results_name"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ def get_benchmark(name: str) -> Benchmark:
     A path to a ``.yaml``/``.yml`` card gives that card's benchmark, validated now (rows
     included); its results are stored under the card's ``name`` (the benchmark's ``name``).
     """
-    if Path(name).suffix.lower() in (".yaml", ".yml"):
+    if is_card_path(name):
         from xling.data.benchmarks.card import card_benchmark
 
         return card_benchmark(name)
@@ -56,7 +58,7 @@ def results_name(benchmark: str) -> str:
     key): a card path's card ``name``, else the benchmark name itself. A card is validated once
     per process and file version, not on every lookup."""
     path = Path(benchmark)
-    if path.suffix.lower() not in (".yaml", ".yml"):
+    if not is_card_path(path):
         return benchmark
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     return _card_name(str(path.resolve()), stamp)

@@ -166,11 +166,11 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str, *, sandbox=None)
             return loader(langs, config=sandbox)
         return loader(langs)
     path = Path(name_or_path)
-    if path.is_dir() and (path / "card.yaml").is_file():
-        path = path / "card.yaml"
-    if path.is_file() and path.suffix in (".yaml", ".yml"):
-        from xling.data.benchmarks.card import card_benchmark
+    from xling.data.benchmarks.card import card_benchmark, find_card
 
+    card_path = find_card(path)
+    if card_path is not None and card_path.is_file():
+        path = card_path
         card = card_benchmark(path)
         _check_available(langs, card.langs, str(path))
         examples = card.load(langs)

@@ -4,57 +4,35 @@ Stage 1 (data). ``find_shared_data`` locates the staged files (``$XLING_SHARED_D
 ``shared/data`` beside the checkout, never relative to the working directory);
 ``resolve_source`` turns what the user gave (a folder, a file, a hub id, or nothing) into a local
 path or a hub id, refusing a local-looking path that does not exist; ``record_reads`` records the
-files and hub ids a load reads, when it reads them (evaluation and training store the record
-with their results; the study report lists it as provenance).
+files, hub datasets and hub models (each at its commit) some work reads, when it reads them
+(``xling.provenance``; evaluation and training store the record with their results; the study
+report lists it as provenance).
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
-import hashlib
 import logging
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from xling.paths import DATA_SUFFIXES, looks_local
+from xling.provenance import DataReads, note_hub, note_model, note_read, recording, recording_files
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class DataReads:
-    """What loading some data read: local files (in first-read order) and hub dataset ids.
-
-    Filled by ``record_reads``; stored with results as ``record()``.
-    """
-
-    files: list[Path] = field(default_factory=list)
-    hub: list[str] = field(default_factory=list)
-
-    def record(self) -> dict[str, Any]:
-        """``{"files": {path: first 16 hex digits of its sha256}, "hub": [ids]}`` (JSON)."""
-        return {"files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-                          for p in self.files if p.is_file()}, "hub": list(self.hub)}
+__all__ = ["DataReads", "find_shared_data", "note_hub", "note_model", "note_read", "record_reads",
+           "resolve_source"]
 
 
-_READS: contextvars.ContextVar[DataReads | None] = contextvars.ContextVar("xling_reads", default=None)
-_SKIP_PREFIXES = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix,
-                        str(Path(__file__).resolve().parents[1]),  # the python, the venv, xling
-                        # the hub's caches: hub data is recorded by id (note_hub), not by file
-                        *(str(Path(os.environ[v]).expanduser().resolve()) for v in
-                          ("HF_HOME", "HF_HUB_CACHE", "HF_DATASETS_CACHE") if os.environ.get(v)),
-                        str((Path.home() / ".cache" / "huggingface").resolve())})
 _HOOKED = False
 
 
 def _audit(event: str, args: tuple) -> None:
-    if event != "open" or _READS.get() is None:  # every audit event of the process passes here
+    if event != "open" or not recording_files():  # every audit event of the process passes here
         return
     path, mode, flags = args[0], args[1], args[2]
     if isinstance(mode, str) and any(c in mode for c in "wax+"):
@@ -77,14 +55,17 @@ def _looks_like_data(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def record_reads() -> Iterator[DataReads]:
-    """Record the data files opened and hub ids resolved inside the block.
+def record_reads(into: DataReads | None = None, *, files: bool = True) -> Iterator[DataReads]:
+    """Record the data files opened, the hub datasets and the hub models read inside the block
+    (``provenance.recording``; ``into`` continues an earlier record, ``files=False`` records hub
+    reads only).
 
     Data files are seen through Python's ``open`` audit event (any reader: ``open``,
     ``read_text``, ``zipfile``, ...; only files with a data suffix, ``paths.DATA_SUFFIXES``, or
     under the staged data, so a time zone or configuration file a library opens is not listed)
     plus ``note_read`` for readers outside Python (pyarrow) and data files of any name (a
-    card's); files of the interpreter, its packages and xling itself are left out.
+    card's); files of the interpreter, its packages and xling itself are left out. Hub datasets
+    and models are noted with their commit by ``hub`` and ``checkpoint``.
 
     >>> from xling.data import load_benchmark
     >>> with record_reads() as reads:
@@ -96,33 +77,8 @@ def record_reads() -> Iterator[DataReads]:
     if not _HOOKED:
         sys.addaudithook(_audit)  # process-wide and permanent; a no-op outside a recording
         _HOOKED = True
-    reads = DataReads()
-    token = _READS.set(reads)
-    try:
+    with recording(into, files=files) as reads:
         yield reads
-    finally:
-        _READS.reset(token)
-
-
-def note_read(path: str | os.PathLike) -> None:
-    """Record that ``path`` was read (inside ``record_reads``; a no-op outside)."""
-    reads = _READS.get()
-    if reads is None or not isinstance(path, (str, os.PathLike)):
-        return
-    p = Path(os.fspath(path)).resolve()
-    if p in reads.files or str(p).startswith(_SKIP_PREFIXES) or not p.is_file():
-        return
-    reads.files.append(p)
-
-
-def note_hub(hub_id: str, revision: str | None = None) -> None:
-    """Record that the hub dataset ``hub_id`` (at ``revision``, if known) is the source."""
-    reads = _READS.get()
-    if reads is None:
-        return
-    ref = f"{hub_id}@{revision}" if revision else hub_id
-    if ref not in reads.hub:
-        reads.hub.append(ref)
 
 
 def find_shared_data() -> Path:

@@ -124,6 +124,11 @@ class VLLMGenerator(TokenizedBackend):
             **engine_kwargs,
         )
         self.tokenizer = self.llm.get_tokenizer()
+        if not Path(self.model_name).exists():  # a hub model: record the commit vLLM read
+            from xling.hub import model_revision
+            from xling.provenance import note_model
+
+            note_model(self.model_name, model_revision(self.model_name))
         if chat_template and not getattr(self.tokenizer, "chat_template", None):
             raise XlingError(f"chat_template=True but the tokenizer of {model} has no chat template")
         self.max_model_len: int | None = _engine_max_model_len(self.llm) or max_model_len

@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from xling.probes import ProbeContext, ProbeResult
-from xling.schema import Section, markdown_table
+from xling.schema import Section, markdown_table, pct
 from xling.scoring.language import language_composition
 
 
@@ -49,10 +49,6 @@ def run(ctx: ProbeContext) -> dict[str, dict[str, float]]:
     return composition_by_lang(by_lang)
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}"
-
-
 def section(results: dict[str, ProbeResult], out: Path) -> Section | None:
     """Table: model × question language, % of the responses in that language / % in English."""
     if not results:
@@ -63,8 +59,8 @@ def section(results: dict[str, ProbeResult], out: Path) -> Section | None:
         cells = []
         for lang in langs:
             shares = result.value.get(lang, {})
-            own = _pct(shares.get(lang, 0.0))
-            cells.append(own if lang == "en" else f"{own} / {_pct(shares.get('en', 0.0))}")
+            own = pct(shares.get(lang, 0.0))
+            cells.append(own if lang == "en" else f"{own} / {pct(shares.get('en', 0.0))}")
         rows.append([label, *cells])
     return Section(
         "Probe: language composition of responses (% in the question's language / % English)",

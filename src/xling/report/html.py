@@ -28,14 +28,17 @@ PACKAGES = ("torch", "transformers", "trl", "datasets", "math-verify", "py3langi
 
 
 def provenance(
-    data_files: dict[str, str] | None = None, hub_datasets: list[str] | None = None
+    data_files: dict[str, str] | None = None, hub_datasets: list[str] | None = None,
+    hub_models: list[str] | None = None,
 ) -> dict[str, Any]:
     """Versions, commit, hardware and data for the report's provenance block.
 
     Args:
         data_files: local data files read, ``{path: first 16 hex digits of its sha256}``
             (``data.DataReads.record``, taken when they were read).
-        hub_datasets: hub dataset ids read (``id`` or ``id@revision``), listed as given.
+        hub_datasets: hub dataset ids read (``id@commit``, or ``id`` where the commit is
+            unknown), listed as given.
+        hub_models: hub models loaded (``id@commit``), listed as given.
     """
     repo = Path(__file__).resolve().parents[3]
     try:
@@ -59,7 +62,7 @@ def provenance(
         hardware["gpu"] = "unknown"
     return {"xling": __version__, "git_commit": commit, "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
             "packages": versions, "hardware": hardware, "data_files": dict(data_files or {}),
-            "hub_datasets": list(hub_datasets or [])}
+            "hub_datasets": list(hub_datasets or []), "hub_models": list(hub_models or [])}
 
 
 def _md_to_html(md: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xling.metrics import bootstrap_mti, correctness_matrix, reasoning_language_rates
-from xling.schema import markdown_table
+from xling.schema import MISSING, markdown_table, pct
 from xling.study.grid import Cell
 from xling.study.spec import StudySpec
 
@@ -84,12 +84,8 @@ def pair_rows(study: StudySpec, pairs: list[tuple[Cell, Cell]], bench: str,
     return records
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.1f}"
-
-
 def _ratio(x: float) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{x:.2f}"
+    return MISSING if x is None or math.isnan(x) else f"{x:.2f}"
 
 
 def mti_table(records: list[dict[str, Any]], langs: list[str]) -> str:
@@ -103,12 +99,12 @@ def mti_table(records: list[dict[str, Any]], langs: list[str]) -> str:
         mti_cell = (f"{_ratio(m['mti'])} [{_ratio(m['ci95'][0])}, {_ratio(m['ci95'][1])}]"
                     if not math.isnan(m["mti"]) else f"undefined ({m.get('undefined', '')})")
         ci = m.get("gains_ci95", {})
-        gains = [f"{_pct(m['gains'][lang])} [{_pct(ci[lang][0])}, {_pct(ci[lang][1])}]"
-                 if lang in m["gains"] and lang in ci else "n/a" for lang in langs]
+        gains = [f"{pct(m['gains'][lang])} [{pct(ci[lang][0])}, {pct(ci[lang][1])}]"
+                 if lang in m["gains"] and lang in ci else MISSING for lang in langs]
         rows.append([
-            r["model"], r["initial"], r["type"] or "—", r["family"] or "—", r["size"] or "—",
-            mti_cell, *gains, _pct(r["off_target_answer"]), _pct(r["off_target_thinking"]),
-            _pct(r["mixed_thinking"])])
+            r["model"], r["initial"], r["type"] or MISSING, r["family"] or MISSING, r["size"] or MISSING,
+            mti_cell, *gains, pct(r["off_target_answer"]), pct(r["off_target_thinking"]),
+            pct(r["mixed_thinking"])])
     return markdown_table(header, rows)
 
 

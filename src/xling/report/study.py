@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
-from xling.data import results_name
+from xling.data import is_card_path, results_name
 from xling.data.io import read_parquet
 from xling.metrics import (
     average,
@@ -35,7 +34,7 @@ from xling.report.tables import (
     reference_table,
     table_title,
 )
-from xling.schema import Section, XlingError, markdown_table
+from xling.schema import MISSING, Section, XlingError, markdown_table, pct
 from xling.study.grid import Cell
 from xling.study.runner import cell_results
 from xling.study.spec import StudySpec
@@ -45,12 +44,8 @@ log = logging.getLogger(__name__)
 __all__ = ["Section", "build_sections", "write_study_report"]
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.1f}"
-
-
 def _ci(value: float, lo: float, hi: float) -> str:
-    return f"{_pct(value)} [{_pct(lo)}, {_pct(hi)}]"
+    return f"{pct(value)} [{pct(lo)}, {pct(hi)}]"
 
 
 def _holds(lo: float, hi: float) -> str:
@@ -119,10 +114,10 @@ def _translation_sections(study: StudySpec) -> list[Section]:
                        *(("benchmark", b) for b in study.eval.benchmarks)]:
         path = Path(where)
         summary_path = (path if path.is_dir() else path.parent) / "summary.json"
-        if not (path.is_dir() or path.suffix in (".yaml", ".yml")) or not summary_path.is_file():
+        if not (path.is_dir() or is_card_path(path)) or not summary_path.is_file():
             continue
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        rows = [[lang, str(s["items"]), str(s["passed"]), _pct(s["passed"] / max(1, s["items"])),
+        rows = [[lang, str(s["items"]), str(s["passed"]), pct(s["passed"] / max(1, s["items"])),
                  str(s["retried"]), ", ".join(f"{k} {v}" for k, v in sorted(s["dropped"].items()))
                  or "0", str(s.get("in_card", ""))] for lang, s in summary["langs"].items()]
         md = markdown_table(["lang", "items", "passed", "pass rate %", "retried", "dropped (by reason)",
@@ -173,7 +168,7 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         src = c.spec.train_langs[0] if len(c.spec.train_langs) == 1 else None
         try:
             mti_value = (f"{mti(runs[c.label].acc, runs[base_cell.label].acc, source=src):.2f}"
-                         if src else "n/a")
+                         if src else MISSING)
         except XlingError:  # no gain on the source language: MTI is undefined, say so
             mti_value = f"undefined (no gain in {src})"
         off = mean_off_target(runs[c.label].consistency, langs)
@@ -184,11 +179,11 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
             ugain = _ci(*paired_bootstrap(m[:, unseen].mean(1), base_m[:, unseen].mean(1),
                                           seed=c.spec.seed))
         else:
-            ugen = ugain = "n/a"
+            ugen = ugain = MISSING
         gen_cells = ([_ci(*gen_ci), _holds(*gen_ci[1:])] if gen_ci is not None
-                     else ["undefined (base at 100%)", "n/a"])
+                     else ["undefined (base at 100%)", MISSING])
         rows.append([c.label, _ci(avg, alo, ahi), _holds(alo, ahi), *gen_cells,
-                     ugen, ugain, mti_value, _pct(off)])
+                     ugen, ugain, mti_value, pct(off)])
     md = markdown_table(["model", "Avg gain over base [95% CI]", "holds", "Gen [95% CI]", "holds",
                  "Gen, unseen langs [95% CI]", "mean gain, unseen langs [95% CI]",
                  "MTI (provisional)", "off-target %"], rows)
@@ -250,8 +245,8 @@ def _model_sections(study: StudySpec, have: list[Cell], bench: str, langs: list[
 
 
 def _consistency(runs: dict[str, RunResult], langs: list[str], bench: str) -> Section:
-    rows = [[name, *(_pct(r.consistency.get(lang)) for lang in langs),
-             _pct(average(r.consistency, langs) if all(lang in r.consistency for lang in langs)
+    rows = [[name, *(pct(r.consistency.get(lang)) for lang in langs),
+             pct(average(r.consistency, langs) if all(lang in r.consistency for lang in langs)
                   else None)] for name, r in runs.items()]
     md = markdown_table(["model", *langs, "mean"], rows)
     md += "\n\n_Share of responses whose dominant language is the question's (study A's consistency)._"
@@ -304,14 +299,14 @@ def _scaling(study: StudySpec, cells: list[Cell], out: Path) -> Section:
             continue
         ns.append(len(c.spec.train_langs))
         ys.append(y)
-    rows = [[str(n), _pct(y)] for n, y in zip(ns, ys, strict=True)]
+    rows = [[str(n), pct(y)] for n, y in zip(ns, ys, strict=True)]
     md = markdown_table(["N parallel languages", f"accuracy on {study.scaling.target} languages (%)"], rows)
     try:
         fit = fit_power_law(ns, ys)
         md += (f"\n\nPower law on N ≥ 2: y = {fit.a:.3f} · N^{fit.b:.3f} "
                f"(se a {fit.a_se:.3f}, se b {fit.b_se:.3f}, R² {fit.r2:.3f}, {fit.n_points} points). "
-               f"First-Parallel Leap {_pct(first_parallel_leap(ns, ys))} pp; "
-               f"Monolingual Generalization Gap {_pct(monolingual_generalization_gap(ns, ys, fit))} pp.")
+               f"First-Parallel Leap {pct(first_parallel_leap(ns, ys))} pp; "
+               f"Monolingual Generalization Gap {pct(monolingual_generalization_gap(ns, ys, fit))} pp.")
         images = [plot_scaling(ns, ys, fit, out / "scaling.png")]
     except XlingError as exc:
         md += f"\n\n_No power-law fit: {exc}._"
@@ -361,10 +356,12 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
     spec_text = (Path(study.source_file).read_text(encoding="utf-8")
                  if study.source_file and Path(study.source_file).is_file()
                  else resolved_spec_yaml(study))
-    # The data files (sha256) and hub ids each finished cell's evaluation and training read,
+    # The data files (sha256), hub datasets and models (at their commit) each finished cell's
+    # evaluation and training read,
     # recorded when they read them (data.record_reads), and the hash of each result file.
     files: dict[str, str] = {}
     hub: list[str] = []
+    models: list[str] = []
     eval_files: dict[str, str] = {}
     for c, metrics in cell_results(study):
         records = [m.get("data") or {} for m in metrics.get("benchmarks", {}).values()]
@@ -373,11 +370,12 @@ def write_study_report(study: StudySpec, out: Path | None = None) -> tuple[Path,
         for record in records:
             files.update(record.get("files", {}))
             hub += [h for h in record.get("hub", []) if h not in hub]
+            models += [m for m in record.get("models", []) if m not in models]
         for bench in map(results_name, study.eval.benchmarks):
             path = c.run.eval_file(bench)
             if path.is_file():
                 eval_files[f"{c.label}/{bench}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    prov = provenance(files, hub)
+    prov = provenance(files, hub, models)
     if eval_files:
         prov["eval_files"] = eval_files
     return write_report(f"xling study: {study.name}", intro, sections, spec_text, prov, out)

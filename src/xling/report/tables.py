@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xling.metrics import average, gen_details
-from xling.schema import XlingError, markdown_table
+from xling.schema import MISSING, XlingError, markdown_table, pct
 from xling.study.store import RunDir
 
 
@@ -182,7 +181,7 @@ def reference_table(
                  for lang in langs]
         avg: Any = None
         if missing:
-            notes.append(f"{run.name} has no {', '.join(missing)}: shown as —, no Avg")
+            notes.append(f"{run.name} has no {', '.join(missing)}: shown as {MISSING}, no Avg")
         else:
             avg = average(run.acc, langs)
         row: list[Any] = [run.name, *cells, avg]
@@ -228,7 +227,7 @@ def ifeval_table(path: str | Path, benchmark: str, name: str | None = None) -> s
         return None
     header = ["model", "lang", *(label for _, label in IFEVAL_COLUMNS)]
     rows = [[name or Path(path).name, lang,
-             *(f"{_pct(m[key]['value'])} [{_pct(m[key]['ci95'][0])}, {_pct(m[key]['ci95'][1])}]"
+             *(f"{pct(m[key]['value'])} [{pct(m[key]['ci95'][0])}, {pct(m[key]['ci95'][1])}]"
                for key, _ in IFEVAL_COLUMNS)] for lang, m in langs.items()]
     lines = [markdown_table(header, rows)]
     unknown = bench["summary"].get("unknown_instructions") or {}
@@ -246,20 +245,20 @@ def ifeval_table(path: str | Path, benchmark: str, name: str | None = None) -> s
     return "\n".join(lines)
 
 
-def _pct(value: Any) -> str:
-    if value is None:
-        return "—"
+def _cell(value: Any) -> str:
+    """A table cell: a fraction as a percentage (``pct``), a mean over runs as "mean ± sd",
+    anything else (a label, a count) as written."""
     if isinstance(value, tuple):
         mean, sd = value
-        return f"{_pct(mean)} ± {_pct(sd)}"
-    if isinstance(value, float):
-        return "n/a" if math.isnan(value) else f"{100 * value:.1f}"
+        return f"{pct(mean)} ± {pct(sd)}"
+    if value is None or isinstance(value, float):
+        return pct(value)
     return str(value)
 
 
 def format_markdown(header: list[str], rows: list[list[Any]], notes: list[str] = ()) -> str:
     """A Markdown table; numbers as percentages."""
-    table = markdown_table([str(h) for h in header], [[_pct(v) for v in row] for row in rows])
+    table = markdown_table([str(h) for h in header], [[_cell(v) for v in row] for row in rows])
     return "\n".join([table, *(f"\n_{note}_" for note in notes)])
 
 
@@ -275,10 +274,10 @@ def format_csv(header: list[str], rows: list[list[Any]]) -> str:
         cells: list[str] = []
         for value, two in zip(row, split, strict=True):
             if not two:
-                cells.append(_pct(value))
+                cells.append(_cell(value))
             elif isinstance(value, tuple):
-                cells += [_pct(value[0]), _pct(value[1])]
+                cells += [_cell(value[0]), _cell(value[1])]
             else:
-                cells += [_pct(value), ""]
+                cells += [_cell(value), ""]
         writer.writerow(cells)
     return buf.getvalue()

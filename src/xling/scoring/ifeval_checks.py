@@ -283,14 +283,10 @@ def number_highlighted_sections(text: str, r: Rules, *, num_highlights: int,
     return _compare(r, n, relation, num_highlights) if relation else n >= int(num_highlights)
 
 
-_TITLES = {"fr": (r"##[^\n]+##", "#", "#"), "ja": (r"『[^\n]+』", "『", "』")}
-
-
 def title(text: str, r: Rules) -> bool:
     """A non-empty title in ``<<double angular brackets>>`` (M-IFEval fr: ``##title##``,
-    M-IFEval ja: ``『title』``)."""
-    pattern, left, right = (_TITLES[r.lang] if _is(r, MIFEVAL, *_TITLES)
-                            else (r"<<[^\n]+>>", "<", ">"))
+    M-IFEval ja: ``『title』``; ``ifeval_rules.TITLES``)."""
+    pattern, left, right = r.title
     return any(t.lstrip(left).rstrip(right).strip() for t in re.findall(pattern, text))
 
 
@@ -593,21 +589,14 @@ def end_checker(text: str, r: Rules, *, end_phrase: str) -> bool:
     return value.endswith(end_phrase.strip().lower())
 
 
-_QUOTES: dict[str, tuple[tuple[str, str], ...]] = {
-    "fr": (('"', '"'), ("'", "'"), ("«", "»")), "ja": (("「", "」"),)}
-
-
 def quotation(text: str, r: Rules) -> bool:
-    """The whole response wrapped in quotation marks: ``"…"`` (M-IFEval en/es), ``"…"``
-    ``'…'`` ``«…»`` (M-IFEval fr), ``「…」`` (M-IFEval ja); xIFEval, every language: opens with
-    one of ``" “ „ «`` and closes with one of ``" ” “ »``."""
+    """The whole response wrapped in quotation marks (``ifeval_rules.QUOTES``): ``"…"``
+    (M-IFEval en/es), ``"…"`` ``'…'`` ``«…»`` (M-IFEval fr), ``「…」`` (M-IFEval ja); xIFEval,
+    every language: opens with one of ``" “ „ «`` and closes with one of ``" ” “ »``."""
     value = text.strip()
     if len(value) < 2:
         return False
-    if r.name == XIFEVAL:
-        return value[0] in "\"“„«" and value[-1] in "\"”“»"
-    pairs = _QUOTES.get(r.lang, (('"', '"'),))
-    return any(value.startswith(a) and value.endswith(b) for a, b in pairs)
+    return any(value.startswith(a) and value.endswith(b) for a, b in r.quotes)
 
 
 def sentence_unified_end(text: str, r: Rules, *, ending: str) -> bool:

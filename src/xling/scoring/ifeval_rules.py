@@ -37,8 +37,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
-from xling.languages import LANGUAGES
+from xling.languages import get_language
 from xling.schema import XlingError
 
 MIFEVAL, XIFEVAL = "m-ifeval", "xifeval"
@@ -46,12 +47,21 @@ RULE_SETS: tuple[str, ...] = (MIFEVAL, XIFEVAL)
 """``meta["ifeval_rules"]`` values: M-IFEval's checkers, BenchMAX's xIFEval checkers."""
 
 MIFEVAL_LANGS: tuple[str, ...] = ("en", "es", "fr", "ja")
-XIFEVAL_LANGS: tuple[str, ...] = tuple(LANGUAGES)
-"""BenchMAX has 17 languages; these are the ones xling's registry has (the 10 study languages
-and te); ar cs hu ko sr vi are not registered in xling."""
+XIFEVAL_LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te")
+"""BenchMAX has 17 languages; these are the ones xling's tables below cover (the 10 study
+languages and te); ar cs hu ko sr vi have no rows here. A language is a rule set's when every
+table below has it (tested), and ``rules_for`` refuses any other, naming the tables to fill."""
+LANGS: Mapping[str, tuple[str, ...]] = MappingProxyType({MIFEVAL: MIFEVAL_LANGS,
+                                                          XIFEVAL: XIFEVAL_LANGS})
 
 _LT, _LE, _GE = operator.lt, operator.le, operator.ge
 Relation = Callable[[int, int], bool]
+
+
+def _each(rule_set: str, langs: Iterable[str], value: Any) -> dict[tuple[str, str], Any]:
+    """The same ``value`` for each of ``langs`` (written out: no language is implied)."""
+    return {(rule_set, lang): value for lang in langs}
+
 
 # ---------------------------------------------------------------- instructions per rule set
 
@@ -85,22 +95,24 @@ INSTRUCTIONS: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType({
         "startend:sentence_unified_end", "detectable_format:nominal_ending", "letters:furigana",
         "letters:kansuuji", "letters:no_katakana", "letters:katakana_only",
         "letters:no_hiragana", "letters:hiragana_only", "letters:kanji", "punctuation:no_period"},
-    **{(XIFEVAL, lang): _IFEVAL_IDS for lang in XIFEVAL_LANGS},
+    **_each(XIFEVAL, XIFEVAL_LANGS, _IFEVAL_IDS),  # BenchMAX: one registry, language branches
 })
 """(rule set, lang) -> the instruction ids (without language prefix) its authors' registry has."""
 
 # ---------------------------------------------------------------- relation words
 
-_RELATIONS: Mapping[tuple[str, str], Mapping[str, Relation]] = MappingProxyType({
+RELATIONS: Mapping[tuple[str, str], Mapping[str, Relation]] = MappingProxyType({
     (MIFEVAL, "en"): {"less than": _LT, "at least": _GE},
     # M-IFEval es: _COMPARISON_RELATION = ("al menos", "como máximo") -> >=, <= (inclusive)
     (MIFEVAL, "es"): {"al menos": _GE, "como máximo": _LE},
     (MIFEVAL, "fr"): {"moins de": _LT, "au moins": _GE},
     (MIFEVAL, "ja"): {"未満": _LT, "以上": _GE},
-    **{(XIFEVAL, lang): {"less than": _LT, "at least": _GE} for lang in XIFEVAL_LANGS},
+    # BenchMAX keeps IFEval's English relation words in the kwargs of every language
+    **_each(XIFEVAL, XIFEVAL_LANGS, {"less than": _LT, "at least": _GE}),
 })
+"""(rule set, lang) -> the relation words of the data's kwargs and the comparison each means."""
 
-# ---------------------------------------------------------------- fixed answers
+# ---------------------------------------------------------------- fixed answers and marks
 
 CONSTRAINED: Mapping[tuple[str, str], tuple[str, ...]] = MappingProxyType({
     # M-IFEval: instructions/<lang>_instructions.py, _CONSTRAINED_RESPONSE_OPTIONS
@@ -125,12 +137,33 @@ CONSTRAINED: Mapping[tuple[str, str], tuple[str, ...]] = MappingProxyType({
 """(rule set, lang) -> the answers "Answer with one of the following options" accepts (each a
 substring of the stripped response)."""
 
+_ASCII_QUOTES = (('"', '"'),)
+_BENCHMAX_QUOTES = tuple((a, b) for a in "\"“„«" for b in "\"”“»")
+QUOTES: Mapping[tuple[str, str], tuple[tuple[str, str], ...]] = MappingProxyType({
+    (MIFEVAL, "en"): _ASCII_QUOTES, (MIFEVAL, "es"): _ASCII_QUOTES,
+    (MIFEVAL, "fr"): (('"', '"'), ("'", "'"), ("«", "»")), (MIFEVAL, "ja"): (("「", "」"),),
+    # BenchMAX, every language: opens with one of " “ „ « and closes with one of " ” “ »
+    **_each(XIFEVAL, XIFEVAL_LANGS, _BENCHMAX_QUOTES),
+})
+"""(rule set, lang) -> the (opening, closing) marks that may wrap a whole response
+("startend:quotation")."""
+
+_ANGLE_TITLE = (r"<<[^\n]+>>", "<", ">")
+TITLES: Mapping[tuple[str, str], tuple[str, str, str]] = MappingProxyType({
+    (MIFEVAL, "en"): _ANGLE_TITLE, (MIFEVAL, "es"): _ANGLE_TITLE,
+    (MIFEVAL, "fr"): (r"##[^\n]+##", "#", "#"), (MIFEVAL, "ja"): (r"『[^\n]+』", "『", "』"),
+    **_each(XIFEVAL, XIFEVAL_LANGS, _ANGLE_TITLE),
+})
+"""(rule set, lang) -> (pattern of a title, marks stripped on its left, on its right)
+("detectable_format:title": ``<<title>>``, ``##title##`` in M-IFEval fr, ``『title』`` in ja)."""
+
 # ---------------------------------------------------------------- words and sentences
 
 WORD_COUNTERS: Mapping[tuple[str, str], str] = MappingProxyType({
     (MIFEVAL, "en"): "regex-w", (MIFEVAL, "fr"): "regex-w",   # nltk RegexpTokenizer(r"\w+")
     (MIFEVAL, "es"): "spacy-es",                              # es_core_news_sm non-punct tokens
-    **{(XIFEVAL, lang): "regex-w" for lang in XIFEVAL_LANGS},
+    (MIFEVAL, "ja"): "regex-w",                               # (ja counts letters, not words)
+    **_each(XIFEVAL, ("en", "de", "es", "fr", "ru", "sw"), "regex-w"),
     (XIFEVAL, "zh"): "sacrebleu-zh",                          # sacrebleu TokenizerZh
     (XIFEVAL, "ja"): "mecab-ipadic",                          # sacrebleu TokenizerJaMecab
     (XIFEVAL, "th"): "flores101-spm",                         # sacrebleu Flores101Tokenizer
@@ -141,7 +174,7 @@ WORD_COUNTERS: Mapping[tuple[str, str], str] = MappingProxyType({
 SENTENCE_COUNTERS: Mapping[tuple[str, str], str] = MappingProxyType({
     (MIFEVAL, "en"): "punkt-en", (MIFEVAL, "fr"): "punkt-fr", (MIFEVAL, "es"): "spacy-es",
     (MIFEVAL, "ja"): "ja-sentence-segmenter",
-    **{(XIFEVAL, lang): "punkt-en" for lang in XIFEVAL_LANGS},
+    **_each(XIFEVAL, ("en", "de", "es", "fr", "ru", "sw", "te"), "punkt-en"),
     (XIFEVAL, "zh"): "benchmax-zh", (XIFEVAL, "ja"): "benchmax-zh",
     (XIFEVAL, "th"): "pythainlp-crfcut", (XIFEVAL, "bn"): "benchmax-bn",
 })
@@ -162,20 +195,48 @@ OFFLINE_SUBSTITUTES: Mapping[str, str] = MappingProxyType({
 })
 """The authors' resources that cannot run offline -> what xling uses instead."""
 
-# Instructions whose checker counts tokens another way (not words/sentences): the authors'
-# tokenizer per (rule set, lang) -> counter name (a key of OFFLINE_SUBSTITUTES when offline).
-_TOKEN_COUNTERS: Mapping[tuple[str, str], str] = MappingProxyType({
+TOKEN_COUNTERS: Mapping[tuple[str, str], str | None] = MappingProxyType({
     (MIFEVAL, "en"): "nltk-word-tokenize", (MIFEVAL, "fr"): "nltk-word-tokenize",
-    (MIFEVAL, "es"): "spacy-es",
-    **{(XIFEVAL, lang): "nltk-word-tokenize" for lang in XIFEVAL_LANGS},
+    (MIFEVAL, "es"): "spacy-es", (MIFEVAL, "ja"): None,
+    **_each(XIFEVAL, XIFEVAL_LANGS, "nltk-word-tokenize"),
 })
+"""(rule set, lang) -> the authors' tokenizer of the instructions that count tokens another way
+(capital words, words with ñ/ü/accents; a key of OFFLINE_SUBSTITUTES when offline), None where
+the rule set has none of them in that language."""
 _TOKEN_INSTRUCTIONS = {  # base id -> which counter it uses
     "length_constraints:number_words": WORD_COUNTERS,
     "length_constraints:number_sentences": SENTENCE_COUNTERS,
-    "change_case:capital_word_frequency": _TOKEN_COUNTERS,
-    "special_character:enie": _TOKEN_COUNTERS, "special_character:dieresis": _TOKEN_COUNTERS,
-    "special_character:tildes": _TOKEN_COUNTERS,
+    "change_case:capital_word_frequency": TOKEN_COUNTERS,
+    "special_character:enie": TOKEN_COUNTERS, "special_character:dieresis": TOKEN_COUNTERS,
+    "special_character:tildes": TOKEN_COUNTERS,
 }
+
+LITERALS: Mapping[str, tuple[Mapping[tuple[str, str], Any], str]] = MappingProxyType({
+    "INSTRUCTIONS": (INSTRUCTIONS, "the instruction ids its authors' registry has"),
+    "RELATIONS": (RELATIONS, "the relation words of its kwargs ('less than', 'at least')"),
+    "CONSTRAINED": (CONSTRAINED, "the constrained-response options ('My answer is yes.', ...)"),
+    "QUOTES": (QUOTES, "the quotation marks that may wrap a response"),
+    "TITLES": (TITLES, "how a title is marked (<<title>>)"),
+    "WORD_COUNTERS": (WORD_COUNTERS, "the authors' word counter"),
+    "SENTENCE_COUNTERS": (SENTENCE_COUNTERS, "the authors' sentence counter"),
+    "TOKEN_COUNTERS": (TOKEN_COUNTERS, "the authors' tokenizer (or None)"),
+})
+"""Every per-language table of this module: name -> (table, what a row holds). A (rule set,
+language) pair needs a row in each; ``missing_literals`` names the ones it lacks."""
+
+
+def missing_literals(name: str, lang: str) -> list[str]:
+    """The tables of ``LITERALS`` without a row for (``name``, ``lang``), as "TABLE[(name, lang)]
+    (what it holds)".
+
+    >>> missing_literals("xifeval", "de")
+    []
+    >>> missing_literals("m-ifeval", "de")[0]
+    "INSTRUCTIONS[('m-ifeval', 'de')] (the instruction ids its authors' registry has)"
+    """
+    return [f"{table_name}[{(name, lang)!r}] ({what})"
+            for table_name, (table, what) in LITERALS.items() if (name, lang) not in table]
+
 
 # ---------------------------------------------------------------- the rules of one language
 
@@ -189,25 +250,40 @@ class Rules:
     lang: str
     """xling's language code (BenchMAX writes zh as "zh-CN")."""
 
+    def __post_init__(self) -> None:
+        missing = missing_literals(self.name, self.lang)
+        if missing:
+            have = ", ".join(LANGS.get(self.name, ()))
+            raise XlingError(
+                f"{self.name} has no instruction rules for language {self.lang!r} (it has "
+                f"{have}); to add them, fill in xling/scoring/ifeval_rules.py: "
+                + "; ".join(missing)
+                + (" (or score other languages with xifeval's rules)" if self.name == MIFEVAL
+                   else ""))
+
     @property
     def instructions(self) -> frozenset[str]:
         return INSTRUCTIONS[(self.name, self.lang)]
 
     @property
     def constrained(self) -> tuple[str, ...]:
-        try:
-            return CONSTRAINED[(self.name, self.lang)]
-        except KeyError:  # pragma: no cover - every registered pair has options
-            raise XlingError(f"{self.name} has no constrained-response options for "
-                             f"{self.lang!r}") from None
+        return CONSTRAINED[(self.name, self.lang)]
+
+    @property
+    def quotes(self) -> tuple[tuple[str, str], ...]:
+        return QUOTES[(self.name, self.lang)]
+
+    @property
+    def title(self) -> tuple[str, str, str]:
+        return TITLES[(self.name, self.lang)]
 
     @property
     def words(self) -> str:
-        return WORD_COUNTERS.get((self.name, self.lang), "regex-w")
+        return WORD_COUNTERS[(self.name, self.lang)]
 
     @property
     def sentences(self) -> str:
-        return SENTENCE_COUNTERS.get((self.name, self.lang), "punkt-en")
+        return SENTENCE_COUNTERS[(self.name, self.lang)]
 
     def relation(self, word: object) -> Relation:
         """The comparison a relation word of this rule set and language means.
@@ -215,7 +291,7 @@ class Rules:
         Raises:
             XlingError: a word the authors' checker does not know (a data error).
         """
-        table = _RELATIONS[(self.name, self.lang)]
+        table = RELATIONS[(self.name, self.lang)]
         try:
             return table[str(word).strip()]
         except KeyError:
@@ -225,7 +301,7 @@ class Rules:
     def counter(self, base_id: str) -> str | None:
         """The authors' counter an instruction uses here (None: no word/sentence/token count)."""
         table = _TOKEN_INSTRUCTIONS.get(base_id)
-        return None if table is None else table.get((self.name, self.lang))
+        return None if table is None else table[(self.name, self.lang)]
 
     def substitute(self, base_id: str) -> str | None:
         """What xling uses instead of the authors' counter for this instruction, when that
@@ -237,15 +313,12 @@ def rules_for(name: str, lang: str) -> Rules:
     """The rules of benchmark ``name`` ("m-ifeval" | "xifeval") in ``lang``.
 
     Raises:
-        XlingError: an unknown rule set, or a language the benchmark has no rules for.
+        XlingError: an unknown rule set or language, or a language the benchmark has no rules
+            for (naming each table to fill in, ``missing_literals``).
     """
     if name not in RULE_SETS:
         raise XlingError(f"unknown ifeval rule set {name!r}; known: {', '.join(RULE_SETS)}")
-    have = MIFEVAL_LANGS if name == MIFEVAL else XIFEVAL_LANGS
-    if lang not in have:
-        raise XlingError(f"{name} has no instruction rules for language {lang!r}; it has "
-                         f"{', '.join(have)}" + ("; score other languages with xifeval's rules"
-                                                 if name == MIFEVAL else ""))
+    get_language(lang)
     return Rules(name, lang)
 
 

@@ -179,6 +179,17 @@ def to_fraction(text: str) -> Fraction | None:
     return None
 
 
+def plain_numerals(text: str) -> str:
+    """``text`` as the number readers see it: every decimal digit in ASCII (``to_ascii_digits``)
+    and every space a number may be grouped with (U+00A0, U+202F, U+2009, LaTeX ``\\,`` and
+    ``~``, ...) a plain space; find numbers in it with ``NUMBER_SPAN``.
+
+    >>> plain_numerals("১২\u202f৩৪৫")
+    '12 345'
+    """
+    return _SPACES.sub(" ", to_ascii_digits(text))
+
+
 def first_numeral(text: str) -> str | None:
     """The first number-like span of free text (after an answer phrase), or None.
 
@@ -187,5 +198,5 @@ def first_numeral(text: str) -> str | None:
     >>> first_numeral("  70.000 Euro. Danach 5")
     '70.000 Euro'
     """
-    m = NUMBER_SPAN.search(_SPACES.sub(" ", to_ascii_digits(text)))
+    m = NUMBER_SPAN.search(plain_numerals(text))
     return m.group(0).strip() if m else None

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xling.data import Benchmark, get_benchmark, record_reads
+from xling.data import Benchmark, get_benchmark, is_card_path, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.generate import Generator, SamplingParams, expect_workload, get_generator
 from xling.languages import LANGUAGES, STUDY_LANGS, parse_langs
@@ -101,7 +101,7 @@ class EvalConfig:
         from xling.scoring.thinking import parse_think_format
 
         parse_think_format(self.think_format)  # a bad spec is a one-line error now
-        if self.benchmark.endswith((".yaml", ".yml")) and Path(self.benchmark).is_file():
+        if is_card_path(self.benchmark) and Path(self.benchmark).is_file():
             # A card is the same benchmark however its path is spelled (resume, fingerprints).
             object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
         object.__setattr__(self, "pass_k", tuple(sorted(set(self.pass_k))))
@@ -306,8 +306,9 @@ def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
              generator: Generator) -> dict[str, str]:
     """Study B's prefilled reasoning language: each prompt is rendered with the model's chat
     template here (the backend then generates from the raw text) and ends with an opened
-    thinking block whose first sentence is in the question's language (``THINK_OPENINGS``)."""
-    from xling.languages import THINK_OPENINGS
+    thinking block whose first sentence is in the question's language
+    (``Language.think_opening``)."""
+    from xling.languages import get_language
     from xling.scoring.thinking import OPEN
 
     render = None
@@ -330,7 +331,8 @@ def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
         text = render(prompts[ex.id]) if render else prompts[ex.id] + "\n"
         # Templates of reasoning models (R1 distills, Qwen3) already open the block.
         opened = text.rstrip().endswith(OPEN)
-        out[ex.id] = (text if opened else text + OPEN + "\n") + THINK_OPENINGS[ex.lang] + "\n"
+        opening = get_language(ex.lang).think_opening
+        out[ex.id] = (text if opened else text + OPEN + "\n") + f"{opening}\n"
     return out
 
 
@@ -466,14 +468,16 @@ def run_eval(
 
     def backend() -> Generator:  # loaded once, and only when something is left to generate
         nonlocal generator
-        if callable(generator) and not hasattr(generator, "generate"):
-            generator = generator()
-        if generator is None:
-            # think-prefill renders the chat template itself (to open the assistant's thinking).
-            generator = get_generator(
-                cfg.backend, cfg.model,
-                chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
-                **(backend_kwargs or {}))
+        with record_reads(reads, files=False):  # a hub model loaded here, at its commit
+            if callable(generator) and not hasattr(generator, "generate"):
+                generator = generator()
+            if generator is None:
+                # think-prefill renders the chat template itself (to open the assistant's
+                # thinking).
+                generator = get_generator(
+                    cfg.backend, cfg.model,
+                    chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
+                    **(backend_kwargs or {}))
         return generator  # type: ignore[return-value]
 
     retried = [lang for lang, rows in done.items()
@@ -505,7 +509,8 @@ def run_eval(
     if kept:  # the kept languages' data was read by the earlier run: keep its record too
         earlier = before.get("data") or {}
         data = {"files": {**earlier.get("files", {}), **data["files"]},
-                "hub": list(dict.fromkeys([*earlier.get("hub", []), *data["hub"]]))}
+                "hub": list(dict.fromkeys([*earlier.get("hub", []), *data["hub"]])),
+                "models": list(dict.fromkeys([*earlier.get("models", []), *data["models"]]))}
     result = benchmark_metrics(rows, module, order, cfg.pass_k)
     result.update(config=cfg.fingerprint(), data=data)
     metrics.setdefault("model", cfg.model)

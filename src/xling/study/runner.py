@@ -163,7 +163,14 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
         return str(checkpoint)
     log.info("%s: training %s on %d examples (%s, %s)", cell.label, cell.spec.paradigm,
              len(examples), ",".join(langs), design)
-    checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
+    with record_reads(reads, files=False):  # a hub starting model, at its commit
+        checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
+        from xling.hub import model_revision
+        from xling.provenance import note_model
+
+        if (revision := model_revision(base)) is not None:  # a hub model TRL loaded itself
+            note_model(base, revision)
+    write_json(cell.run.train_data, reads.record())
     atomic_write_text(trained, f"{checkpoint}\n")
     return str(checkpoint)
 

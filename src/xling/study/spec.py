@@ -526,7 +526,7 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     Raises:
         XlingError: one line naming ``where`` (the file), the key path and what is allowed.
     """
-    from xling.data import BENCHMARKS
+    from xling.data import BENCHMARKS, is_card_path
     from xling.data.pools import POOLS
     from xling.generate import BACKENDS
     from xling.probes import PROBES
@@ -562,7 +562,7 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         "pass_k": lambda v: tuple(v) if isinstance(v, list) else v,
     })
     for bench in ev.benchmarks:
-        if str(bench).endswith((".yaml", ".yml")):  # a benchmark card (e.g. xling translate's)
+        if is_card_path(bench):  # a benchmark card (e.g. xling translate's)
             from xling.data import get_benchmark
 
             try:

@@ -9,7 +9,7 @@ languages by the id field (``align: id``) or by position (``align: line``). Ever
 when the card is loaded, before a model is: an unknown key or scorer, a missing file, a row
 without a field, a duplicate id, an empty question, an answer its scorer cannot read, languages
 whose ids differ; each is one ``XlingError`` naming the card key, or the data file, line and field.
-The translation pipeline (``data/translate.py``) writes its output as a card (``write_card``).
+The translation pipeline (``xling.translate``) writes its output as a card (``write_card``).
 Version 1.
 Try:  xling eval --model ./tiny --benchmark my-bench/card.yaml --langs en,de --limit 5
 
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from xling.data.benchmarks import Benchmark, Headline, Source
-from xling.languages import ENGLISH_INSTRUCTION, get_language
+from xling.languages import CHOICE_LETTERS, ENGLISH_INSTRUCTION, get_language
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,6 @@ ROLES: tuple[str, ...] = ("question", "answer", "id", "choices", "solution")
 ALIGNS: tuple[str, ...] = ("id", "line")
 PLACEHOLDERS: tuple[str, ...] = ("question", "choices", "instruction")
 """Prompt template slots (besides the meta roles); ``{instruction}`` follows ``--prompt-style``."""
-LETTERS = "ABCDEFGHIJ"  # the choice scorer reads letters A-J
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _SLOT = re.compile(r"\{(\w+)\}")
 
@@ -311,9 +310,9 @@ def option_texts(value: Any, where: str, column: str) -> tuple[str, ...]:
         except json.JSONDecodeError:
             raise XlingError(f"{where}: field '{column}' (fields.choices) must be a list or a "
                              f"JSON-encoded list of option texts, got {value[:60]!r}") from None
-    if not isinstance(value, list | tuple) or not 2 <= len(value) <= len(LETTERS):
+    if not isinstance(value, list | tuple) or not 2 <= len(value) <= len(CHOICE_LETTERS):
         raise XlingError(f"{where}: field '{column}' (fields.choices) must be a list of 2 to "
-                         f"{len(LETTERS)} options, got {value!r:.80}")
+                         f"{len(CHOICE_LETTERS)} options, got {value!r:.80}")
     options = tuple(_scalar(v, where, column, "choices") for v in value)
     if not all(options):
         raise XlingError(f"{where}: field '{column}' (fields.choices) has an empty option")
@@ -336,7 +335,7 @@ def gold_answer(raw: Any, scorer: str, choices: tuple[str, ...] | None, where: s
     if not gold:
         raise XlingError(f"{bad} is empty")
     if scorer == "choice":
-        valid = LETTERS[:len(choices)] if choices else LETTERS
+        valid = CHOICE_LETTERS[:len(choices)] if choices else CHOICE_LETTERS
         if gold.upper() not in valid or len(gold) != 1:
             raise XlingError(f"{bad}: {gold!r} is not an option letter {valid[0]}-{valid[-1]}")
         return gold.upper()
@@ -469,6 +468,32 @@ def _warn_differing_golds(card: Card, aligned: dict[str, list[Example]]) -> None
 
 # ---- public API ------------------------------------------------------------------------------
 
+CARD_SUFFIXES: tuple[str, ...] = (".yaml", ".yml")
+CARD_FILE = "card.yaml"
+"""The card's name inside a folder that is a card (``xling translate``'s output)."""
+
+
+def is_card_path(path: str | Path) -> bool:
+    """Whether ``path`` names a benchmark card (a ``.yaml``/``.yml`` file, any case) rather than
+    a registered benchmark, pool or data file; the one test for it.
+
+    >>> is_card_path("runs/mgsm-mt/card.YAML"), is_card_path("mgsm")
+    (True, False)
+    """
+    return Path(path).suffix.lower() in CARD_SUFFIXES
+
+
+def find_card(path: str | Path) -> Path | None:
+    """The card ``path`` stands for: ``path`` itself when it names a card (``is_card_path``,
+    whether or not it exists), ``path/card.yaml`` for a folder holding one, else None."""
+    path = Path(path)
+    if is_card_path(path):
+        return path
+    if path.is_dir() and (path / CARD_FILE).is_file():
+        return path / CARD_FILE
+    return None
+
+
 def load_card(path: str | Path) -> Card:
     """Read and validate a card and every row of its data files.
 
@@ -490,7 +515,7 @@ def _template_prompt(template: str, example: Example, style: str) -> str:
 
         raise XlingError(f"unknown prompt style {style!r}; known: {', '.join(PROMPT_STYLES)}")
     values = {"question": example.question, "instruction": instruction[style],
-              "choices": "\n".join(f"{LETTERS[i]}. {text}"
+              "choices": "\n".join(f"{CHOICE_LETTERS[i]}. {text}"
                                    for i, text in enumerate(example.choices or ()))}
     values.update({k: str(v) for k, v in example.meta.items()})
     return _SLOT.sub(lambda m: values.get(m.group(1), m.group(0)), template)

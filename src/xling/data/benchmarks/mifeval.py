@@ -41,12 +41,12 @@ from typing import Any
 
 from xling.data.benchmarks import AUTHORS, Benchmark, Headline, Protocol, Source
 from xling.data.io import read_jsonl
-from xling.languages import LANGUAGES, STUDY_LANGS, get_language
+from xling.languages import LANGUAGES, get_language
 from xling.schema import Example, XlingError
 from xling.scoring import ifeval_rules
 
 SCORER = "ifeval"
-LANGS: tuple[str, ...] = ("en", "es", "fr", "ja")
+LANGS: tuple[str, ...] = ifeval_rules.MIFEVAL_LANGS
 """M-IFEval's languages (the staged default)."""
 PAPER_METRIC = "instruction-level strict accuracy"
 """M-IFEval's published number (its notebook averages the per-instruction strict booleans per
@@ -71,8 +71,8 @@ XIFEVAL_DESCRIPTION = (
     f"{XIFEVAL_PAPER_METRIC} (unconfirmed). Offline substitutes, counted per language in "
     "metrics.json: " + ifeval_rules.describe_substitutes(ifeval_rules.XIFEVAL))
 XIFEVAL_HUB_ID = "LLaMAX/BenchMAX_Rule-based"
-XIFEVAL_LANGS: tuple[str, ...] = (*STUDY_LANGS, "te")
-"""xIFEval's languages that xling's registry has (it also has ar cs hu ko sr vi)."""
+XIFEVAL_LANGS: tuple[str, ...] = ifeval_rules.XIFEVAL_LANGS
+"""xIFEval's languages that xling's rule tables cover (it also has ar cs hu ko sr vi)."""
 _FIELDS = ("key", "prompt", "instruction_id_list", "kwargs")
 
 

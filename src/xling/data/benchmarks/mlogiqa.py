@@ -27,6 +27,7 @@ from typing import Any
 
 from xling.data.benchmarks import AUTHORS, Benchmark, Protocol, Source, authors, check_langs
 from xling.data.io import read_jsonl
+from xling.languages import CHOICE_LETTERS
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ SCORER = "choice"
 LANGS: tuple[str, ...] = ("en", "zh", "es", "fr", "ja", "th")
 HUB_ID = "Qwen/P-MMEval"
 NAME = "mlogiqa"
-LETTERS = "ABCD"
+LETTERS = CHOICE_LETTERS[:4]  # mLogiQA has four options
 
 _Item = tuple[str, tuple[str, ...], str, dict[str, str]]
 """question (passage + question), choices, answer letter, {"context", "question"} apart."""

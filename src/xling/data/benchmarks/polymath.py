@@ -38,6 +38,7 @@ from xling.data.benchmarks import (
     check_langs,
 )
 from xling.data.benchmarks.mmath import math_answer
+from xling.metrics import POLYMATH_WEIGHTS, difficulty_weighted_accuracy
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ log = logging.getLogger(__name__)
 SCORER = "math"
 LANGS: tuple[str, ...] = ("en", "zh", "de", "es", "fr", "ja", "ru", "th", "sw", "bn", "te")
 HUB_ID = "Qwen/PolyMath"
-LEVELS: tuple[str, ...] = ("low", "medium", "high", "top")
-WEIGHTS: dict[str, int] = {"low": 1, "medium": 2, "high": 4, "top": 8}
+LEVELS: tuple[str, ...] = tuple(POLYMATH_WEIGHTS)
+"""low, medium, high, top: the difficulty levels, in order (weights in ``metrics``)."""
 
 
 def _level_rows(folder: Path | None, hub: str | None, lang: str, level: str) -> tuple[list[dict[str, Any]], str]:
@@ -125,17 +126,18 @@ def _level(row: Mapping[str, Any]) -> str | None:
     meta = row.get("meta")
     if isinstance(meta, str):
         meta = json.loads(meta)
-    if isinstance(meta, Mapping) and meta.get("level") in WEIGHTS:
+    if isinstance(meta, Mapping) and meta.get("level") in LEVELS:
         return str(meta["level"])
     pid = str(row.get("parallel_id", ""))  # polymath-<level>-<n>
     level = pid.split("-")[1] if pid.count("-") == 2 else None
-    return level if level in WEIGHTS else None
+    return level if level in LEVELS else None
 
 
 def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Per language: accuracy per level (fraction, n) and DW-ACC (PolyMath's benchmark score).
 
-    DW-ACC = sum_l w_l * acc_l / sum_l w_l with w = 1, 2, 4, 8 for low, medium, high, top; it is
+    DW-ACC = sum_l w_l * acc_l / sum_l w_l with w = 1, 2, 4, 8 for low, medium, high, top
+    (``metrics.difficulty_weighted_accuracy``, the one home of the formula); it is
     None (with ``missing_levels``) unless all four levels were evaluated (e.g. after ``--limit``),
     never a reweighted number over fewer levels.
 
@@ -157,7 +159,7 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         levels = {lv: {"acc": c / n, "n": n} for lv, (c, n) in by_level.items()}
         missing = [lv for lv in LEVELS if lv not in levels]
         dw = (None if missing else
-              sum(WEIGHTS[lv] * levels[lv]["acc"] for lv in LEVELS) / sum(WEIGHTS.values()))
+              difficulty_weighted_accuracy({lv: levels[lv]["acc"] for lv in LEVELS}))
         out[lang] = {"levels": {lv: levels[lv] for lv in LEVELS if lv in levels}, "dw_acc": dw,
                      **({"missing_levels": missing} if missing else {})}
     if out and all(v["dw_acc"] is not None for v in out.values()):
