@@ -43,7 +43,7 @@ from typing import Any
 
 from xling.data.pools import load_pool, select
 from xling.train.grpo import GRPOConfig, grpo_row, reward_functions, run_grpo, trl_fields
-from xling.train.sft import to_dataset, trl_args
+from xling.train.trl_glue import to_dataset, trl_args
 
 RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS: dict[str, str | None] = {"trl_generate": None, "static_cache": "static"}

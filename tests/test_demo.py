@@ -46,9 +46,9 @@ def assert_reward_rose(train_dir) -> None:
     learned nothing (equal halves) or a constant reward fails both."""
     from scipy import stats
 
-    from xling.train.sft import read_train_log
+    from xling.data.io import read_jsonl
 
-    rewards = [r["reward"] for r in read_train_log(train_dir) if "reward" in r]
+    rewards = [r["reward"] for r in read_jsonl(train_dir / "train_log.jsonl") if "reward" in r]
     assert len(rewards) >= 20, rewards
     half = len(rewards) // 2
     test = stats.ttest_ind(rewards[half:], rewards[:half], equal_var=False, alternative="greater")

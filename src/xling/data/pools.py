@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Literal
 
 from xling.languages import parse_langs
+from xling.registry import is_dotted, resolve
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -127,25 +128,41 @@ def load_sandbox(langs: list[str], n: int = 2000, seed: int = 0) -> list[Example
     return generate_problems(n, SandboxConfig(seed=seed), "train", langs)
 
 
-POOLS: dict[str, Callable[[list[str]], list[Example]]] = {
-    "gsm8k": load_gsm8k,
-    "mgsm8k": load_mgsm8k,
-    "sandbox": load_sandbox,
+PoolLoader = Callable[[list[str]], list[Example]]
+"""What ``POOLS`` resolves to: ``load(langs) -> list[Example]``, only the languages asked for
+(an error naming a language the pool lacks); an item scored by another kind than math carries
+it in ``meta["scorer"]`` (a kind of ``scoring.SCORERS`` or a dotted path)."""
+
+POOLS: dict[str, str] = {
+    "gsm8k": "xling.data.pools:load_gsm8k",
+    "mgsm8k": "xling.data.pools:load_mgsm8k",
+    "sandbox": "xling.data.pools:load_sandbox",
 }
-"""Pool name -> loader(langs). Anything else given to ``load_pool`` is read as a jsonl path."""
+"""Pool name -> ``"module:loader"`` (a ``PoolLoader``). ``load_pool`` also reads a jsonl file, a
+card, or a dotted path ``"my_pkg.module:load"`` to a user's own loader."""
+
+
+def get_pool(name: str) -> PoolLoader:
+    """The loader registered as ``name`` (a key of ``POOLS`` or a dotted path).
+
+    Raises:
+        XlingError: unknown name, or a dotted path that does not import or is not callable.
+    """
+    return resolve(POOLS, name, "pool", expect=Callable)
 
 
 def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]:
-    """Load a named pool (``POOLS``), a jsonl file, or a benchmark card (a ``card.yaml``, or a
-    folder holding one, such as ``xling translate``'s output), restricted to ``langs``.
+    """Load a named pool (``POOLS``), a jsonl file, a benchmark card (a ``card.yaml``, or a
+    folder holding one, such as ``xling translate``'s output), or a user's loader named by a
+    dotted path, restricted to ``langs``.
 
     Raises:
         XlingError: unknown pool name (not a file either), or a language the pool lacks.
     """
     langs = parse_langs(langs)
-    loader = POOLS.get(str(name_or_path))
-    if loader is not None:
-        return loader(langs)
+    name = str(name_or_path)
+    if name in POOLS:
+        return get_pool(name)(langs)
     path = Path(name_or_path)
     if path.is_dir() and (path / "card.yaml").is_file():
         path = path / "card.yaml"
@@ -161,9 +178,11 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]
         return examples
     if path.is_file():
         return load_jsonl_pool(path, langs)
+    if is_dotted(name):
+        return get_pool(name)(langs)
     raise XlingError(
-        f"unknown pool {str(name_or_path)!r}; known: {', '.join(POOLS)} (or a path to a .jsonl "
-        "file, a card.yaml, or a folder holding one)"
+        f"unknown pool {name!r}; known: {', '.join(POOLS)} (or a path to a .jsonl file, a "
+        "card.yaml, a folder holding one, or a dotted path 'my_pkg.module:load')"
     )
 
 

@@ -27,7 +27,7 @@ import yaml
 
 from xling import __version__
 from xling.data.io import atomic_write_text, write_json
-from xling.schema import XlingError
+from xling.schema import Example, XlingError
 from xling.study.grid import Cell, eval_source, resolve_cells
 from xling.study.spec import StudySpec
 from xling.study.store import AwaitingExternal, RunDir, attach_log
@@ -135,25 +135,32 @@ def base_model_path(study: StudySpec, model: str = "") -> str:
     return path
 
 
-def _train(study: StudySpec, cell: Cell, base: str) -> str:
-    from xling.data.pools import load_pool, select
-    from xling.train import train
-
-    out, trained = cell.run.train_dir, cell.run.trained_marker
-    if trained.is_file():
-        return trained.read_text(encoding="utf-8").strip()
+def training_examples(study: StudySpec, cell: Cell) -> list[Example]:
+    """What ``cell`` trains on, whichever engine trains it: its languages of the study's pool,
+    selected by its design with its seed (in the solution format the pool asks for). What the
+    pool read is recorded in the cell's ``train/data.json``."""
     from xling.data import record_reads
+    from xling.data.pools import load_pool, select
 
     langs = list(cell.spec.train_langs)
     with record_reads() as reads:
         pool = load_pool(study.pool.name, langs)
     write_json(cell.run.train_data, reads.record())
-    design = cell.resolved["design"]
-    examples = select(pool, langs, design, n=study.pool.n, seed=cell.spec.seed)
+    examples = select(pool, langs, cell.resolved["design"], n=study.pool.n, seed=cell.spec.seed)
     if study.pool.format == "think":
         from xling.data.pools import with_thinking
 
         examples = [with_thinking(e) for e in examples]
+    return examples
+
+
+def _train(study: StudySpec, cell: Cell, base: str) -> str:
+    from xling.train import train
+
+    out, trained = cell.run.train_dir, cell.run.trained_marker
+    if trained.is_file():
+        return trained.read_text(encoding="utf-8").strip()
+    examples = training_examples(study, cell)
     if study.verl is not None and cell.spec.paradigm in study.verl.paradigms:
         from xling.study.verl_cells import train_on_verl
 
@@ -162,7 +169,7 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
         atomic_write_text(trained, f"{checkpoint}\n")
         return str(checkpoint)
     log.info("%s: training %s on %d examples (%s, %s)", cell.label, cell.spec.paradigm,
-             len(examples), ",".join(langs), design)
+             len(examples), ",".join(cell.spec.train_langs), cell.resolved["design"])
     checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
     atomic_write_text(trained, f"{checkpoint}\n")
     return str(checkpoint)
@@ -252,12 +259,12 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
             from xling.study.verl_cells import check_cell
 
             check_cell(study, cell)  # raises naming the file and the cell
-        config = cell.resolved["config"]
-        fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
-        if fingerprint in seen:
-            continue
-        seen.add(fingerprint)
         try:
+            config = cell.resolved["config"]
+            fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
+            if fingerprint in seen:
+                continue
+            seen.add(fingerprint)
             make_config(cell.spec.paradigm, config)
         except XlingError as exc:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
@@ -265,12 +272,14 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
 
 def check_pools(study: StudySpec, cells: list[Cell]) -> None:
     """Load the training pool in every language set a cell still has to train on, so that a
-    language the pool lacks (``xling demo --train-langs te``) is refused before any cell runs.
+    language the pool lacks (``xling demo --train-langs te``) or a scorer kind its items name
+    that does not resolve is refused before any cell runs.
 
     Raises:
         XlingError: naming the study file, the cell and the pool's error.
     """
     from xling.data.pools import load_pool
+    from xling.scoring import get_scorer
 
     seen: set[tuple[str, ...]] = set()
     for cell in cells:
@@ -279,7 +288,9 @@ def check_pools(study: StudySpec, cells: list[Cell]) -> None:
             continue
         seen.add(langs)
         try:
-            load_pool(study.pool.name, list(langs))
+            pool = load_pool(study.pool.name, list(langs))
+            for kind in sorted({e.meta.get("scorer", "math") for e in pool}):
+                get_scorer(kind)  # a user's scorer (a dotted path) imports before training
         except XlingError as exc:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 

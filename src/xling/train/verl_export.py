@@ -9,7 +9,7 @@ Stage: train (export). ``export_verl`` writes one self-contained directory::
     verl_grpo.yaml               extends verl's own ``ppo_trainer`` defaults with study A's GRPO
                                  settings (read from grpo.PAPER_PRESET, never repeated here), the
                                  reward under ``reward.custom_reward_function`` (the key verl
-                                 0.9.1 reads), and batch / micro-batch sizes derived from the
+                                 0.9.1 reads), batch / micro-batch sizes derived from the
                                  data and the GPUs (``verl_batch_sizes``)
 
 and returns the one-line launch command (``launch_command``). Paths in the config are relative
@@ -51,13 +51,6 @@ REWARD_FILE = "xling_reward.py"
 MAX_MICRO_BATCH = 8
 """Default upper bound on sequences per GPU per forward/backward pass (``*_micro_batch_size_per_gpu``):
 a memory setting, not a study setting; raise it on large GPUs with short responses."""
-
-REWARD_HOOKS: dict[str, str] = {
-    "accuracy": "compute_score",
-    "consistency": "compute_score_consistency",
-    "combined": "compute_score_combined",
-}
-"""xling reward name -> the function in xling.train.rewards that verl calls."""
 
 REWARD_SHIM = '''"""xling's rewards for verl (written by `xling export verl`).
 
@@ -114,25 +107,22 @@ class VerlExport:
 def verl_row(e: Example, index: int, split: str, prompt_style: str = "standard") -> dict:
     """One verl row for example ``e`` (the layout of verl's ``examples/data_preprocess``).
 
-    The item's scorer kind travels in ``extra_info`` (``scorer``; ``choices`` and ``meta`` as
-    JSON strings, one parquet type for every row), which verl hands to the reward per row, so
-    ``rewards.to_verl`` scores a choice or IFEval row with its own scorer. The prompt is the one
-    every paradigm trains on (``sft.example_prompt``); ``ability`` is the scorer kind.
+    The prompt is the one every paradigm trains on (``rows.example_prompt``) as one user
+    message (verl renders it with the model's chat template). The reward columns (``rows.reward_columns``, those of TRL's rows) travel
+    in ``extra_info``, which verl hands to the reward per row, so ``rewards.to_verl`` scores a
+    choice or IFEval row with its own scorer; ``ability`` is the scorer kind.
     """
-    import json
+    from xling.train.rows import prompt_of, reward_columns
 
-    from xling.train.sft import example_prompt
-
-    kind = e.meta.get("scorer", "math")
+    cols = reward_columns(e)
     return {
         "data_source": f"xling/{e.source or 'pool'}",
-        "prompt": [{"role": "user", "content": example_prompt(e, prompt_style)}],
-        "ability": kind,
-        "reward_model": {"style": "rule", "ground_truth": e.answer},
-        "extra_info": {"lang": e.lang, "parallel_id": e.parallel_id, "index": index,
-                       "split": split, "id": e.id, "scorer": kind,
-                       "choices": json.dumps(list(e.choices), ensure_ascii=False) if e.choices else "",
-                       "meta": json.dumps(e.meta, ensure_ascii=False, default=str) if e.meta else ""},
+        "prompt": prompt_of(e, prompt_style, chat=True),
+        "ability": cols["scorer"],
+        "reward_model": {"style": "rule", "ground_truth": cols["answer"]},
+        "extra_info": {"lang": cols["lang"], "parallel_id": cols["parallel_id"], "index": index,
+                       "split": split, "id": cols["id"], "scorer": cols["scorer"],
+                       "choices": cols["choices"], "meta": cols["meta"]},
     }
 
 
@@ -220,9 +210,7 @@ def export_verl(
         raise XlingError("nothing to export: no examples")
     if not 0 <= val_fraction < 1:
         raise XlingError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    if cfg.reward not in REWARD_HOOKS:
-        raise XlingError(f"unknown reward {cfg.reward!r}; known: {', '.join(REWARD_HOOKS)}")
-    _check_cfg(cfg)
+    hook = _check_cfg(cfg)
     if gpus < 1 or nodes < 1 or rollout_tp < 1:
         raise XlingError(f"gpus, nodes and rollout_tp must be >= 1, got {gpus}, {nodes}, {rollout_tp}")
     if gpus % rollout_tp:
@@ -264,12 +252,13 @@ def export_verl(
     val = write_parquet(out / "val.parquet", splits["val"] or [
         {**splits["train"][0], "extra_info": {**splits["train"][0]["extra_info"],
                                               "split": "placeholder"}}])
-    reward = atomic_write_text(out / REWARD_FILE, REWARD_SHIM)
+    reward = atomic_write_text(out / REWARD_FILE, reward_file(hook))
     files = {k: str(base / f) if base else f for k, f in
              (("train", train.name), ("val", val.name), ("reward", REWARD_FILE))}
     config = verl_config(cfg, settings, batch, files, model=model, gpus=gpus, nodes=nodes,
                          rollout_tp=rollout_tp, checkpoint_dir=ckpt,
-                         name=name or out.resolve().name, validate=validate)
+                         name=name or out.resolve().name, validate=validate,
+                         hook=hook.partition(":")[2])
     launch = launch_command(cluster_dir or out, nodes)
     config_path = atomic_write_text(out / f"{CONFIG_NAME}.yaml", _config_text(config, launch))
     log.info("verl export: %d train, %d val rows -> %s", len(splits["train"]), len(splits["val"]), out)
@@ -278,16 +267,46 @@ def export_verl(
                       launch=launch)
 
 
-def _check_cfg(cfg: Any) -> None:
-    """Refuse GRPOConfig settings that the verl export cannot carry over."""
-    from xling.train.rewards import STUDY_A_WEIGHTS
+def _check_cfg(cfg: Any) -> str:
+    """Refuse GRPOConfig settings that the verl export cannot carry over; returns the reward's
+    verl hook (``"module:function"``, ``rewards.Reward.verl``).
 
-    if cfg.reward_weights is not None and tuple(cfg.reward_weights) != STUDY_A_WEIGHTS:
-        raise XlingError(f"the verl export uses study A's combined weights {list(STUDY_A_WEIGHTS)}; "
-                         f"got {cfg.reward_weights}")
+    The hook is ``rewards.to_verl`` of the reward at its default arguments, so an adapter
+    argument set to another value (combined's weights, the consistency part) is refused.
+    """
+    import inspect
+    import json
+
+    from xling.train.rewards import REWARDS, get_reward
+
+    reward = get_reward(cfg.reward)
+    if reward.verl is None:
+        on_verl = [name for name in REWARDS if get_reward(name).verl is not None]
+        raise XlingError(f"reward {cfg.reward!r} has no verl hook (rewards.Reward.verl); on verl: "
+                         f"{', '.join(on_verl)}, or train the cell with TRL")
+    params = inspect.signature(reward.fn).parameters
+    for field_name, kw in reward.args.items():
+        value = getattr(cfg, field_name)
+        default = params[kw].default if kw in params else inspect.Parameter.empty
+        if value is None or (default is not inspect.Parameter.empty
+                             and json.dumps(value, sort_keys=True) == json.dumps(default, sort_keys=True)):
+            continue
+        shown = list(default) if isinstance(default, tuple) else default
+        raise XlingError(f"the verl export scores reward {cfg.reward!r} with its hook "
+                         f"{reward.verl}, which uses the {cfg.reward} {kw} {shown!r}; {field_name} "
+                         f"{value!r} cannot be carried over (train the cell with TRL)")
     if cfg.trl:
         raise XlingError("trl fields do not apply to verl: pass verl settings as key=value "
                          "overrides on the launch command instead")
+    return reward.verl
+
+
+def reward_file(hook: str) -> str:
+    """The export's reward file: xling's hooks, and ``hook``'s module when it is a user's own."""
+    module, _, attr = hook.partition(":")
+    if module == "xling.train.rewards":
+        return REWARD_SHIM
+    return REWARD_SHIM + f"from {module} import {attr}  # noqa: E402, F401 (the cell's reward)\n"
 
 
 def paper_settings(cfg: Any) -> dict[str, Any]:
@@ -317,9 +336,11 @@ def paper_settings(cfg: Any) -> dict[str, Any]:
 def verl_config(
     cfg: Any, settings: dict[str, Any], batch: VerlBatch, files: dict[str, str], *, model: str,
     gpus: int, nodes: int, rollout_tp: int, checkpoint_dir: str, name: str, validate: bool = True,
+    hook: str = "compute_score",
 ) -> dict[str, Any]:
     """The verl config (overrides of verl's ``ppo_trainer`` defaults) as a plain dict;
-    ``validate=False`` (no validation split) turns verl's validation off."""
+    ``validate=False`` (no validation split) turns verl's validation off. ``hook``: the reward
+    function verl calls."""
     kl = settings["kl"]
     actor: dict[str, Any] = {
         "ppo_mini_batch_size": batch.mini_batch,
@@ -361,8 +382,7 @@ def verl_config(
             "rollout": rollout,
             "ref": {"log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu},
         },
-        "reward": {"custom_reward_function": {"path": files["reward"],
-                                              "name": REWARD_HOOKS[cfg.reward]}},
+        "reward": {"custom_reward_function": {"path": files["reward"], "name": hook}},
         "trainer": trainer,
     }
 
