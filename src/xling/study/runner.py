@@ -28,7 +28,7 @@ import yaml
 from xling import __version__
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import Example, XlingError
-from xling.study.grid import Cell, eval_source, resolve_cells
+from xling.study.grid import Cell, eval_source, resolve_cells, train_config
 from xling.study.spec import StudySpec
 from xling.study.store import AwaitingExternal, RunDir, attach_log
 
@@ -170,7 +170,7 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
         return str(checkpoint)
     log.info("%s: training %s on %d examples (%s, %s)", cell.label, cell.spec.paradigm,
              len(examples), ",".join(cell.spec.train_langs), cell.resolved["design"])
-    checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
+    checkpoint = train(cell.spec.paradigm, base, examples, out, config=train_config(cell))
     atomic_write_text(trained, f"{checkpoint}\n")
     return str(checkpoint)
 
@@ -243,8 +243,9 @@ def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
 
 
 def check_training(study: StudySpec, cells: list[Cell]) -> None:
-    """Build every trained cell's paradigm config as training will (``train.make_config``,
-    which also checks TRL's field names; imports trl, loads no model).
+    """Build every trained cell's paradigm config as training will (``grid.train_config``, the
+    cell's seed included; ``train.make_config``, which also checks TRL's field names; imports
+    trl, loads no model).
 
     Raises:
         XlingError: naming the study file and the cell.
@@ -260,7 +261,7 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
 
             check_cell(study, cell)  # raises naming the file and the cell
         try:
-            config = cell.resolved["config"]
+            config = train_config(cell)
             fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
             if fingerprint in seen:
                 continue

@@ -2,11 +2,13 @@
 
 Stage: study (composes train.verl_export). A study with a ``verl:`` block hands the cells whose
 paradigm is in ``verl.paradigms`` (a paradigm whose row lists the verl engine: grpo, sft+grpo)
-to verl instead of TRL. The runner calls
+to verl instead of TRL: the same experiment (the rows, the prompt's form and the cell's seed are
+those TRL would get; ``grid.train_config``, ``train.rows``). The runner calls
 ``train_on_verl`` in place of ``train.train``; it is idempotent, so the study resumes:
 
 1. First run: the cell's export is written to ``<cell>/verl/`` (``export_verl``: the cell's own
-   training selection, all of it trained on; its GRPO config built by ``train.make_config``;
+   training selection, all of it trained on; its GRPO config built by ``train.make_config``
+   from ``grid.train_config``;
    GPUs, nodes and paths from ``study.verl``), ``<cell>/EXTERNAL`` gets the launch command (line
    1) and what to do after it (line 2), and ``store.AwaitingExternal`` is raised: the cell stays
    without DONE and ``xling study status`` lists it as ``external`` with the command. For a
@@ -36,7 +38,7 @@ import yaml
 
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import Example, XlingError
-from xling.study.grid import Cell
+from xling.study.grid import Cell, train_config
 from xling.study.spec import StudySpec, VerlSpec
 from xling.study.store import AwaitingExternal
 
@@ -112,7 +114,7 @@ def check_cell(study: StudySpec, cell: Cell) -> Any:
     """Build the cell's GRPO config and check that verl can carry it (loads no model).
 
     Returns the ``grpo.GRPOConfig`` verl trains with (the last stage's of a composed paradigm,
-    ``Paradigm.stages``).
+    ``Paradigm.stages``), built from ``grid.train_config``: the cell's seed is its seed.
 
     Raises:
         XlingError: an invalid config, a paradigm whose last stage is not GRPO, settings the
@@ -126,7 +128,7 @@ def check_cell(study: StudySpec, cell: Cell) -> Any:
     verl = _verl(study)
     where = f"{study.source_file or study.name}: cell {cell.label}"
     try:
-        cfg = make_config(cell.spec.paradigm, cell.resolved["config"])
+        cfg = make_config(cell.spec.paradigm, train_config(cell))
         grpo = cfg.stages()[-1] if get_paradigm(cell.spec.paradigm).stages else cfg
         if not isinstance(grpo, GRPOConfig):
             raise XlingError(f"the verl export trains GRPO; {cell.spec.paradigm}'s last stage "
@@ -187,7 +189,7 @@ def _first_stages(cell: Cell, base: str, examples: list[Example]) -> Path | None
     stages = get_paradigm(cell.spec.paradigm).stages
     if not stages:
         return None
-    configs = make_config(cell.spec.paradigm, cell.resolved["config"]).stages()
+    configs = make_config(cell.spec.paradigm, train_config(cell)).stages()
     model: str | Path = base
     for stage, cfg in zip(stages[:-1], configs[:-1], strict=True):
         out = cell.run.train_dir.resolve() / stage

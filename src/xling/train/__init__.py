@@ -117,6 +117,27 @@ def with_preset(paradigm: str, config: dict[str, Any], preset: str) -> dict[str,
     return {**config, stage: {**config.get(stage, {}), key: preset}}
 
 
+def with_seed(paradigm: str, config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """``config`` with the trainer's seed set to ``seed`` (each stage's, for a composed
+    paradigm; a config without a ``seed`` field is left as it is): a study cell's seed seeds
+    its data selection and its trainer, on TRL and verl alike.
+
+    Raises:
+        XlingError: the config already sets another seed (the cell's seed is the one).
+    """
+    row = get_paradigm(paradigm)
+    if row.stages:
+        return {**config, **{stage: with_seed(stage, dict(config.get(stage, {})), seed)
+                             for stage in row.stages}}
+    if "seed" not in {f.name for f in dataclasses.fields(row.config)}:
+        return config
+    if config.get("seed", seed) != seed:
+        raise XlingError(f"{paradigm} config sets seed {config['seed']}, but the cell's seed is "
+                         f"{seed}: a cell's seed seeds its training too; remove seed from the "
+                         "config and list the seeds in grid.seeds (or the cell's seed)")
+    return {**config, "seed": seed}
+
+
 def make_config(paradigm: str, config: dict[str, Any] | None = None, preset: str | None = None):
     """Build and validate the config of ``paradigm`` (imports trl to check TRL fields; loads no model).
 
@@ -171,4 +192,4 @@ def build_config(cls: type, config: dict[str, Any], what: str):
 
 
 __all__ = ["ENGINES", "KINDS", "PARADIGMS", "Paradigm", "build_config", "get_paradigm",
-           "make_config", "train", "with_preset"]
+           "make_config", "train", "with_preset", "with_seed"]

@@ -86,7 +86,9 @@ class GRPOConfig:
     prompt_style: str = "standard"
     """One of rows.TRAIN_PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
     chat: bool = False
-    """True: prompts are chat messages (tokenizer's chat template); False: plain text."""
+    """True: prompts are chat messages (the model's chat template wraps them); False: plain text,
+    tokenized as it is. The same on TRL and verl (the verl export renders a plain prompt as it
+    is through ``verl_export.PLAIN_CHAT_TEMPLATE``)."""
     preset: str | None = None
     """'paper' applies PAPER_PRESET and PAPER_ROLLOUT_BATCH; None uses TRL's defaults."""
     learning_rate: float | None = None

@@ -4,8 +4,8 @@ Stage: train. The training prompt of an example (``example_prompt``), its form (
 one user message that the model's chat template wraps: ``prompt_of``), and the columns its
 reward reads (``reward_columns``: gold answer, language, scorer kind, options, meta). TRL's
 GRPO rows (``grpo.grpo_row``) and verl's parquet rows (``verl_export.verl_row``) are both built
-from these, so a study cell trains on the same rows whichever engine runs it. Imports no
-trainer.
+from these, so a study cell trains on the same rows whichever engine runs it
+(tests/test_same_experiment.py compares them). Imports no trainer.
 
 >>> prompt_of(Example("q", "q", "en", "1+1?", "2"), "standard", chat=True)[0]["role"]
 'user'

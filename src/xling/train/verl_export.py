@@ -10,7 +10,13 @@ Stage: train (export). ``export_verl`` writes one self-contained directory::
                                  settings (read from grpo.PAPER_PRESET, never repeated here), the
                                  reward under ``reward.custom_reward_function`` (the key verl
                                  0.9.1 reads), batch / micro-batch sizes derived from the
-                                 data and the GPUs (``verl_batch_sizes``)
+                                 data and the GPUs (``verl_batch_sizes``), the config's seed in
+                                 every seed verl takes, and, for a plain prompt (``chat: false``),
+                                 a chat template that renders the prompt as it is
+
+A cell is the same experiment on either engine: the rows (``rows.prompt_of``,
+``rows.reward_columns``), the prompt's form (chat template or plain text) and the seed are the
+GRPO config's, as TRL gets them (tests/test_same_experiment.py).
 
 and returns the one-line launch command (``launch_command``). Paths in the config are relative
 to the export directory (the launch runs there; a Ray job uploads it as its working directory)
@@ -51,6 +57,13 @@ REWARD_FILE = "xling_reward.py"
 MAX_MICRO_BATCH = 8
 """Default upper bound on sequences per GPU per forward/backward pass (``*_micro_batch_size_per_gpu``):
 a memory setting, not a study setting; raise it on large GPUs with short responses."""
+
+PLAIN_CHAT_TEMPLATE = "{%- for message in messages %}{{- message['content'] }}{%- endfor %}"
+"""The chat template of a plain-text prompt (``chat: false``): verl 0.9.1 always renders a
+prompt's messages with the tokenizer's chat template (its agent loop), so the export hands it
+this one (``actor_rollout_ref.model.custom_chat_template``), which renders the prompt as it is,
+as TRL tokenizes a plain prompt. ``plain_chat_template`` prepends the tokenizer's BOS when the
+tokenizer adds one to plain text (TRL's ``add_special_tokens``)."""
 
 REWARD_SHIM = '''"""xling's rewards for verl (written by `xling export verl`).
 
@@ -108,7 +121,8 @@ def verl_row(e: Example, index: int, split: str, prompt_style: str = "standard")
     """One verl row for example ``e`` (the layout of verl's ``examples/data_preprocess``).
 
     The prompt is the one every paradigm trains on (``rows.example_prompt``) as one user
-    message (verl renders it with the model's chat template). The reward columns (``rows.reward_columns``, those of TRL's rows) travel
+    message (verl renders it with the chat template: the model's, or ``PLAIN_CHAT_TEMPLATE``
+    for a plain prompt). The reward columns (``rows.reward_columns``, those of TRL's rows) travel
     in ``extra_info``, which verl hands to the reward per row, so ``rewards.to_verl`` scores a
     choice or IFEval row with its own scorer; ``ability`` is the scorer kind.
     """
@@ -258,7 +272,8 @@ def export_verl(
     config = verl_config(cfg, settings, batch, files, model=model, gpus=gpus, nodes=nodes,
                          rollout_tp=rollout_tp, checkpoint_dir=ckpt,
                          name=name or out.resolve().name, validate=validate,
-                         hook=hook.partition(":")[2])
+                         hook=hook.partition(":")[2],
+                         chat_template=None if cfg.chat else plain_chat_template(model))
     launch = launch_command(cluster_dir or out, nodes)
     config_path = atomic_write_text(out / f"{CONFIG_NAME}.yaml", _config_text(config, launch))
     log.info("verl export: %d train, %d val rows -> %s", len(splits["train"]), len(splits["val"]), out)
@@ -309,6 +324,43 @@ def reward_file(hook: str) -> str:
     return REWARD_SHIM + f"from {module} import {attr}  # noqa: E402, F401 (the cell's reward)\n"
 
 
+def plain_chat_template(model: str) -> str:
+    """``PLAIN_CHAT_TEMPLATE``, with the tokenizer's BOS first when it adds one to plain text, so
+    verl's prompt tokens are TRL's for a plain prompt. A tokenizer that is not on this machine (a
+    hub id not in the local cache) is read as adding none, as Qwen2.5's does (logged).
+
+    Raises:
+        XlingError: a tokenizer that adds other special tokens to plain text (set chat: true).
+    """
+    tokenizer = _local_tokenizer(model)
+    if tokenizer is None:
+        log.warning("verl export: the tokenizer of %s is not on this machine; the plain-prompt "
+                    "template adds no BOS, as TRL does for Qwen2.5 (a tokenizer that prepends one "
+                    "would train without it on verl: export where the model is, or set chat: true)",
+                    model)
+        return PLAIN_CHAT_TEMPLATE
+    ids = list(tokenizer("x")["input_ids"])
+    bare = list(tokenizer("x", add_special_tokens=False)["input_ids"])
+    if ids == bare:
+        return PLAIN_CHAT_TEMPLATE
+    if tokenizer.bos_token_id is not None and ids == [tokenizer.bos_token_id, *bare]:
+        return "{{- bos_token }}" + PLAIN_CHAT_TEMPLATE
+    raise XlingError(f"the tokenizer of {model} adds special tokens to plain text ({ids} for "
+                     f"{bare}) that a plain prompt on verl cannot reproduce; set chat: true")
+
+
+def _local_tokenizer(model: str):
+    """The tokenizer of ``model`` when it is on this machine (a directory, or the hub cache), else None."""
+    from transformers import AutoTokenizer
+
+    try:
+        if Path(model).expanduser().is_dir():
+            return AutoTokenizer.from_pretrained(str(Path(model).expanduser()))
+        return AutoTokenizer.from_pretrained(model, local_files_only=True)
+    except (OSError, ValueError):
+        return None
+
+
 def paper_settings(cfg: Any) -> dict[str, Any]:
     """GRPO settings of ``cfg`` in the export's terms, from grpo.PAPER_PRESET and the cfg fields.
 
@@ -336,22 +388,27 @@ def paper_settings(cfg: Any) -> dict[str, Any]:
 def verl_config(
     cfg: Any, settings: dict[str, Any], batch: VerlBatch, files: dict[str, str], *, model: str,
     gpus: int, nodes: int, rollout_tp: int, checkpoint_dir: str, name: str, validate: bool = True,
-    hook: str = "compute_score",
+    hook: str = "compute_score", chat_template: str | None = None,
 ) -> dict[str, Any]:
     """The verl config (overrides of verl's ``ppo_trainer`` defaults) as a plain dict;
     ``validate=False`` (no validation split) turns verl's validation off. ``hook``: the reward
-    function verl calls."""
+    function verl calls; ``chat_template``: the template verl renders prompts with instead of
+    the model's (``plain_chat_template`` for a plain prompt; None = the model's).
+
+    Every seed verl takes is ``cfg.seed`` (data order, rollout sampling, the actor's mini-batch
+    order and initialisation), as TRL's ``seed`` and ``data_seed`` are."""
     kl = settings["kl"]
     actor: dict[str, Any] = {
         "ppo_mini_batch_size": batch.mini_batch,
         "ppo_micro_batch_size_per_gpu": batch.micro_per_gpu,
         "use_kl_loss": bool(kl),  # study A's KL is a loss against the reference model
+        "data_loader_seed": cfg.seed, "fsdp_config": {"seed": cfg.seed},
     }
     if kl:
         actor.update(kl_loss_coef=kl, kl_loss_type="low_var_kl")
     if settings["lr"] is not None:
         actor["optim"] = {"lr": settings["lr"]}
-    rollout: dict[str, Any] = {"name": "vllm", "n": settings["n"],
+    rollout: dict[str, Any] = {"name": "vllm", "n": settings["n"], "seed": cfg.seed,
                                "tensor_model_parallel_size": rollout_tp,
                                "log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu}
     if settings["temperature"] is not None:
@@ -377,10 +434,12 @@ def verl_config(
         "algorithm": {"adv_estimator": "grpo", "use_kl_in_reward": False},
         "data": data,
         "actor_rollout_ref": {
-            "model": {"path": model},
+            "model": {"path": model,
+                      **({"custom_chat_template": chat_template} if chat_template else {})},
             "actor": actor,
             "rollout": rollout,
-            "ref": {"log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu},
+            "ref": {"log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu,
+                    "fsdp_config": {"seed": cfg.seed}},
         },
         "reward": {"custom_reward_function": {"path": files["reward"], "name": hook}},
         "trainer": trainer,
