@@ -40,8 +40,8 @@ class PoolSpec:
     """Where training examples come from."""
 
     name: str = "sandbox"
-    """A name of data.pools.POOLS (sandbox, gsm8k, mgsm8k), a jsonl path, or a card.yaml (or a
-    folder holding one, e.g. ``xling translate``'s output)."""
+    """A name of data.pools.POOLS (sandbox, gsm8k, mgsm8k), a jsonl path, a card.yaml (or a
+    folder holding one, e.g. ``xling translate``'s output), or a dotted path to a user's loader."""
     n: int | None = 256
     """Problems per training run (per language for the parallel design); None = all."""
     design: str = "single"
@@ -67,9 +67,11 @@ class CellSpec:
     """One trained model of the grid (or an explicit ablation cell)."""
 
     paradigm: str
-    """A key of train.PARADIGMS ('sft', 'grpo', 'rft', 'sft+grpo'), or 'base' (no training)."""
+    """A key of train.PARADIGMS ('sft', 'grpo', 'rft', 'sft+grpo'), a dotted path to a user's
+    ``train.Paradigm``, or 'base' (no training)."""
     train_langs: tuple[str, ...] = ()
     seed: int = 0
+    """Seeds the cell's data selection and its trainer (``grid.train_config``)."""
     name: str = ""
     """Display name; default '<PARADIGM>(<langs>)' as the papers write it."""
     config: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
