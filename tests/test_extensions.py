@@ -174,6 +174,8 @@ def test_each_kind_of_extension_runs_from_a_dotted_path(user_module, sandbox_bas
     # ... and its report section is rendered.
     titles = [s.title for s in build_sections(study, tmp_path / "report")]
     assert "questions each cell was probed on" in titles
+    # The user's paradigm says it is SFT-kind: the report pairs GRPO against it.
+    assert "hash-bench: does RL beat SFT?" in titles
 
 
 @pytest.mark.parametrize("changes,match", [
