@@ -5,7 +5,7 @@ Stage: train. "Bare" is ``trl.GRPOTrainer`` with a minimal reward calling
 ``xling.scoring.check_answer`` and nothing else; "xling" is ``run_grpo`` (the to_trl adapter with
 conversational unwrapping and the lang/consistent metric, the train-log callback, config
 writing). Both get the same ``trl.GRPOConfig`` values: the ones ``run_grpo`` builds
-(``trl_fields`` and ``sft.trl_args``: bf16 and gradient checkpointing on GPU, ...), recorded in the
+(``trl_fields`` and ``trl_glue.trl_args``: bf16 and gradient checkpointing on GPU, ...), recorded in the
 JSON as ``trl_args``. A callback records the wall time of each optimizer step (generation,
 reward and update). Each rollout-generation variant is measured: TRL's own generation
 (transformers ``generate`` with the dynamic cache) and ``cache_implementation="static"``. The
@@ -43,7 +43,7 @@ from typing import Any
 
 from xling.data.pools import load_pool, select
 from xling.train.grpo import GRPOConfig, grpo_row, reward_functions, run_grpo, trl_fields
-from xling.train.sft import to_dataset, trl_args
+from xling.train.trl_glue import to_dataset, trl_args
 
 RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS: dict[str, str | None] = {"trl_generate": None, "static_cache": "static"}

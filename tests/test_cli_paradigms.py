@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from xling.train import PARADIGMS, Paradigm, make_config, train
+from xling.train import PARADIGMS, Paradigm, get_paradigm, make_config, train
 
 CALLS: list[tuple] = []
 
@@ -39,11 +39,10 @@ def run_echo(model, examples, cfg, out: Path) -> Path:
 def echo_paradigm(monkeypatch):
     """Register the fake paradigm 'echo' (CLI verb 'echo-train') in a fake module + one row."""
     module = types.ModuleType("xling_echo_paradigm")
-    module.EchoConfig, module.run_echo = EchoConfig, run_echo
+    module.PARADIGM = Paradigm(config=EchoConfig, run=run_echo, kind="sft", command="echo-train",
+                               help="Echo: a fake paradigm for the dispatch test.")
     monkeypatch.setitem(sys.modules, "xling_echo_paradigm", module)
-    monkeypatch.setitem(PARADIGMS, "echo", Paradigm(
-        "xling_echo_paradigm:EchoConfig", "xling_echo_paradigm:run_echo", "echo-train",
-        "Echo: a fake paradigm for the dispatch test."))
+    monkeypatch.setitem(PARADIGMS, "echo", "xling_echo_paradigm:PARADIGM")
     CALLS.clear()
     return "echo"
 
@@ -52,7 +51,7 @@ def test_every_table_row_is_a_train_command():
     from xling.cli_train import train_app
 
     verbs = {c.name for c in train_app.registered_commands}
-    assert verbs == {row.command for row in PARADIGMS.values()}
+    assert verbs == {get_paradigm(name).command for name in PARADIGMS}
 
 
 def test_registered_paradigm_is_a_cli_command_and_trains(echo_paradigm, tmp_path):

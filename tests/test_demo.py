@@ -37,10 +37,10 @@ def test_demo_trains_evaluates_and_reports(tmp_path, sandbox_base):
     assert lo > 0, (diff, lo, hi)
     # GRPO ran all its steps and logged a reward for each (whether it rose is what the report
     # measures: in the demo's run it stayed near 0.03, README "The sandbox").
-    from xling.train.sft import read_train_log
+    from xling.data.io import read_jsonl
 
     steps = demo_spec(out)["paradigm_config"]["grpo"]["trl"]["max_steps"]
-    rewards = [r["reward"] for r in read_train_log(cells["GRPO(de)"].run.train_dir) if "reward" in r]
+    rewards = [r["reward"] for r in read_jsonl(cells["GRPO(de)"].run.train_dir / "train_log.jsonl") if "reward" in r]
     assert len(rewards) == steps and all(0 <= r <= 1 for r in rewards), rewards
 
 
@@ -51,9 +51,9 @@ def assert_loss_fell(train_dir) -> None:
     that learned nothing (flat loss) fails both."""
     from scipy import stats
 
-    from xling.train.sft import read_train_log
+    from xling.data.io import read_jsonl
 
-    losses = [r["loss"] for r in read_train_log(train_dir) if "loss" in r]
+    losses = [r["loss"] for r in read_jsonl(train_dir / "train_log.jsonl") if "loss" in r]
     assert len(losses) >= 20, losses
     quarter = len(losses) // 4
     first, last = sum(losses[:quarter]) / quarter, sum(losses[-quarter:]) / quarter

@@ -44,7 +44,7 @@ def test_combined_reward_is_weighted_sum():
     acc, cons = accuracy_reward(**CASES), consistency_reward(**CASES)
     assert combined_reward(**CASES) == pytest.approx([0.5 * a + 0.5 * c for a, c in zip(acc, cons, strict=True)])
     assert combined_reward(**CASES, weights=(1.0, 0.0)) == acc
-    assert get_reward("combined", [0.25, 0.75])(**CASES) == pytest.approx(
+    assert combined_reward(**CASES, weights=[0.25, 0.75]) == pytest.approx(
         [0.25 * a + 0.75 * c for a, c in zip(acc, cons, strict=True)])
 
 
@@ -61,7 +61,7 @@ def test_unknown_reward_lists_known():
 
 @pytest.mark.parametrize("name", sorted(REWARDS))
 def test_trl_and_verl_adapters_agree(name):
-    fn = REWARDS[name]
+    fn = get_reward(name).fn
     logged = {}
     conversational = [[{"role": "assistant", "content": c}] for c in CASES["completions"]]
     trl_scores = to_trl(fn)(prompts=["q"] * 5, completions=conversational, answer=CASES["answer"],

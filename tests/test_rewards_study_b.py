@@ -60,4 +60,4 @@ def test_bad_lambdas_are_refused(weights, message):
 
 
 def test_registered():
-    assert get_reward("weighted") is weighted_reward and get_reward("format") is format_reward
+    assert get_reward("weighted").fn is weighted_reward and get_reward("format").fn is format_reward

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from xling.data.io import read_jsonl
 from xling.data.pools import load_pool, select
 from xling.languages import build_prompt
 from xling.schema import Example, XlingError
 from xling.train import make_config, train
 from xling.train.grpo import GRPOConfig, trl_fields
-from xling.train.sft import read_train_log
 
 DIGITS = ("3", "5", "7")
 
@@ -47,7 +47,7 @@ def lucky_model(tmp_path_factory) -> Path:
 
 
 def _rewards(out: Path) -> list[float]:
-    return [r["reward"] for r in read_train_log(out) if "reward" in r]
+    return [r["reward"] for r in read_jsonl(out / "train_log.jsonl") if "reward" in r]
 
 
 @pytest.mark.slow
@@ -78,7 +78,7 @@ def test_grpo_resumes_from_last_checkpoint(lucky_model, tmp_path):
     # Simulate a kill after step 3 but before its checkpoint was written.
     shutil.rmtree(out / "trl" / "checkpoint-3")
     train("grpo", str(lucky_model), grpo, out, {**cfg, "trl": {"max_steps": 5}})
-    steps = [r["step"] for r in read_train_log(out) if "loss" in r]
+    steps = [r["step"] for r in read_jsonl(out / "train_log.jsonl") if "loss" in r]
     assert steps == [1, 2, 3, 4, 5]  # steps 1-2 not redone, 3 redone once, 4-5 new
     assert (out / "trl" / "checkpoint-5").is_dir()
 
@@ -91,7 +91,7 @@ def test_grpo_combined_reward_consistency_prompt_chat_logs_study_metrics(tiny_mo
         "reward": "combined", "reward_weights": [0.5, 0.5], "prompt_style": "consistency", "chat": True,
         "num_generations": 4, "max_completion_length": 8, "beta": 0.001, "trl": {"max_steps": 2},
     })
-    row = [r for r in read_train_log(out) if "loss" in r][-1]
+    row = [r for r in read_jsonl(out / "train_log.jsonl") if "loss" in r][-1]
     for key in ("loss", "reward", "reward_std", "kl", "completions/mean_length", "lang/consistent",
                 "rewards/accuracy_reward/mean", "rewards/consistency_reward/mean"):
         assert key in row, key

@@ -52,9 +52,9 @@ def _run(model: Path, out: Path, kill_at: int = 0) -> subprocess.CompletedProces
 
 
 def _losses(out: Path) -> list[tuple[int, float]]:
-    from xling.train.sft import read_train_log
+    from xling.data.io import read_jsonl
 
-    return [(r["step"], r["loss"]) for r in read_train_log(out) if "loss" in r]
+    return [(r["step"], r["loss"]) for r in read_jsonl(out / "train_log.jsonl") if "loss" in r]
 
 
 def _weights(ckpt: Path) -> dict:

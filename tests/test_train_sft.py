@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from xling.data.io import read_jsonl
 from xling.data.pools import load_pool, select
 from xling.schema import Example, XlingError
 from xling.train import train
-from xling.train.sft import SFTConfig, read_train_log, run_sft, sft_row
+from xling.train.sft import SFTConfig, run_sft, sft_row
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def test_sft_lowers_loss_and_leaves_a_usable_checkpoint(tiny_model, sandbox_de, 
     out = tmp_path / "sft"
     ckpt = train("sft", str(tiny_model), sandbox_de, out,
                  {"epochs": 3, "learning_rate": 3e-3, "batch_size": 4, "max_length": 256})
-    losses = [r["loss"] for r in read_train_log(out) if "loss" in r]
+    losses = [r["loss"] for r in read_jsonl(out / "train_log.jsonl") if "loss" in r]
     assert len(losses) == 12  # 16 examples / 4 per step x 3 epochs
     print(f"SFT loss: first {losses[0]:.2f} -> last {losses[-1]:.2f}")
     assert sum(losses[-3:]) / 3 < 0.7 * losses[0]

@@ -336,6 +336,39 @@ def test_verls_dataset_loads_every_row(tiny_model, tmp_path, pool, langs, design
 
 
 @needs_verl
+@pytest.mark.parametrize("chat", [False, True], ids=["plain", "chat"])
+def test_verls_agent_loop_renders_the_prompt_trl_trains_on(sandbox_base, tmp_path, chat):
+    """The same experiment on both engines: verl's rollout (its model config with the export's
+    chat template, its dataset's raw prompt, its agent loop's token builder) starts from the
+    token ids TRL's GRPOTrainer gives the same row: a plain prompt tokenized as it is, or the
+    model's chat template (tests/test_same_experiment.py compares the rest of the rows)."""
+    from omegaconf import OmegaConf
+    from transformers import AutoTokenizer
+    from verl.utils.dataset.rl_dataset import RLHFDataset
+    from verl.utils.tokenizer.continuous_token_wiring import create_continuous_token_builder
+    from verl.workers.config.model import HFModelConfig
+
+    from xling.train.grpo import grpo_row
+
+    examples = select(load_pool("sandbox", "de,zh"), ["de", "zh"], "parallel", n=3)
+    cfg = GRPOConfig(chat=chat, prompt_style="consistency")
+    done = export_verl(examples, tmp_path, cfg, val_fraction=0.0, model=str(sandbox_base))
+    config = config_of(tmp_path)
+    model = HFModelConfig(path=str(sandbox_base), custom_chat_template=config["actor_rollout_ref"]
+                          ["model"].get("custom_chat_template"))
+    builder = create_continuous_token_builder(model.tokenizer, hf_model_type=model.hf_config.model_type)
+    dataset = RLHFDataset(str(done.train), model.tokenizer, OmegaConf.create(
+        {**config["data"], "cache_dir": str(tmp_path / "cache")}))
+    tokenizer = AutoTokenizer.from_pretrained(sandbox_base)
+    for i, e in enumerate(examples):
+        prompt = grpo_row(e, cfg.prompt_style, cfg.chat)["prompt"]  # what TRL trains on
+        trl_ids = (tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True,
+                                                 return_dict=True)["input_ids"] if chat
+                   else tokenizer(text=[prompt])["input_ids"][0])
+        assert builder.build_initial_tokens(dataset[i]["raw_prompt"]) == trl_ids, e.id
+
+
+@needs_verl
 def test_verls_reward_loader_and_manager_score_like_xling(exported, composed, tiny_model, monkeypatch):
     import numpy as np
     import torch

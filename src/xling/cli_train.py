@@ -20,13 +20,15 @@ from xling.schema import XlingError
 export_app = typer.Typer(no_args_is_help=True, help="Export training data for other engines (verl).")
 
 Model = Annotated[str, typer.Option(help="Base model: local path or hub id.")]
-Pool = Annotated[str, typer.Option(help="Pool name (gsm8k, mgsm8k, sandbox) or a .jsonl file.")]
+Pool = Annotated[str, typer.Option(help="Pool name (gsm8k, mgsm8k, sandbox), a .jsonl file, a "
+                                        "card, or a dotted path 'my_pkg.module:load'.")]
 Langs = Annotated[str, typer.Option(help="Training language(s): comma-separated ISO 639-1 codes.")]
 Design = Annotated[str, typer.Option(help="single | mixed | parallel (see data/pools.py).")]
 N = Annotated[int | None, typer.Option(help="Number of problems to select (default: all).")]
 Preset = Annotated[str | None, typer.Option(help="'paper': study A's GRPO settings.")]
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="YAML file of config fields.")]
-RewardOpt = Annotated[str | None, typer.Option(help="GRPO reward: accuracy | consistency | combined.")]
+RewardOpt = Annotated[str | None, typer.Option(
+    help="GRPO reward: accuracy | consistency | combined | format | weighted, or a dotted path.")]
 Style = Annotated[str | None, typer.Option(help="Prompt: standard | english | consistency.")]
 Out = Annotated[Path, typer.Option(help="Run directory; rerunning resumes from its last checkpoint.")]
 Seed = Annotated[int, typer.Option(help="Seeds selection and training.")]
@@ -54,23 +56,28 @@ def _train_command(paradigm: str):
     return command
 
 
+def _verbs() -> dict[str, str]:
+    """Paradigm name -> its CLI verb (``Paradigm.command``, default the name), table order."""
+    from xling.train import PARADIGMS, get_paradigm
+
+    return {name: get_paradigm(name).command or name for name in PARADIGMS}
+
+
 def add_train_commands(app: typer.Typer) -> typer.Typer:
     """One ``xling train <verb>`` per row of ``xling.train.PARADIGMS`` (its verb and help line):
     a paradigm added to the table is a command, with nothing listed here."""
-    from xling.train import PARADIGMS
+    from xling.train import get_paradigm
 
-    for paradigm, row in PARADIGMS.items():
+    for paradigm, verb in _verbs().items():
         command = _train_command(paradigm)
-        command.__doc__ = f"{row.help} Prints the checkpoint path."
-        app.command(row.command, epilog=EPILOG.format(name=row.command))(command)
+        command.__doc__ = f"{get_paradigm(paradigm).help} Prints the checkpoint path."
+        app.command(verb, epilog=EPILOG.format(name=verb))(command)
     return app
 
 
 def make_train_app() -> typer.Typer:
     """The ``xling train`` sub-app, built from the paradigm table."""
-    from xling.train import PARADIGMS
-
-    verbs = ", ".join(row.command for row in PARADIGMS.values())
+    verbs = ", ".join(_verbs().values())
     return add_train_commands(typer.Typer(no_args_is_help=True, help=f"Post-train a model: {verbs}."))
 
 
@@ -160,15 +167,15 @@ def _merge(paradigm: str, cfg: dict[str, Any], reward: str | None, style: str | 
     stage, each stage only the flags its config has (the SFT stage has no reward)."""
     flags = {"seed": seed, **({"prompt_style": style} if style else {}),
              **({"reward": reward} if reward else {})}
-    parts = paradigm.split("+")
-    if len(parts) == 1:
+    from xling.train import get_paradigm
+
+    parts = get_paradigm(paradigm).stages
+    if not parts:
         return {**cfg, **flags}
     import dataclasses
 
-    from xling.study.spec import config_class
-
     stages = {}
     for part in parts:
-        fields = {f.name for f in dataclasses.fields(config_class(part))}
+        fields = {f.name for f in dataclasses.fields(get_paradigm(part).config)}
         stages[part] = {**cfg.get(part, {}), **{k: v for k, v in flags.items() if k in fields}}
     return {**cfg, **stages}

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Literal
 
 from xling.languages import parse_langs
+from xling.registry import is_dotted, resolve
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -138,20 +139,37 @@ def load_sandbox_basic(langs: list[str], n: int = 2000, config=None) -> list[Exa
     return generate_problems(n, config or BASIC, "train", langs)
 
 
-POOLS: dict[str, Callable[..., list[Example]]] = {
-    "gsm8k": load_gsm8k,
-    "mgsm8k": load_mgsm8k,
-    "sandbox": load_sandbox,
-    "sandbox-basic": load_sandbox_basic,
+PoolLoader = Callable[[list[str]], list[Example]]
+"""What ``POOLS`` resolves to: ``load(langs) -> list[Example]``, only the languages asked for
+(an error naming a language the pool lacks); an item scored by another kind than math carries
+it in ``meta["scorer"]`` (a kind of ``scoring.SCORERS`` or a dotted path). A sandbox pool's
+loader (``SANDBOX_POOLS``) also takes ``config=``, the world it draws from."""
+
+POOLS: dict[str, str] = {
+    "gsm8k": "xling.data.pools:load_gsm8k",
+    "mgsm8k": "xling.data.pools:load_mgsm8k",
+    "sandbox": "xling.data.pools:load_sandbox",
+    "sandbox-basic": "xling.data.pools:load_sandbox_basic",
 }
-"""Pool name -> loader(langs). Anything else given to ``load_pool`` is read as a jsonl path."""
+"""Pool name -> ``"module:loader"`` (a ``PoolLoader``). ``load_pool`` also reads a jsonl file, a
+card, or a dotted path ``"my_pkg.module:load"`` to a user's own loader."""
 SANDBOX_POOLS: tuple[str, ...] = ("sandbox", "sandbox-basic")
 """Pools drawn from a sandbox world: their loaders take the world's problem ``config``."""
 
 
+def get_pool(name: str) -> PoolLoader:
+    """The loader registered as ``name`` (a key of ``POOLS`` or a dotted path).
+
+    Raises:
+        XlingError: unknown name, or a dotted path that does not import or is not callable.
+    """
+    return resolve(POOLS, name, "pool", expect=Callable)
+
+
 def load_pool(name_or_path: str | Path, langs: list[str] | str, *, sandbox=None) -> list[Example]:
-    """Load a named pool (``POOLS``), a jsonl file, or a benchmark card (a ``card.yaml``, or a
-    folder holding one, such as ``xling translate``'s output), restricted to ``langs``.
+    """Load a named pool (``POOLS``), a jsonl file, a benchmark card (a ``card.yaml``, or a
+    folder holding one, such as ``xling translate``'s output), or a user's loader named by a
+    dotted path, restricted to ``langs``.
 
     ``sandbox``: the ``SandboxConfig`` a sandbox pool (``SANDBOX_POOLS``) draws from — a study
     passes its base recipe's (``SandboxRecipe.pool_config``); None = the default world's.
@@ -160,11 +178,11 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str, *, sandbox=None)
         XlingError: unknown pool name (not a file either), or a language the pool lacks.
     """
     langs = parse_langs(langs)
-    loader = POOLS.get(str(name_or_path))
-    if loader is not None:
-        if str(name_or_path) in SANDBOX_POOLS:
-            return loader(langs, config=sandbox)
-        return loader(langs)
+    name = str(name_or_path)
+    if name in POOLS:
+        if name in SANDBOX_POOLS:
+            return get_pool(name)(langs, config=sandbox)
+        return get_pool(name)(langs)
     path = Path(name_or_path)
     from xling.data.benchmarks.card import card_benchmark, find_card
 
@@ -180,9 +198,11 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str, *, sandbox=None)
         return examples
     if path.is_file():
         return load_jsonl_pool(path, langs)
+    if is_dotted(name):
+        return get_pool(name)(langs)
     raise XlingError(
-        f"unknown pool {str(name_or_path)!r}; known: {', '.join(POOLS)} (or a path to a .jsonl "
-        "file, a card.yaml, or a folder holding one)"
+        f"unknown pool {name!r}; known: {', '.join(POOLS)} (or a path to a .jsonl file, a "
+        "card.yaml, a folder holding one, or a dotted path 'my_pkg.module:load')"
     )
 
 

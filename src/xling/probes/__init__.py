@@ -10,7 +10,7 @@ A probe is one module listed in ``PROBES`` with two functions (``Probe``):
 ``run(ctx: ProbeContext) -> dict | None`` (the cell's entry in ``probes.json``; None = the probe
 does not apply to this cell) and ``section(results: dict[label, ProbeResult], out) -> Section |
 None`` (its report section). Adding a probe = one module + one row here + one test; the study
-file's ``probes:`` is checked against this table. Models load with ``xling.checkpoint``;
+file's ``probes:`` is checked against this table, or names a user's probe by a dotted path. Models load with ``xling.checkpoint``;
 torch/transformers are imported inside the functions that need them.
 
 Try:  python -c "from xling.probes import get_probe; print(get_probe('composition').run)"
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from xling.schema import Example, Section, markdown_table
 
@@ -69,6 +69,7 @@ class ProbeResult:
     seed: int = 0
 
 
+@runtime_checkable
 class Probe(Protocol):
     """What ``PROBES`` resolves to: a module (or object) with these two functions."""
 
@@ -78,10 +79,16 @@ class Probe(Protocol):
 
 
 def get_probe(name: str) -> Probe:
-    """The probe registered as ``name`` (``XlingError`` listing the known ones otherwise)."""
+    """The probe registered as ``name``, or a user's probe named by a dotted path (a module
+    ``"my_pkg.probe:"`` or an object ``"my_pkg.probe:PROBE"`` with ``run`` and ``section``).
+
+    Raises:
+        XlingError: unknown name (listing the known ones), a dotted path that does not import,
+            or an object without ``run`` and ``section``.
+    """
     from xling.registry import resolve
 
-    return resolve(PROBES, name, "probe")
+    return resolve(PROBES, name, "probe", expect=Probe)
 
 
 def lang_table(results: dict[str, ProbeResult], fmt: str = "{:.3f}") -> str:

@@ -100,7 +100,7 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
             sections.append(Section(f"{bench}: IFEval accuracies (%) [95% CI]", "\n\n".join(ifeval)))
         sections.append(_consistency(runs, langs, bench))
         sections.append(_outcomes(have, bench))
-    sections += _probe_sections(done, out)
+    sections += _probe_sections(done, out, study.probes)
     if study.scaling is not None and trained:
         sections.append(_scaling(study, [c for c in trained if c.spec.design == "parallel"], out))
     return sections + _translation_sections(study)
@@ -196,12 +196,13 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
         md += ("\n\n_Resamples without a Gen (the base at 100% in every language), left out of "
                "the Gen interval: " + "; ".join(dropped) + "._")
     sections = [Section(f"{bench}: gains over the base, with intervals", md)]
-    # Paradigm comparisons on the same training languages (e.g. GRPO(de) vs SFT(de)).
+    # Paradigm comparisons on the same training languages (e.g. GRPO(de) vs SFT(de)): each
+    # single-stage RL cell against each SFT-kind cell, as their paradigms' rows declare them.
     pairs = []
     for a in have:
         for b in have:
             if (a is not b and a.spec.train_langs == b.spec.train_langs and a.spec.seed == b.spec.seed
-                    and a.spec.paradigm == "grpo" and b.spec.paradigm in ("sft", "rft")):
+                    and _kind(a) == "rl" and _kind(b) == "sft"):
                 pairs.append((a, b))
     if pairs:
         lines = []
@@ -219,6 +220,17 @@ def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Sectio
                          f"→ {verdict} at 95% in this run.")
         sections.insert(0, Section(f"{bench}: does RL beat SFT?", "\n".join(lines)))
     return sections
+
+
+def _kind(cell: Cell) -> str | None:
+    """"rl" or "sft" as the cell's paradigm row declares it (``train.Paradigm.kind``); None for a
+    base cell and a composed paradigm (its RL starts from an SFT model: not RL against SFT)."""
+    from xling.train import get_paradigm
+
+    if cell.spec.paradigm == "base":
+        return None
+    row = get_paradigm(cell.spec.paradigm)
+    return None if row.stages else row.kind
 
 
 def _model_sections(study: StudySpec, have: list[Cell], bench: str, langs: list[str],
@@ -263,18 +275,20 @@ def _outcomes(cells: list[Cell], bench: str) -> Section:
     return Section(f"{bench}: recorded failures (counts)", md)
 
 
-def _probe_sections(done, out: Path) -> list[Section]:
-    """Each probe renders its own section (``xling.probes.PROBES``, in the table's order) from
-    the cells' ``probes.json``; an entry of a probe no longer in the table is skipped, logged."""
+def _probe_sections(done, out: Path, named: tuple[str, ...] = ()) -> list[Section]:
+    """Each probe renders its own section (``xling.probes.PROBES`` in the table's order, then a
+    user's probes ``named`` by dotted path in the study) from the cells' ``probes.json``; an entry
+    of a probe neither in the table nor named is skipped, logged."""
     from xling.probes import PROBES, ProbeResult, get_probe
 
     stored = [(c, json.loads(c.run.probes.read_text(encoding="utf-8")))
               for c, _ in done if c.run.probes.is_file()]
-    unknown = sorted({name for _, p in stored for name in p} - set(PROBES))
+    order = [*PROBES, *(name for name in named if name not in PROBES)]
+    unknown = sorted({name for _, p in stored for name in p} - set(order))
     if unknown:
         log.warning("probes.json holds results of unknown probes, not reported: %s", ", ".join(unknown))
     sections = []
-    for name in PROBES:
+    for name in order:
         results = {c.label: ProbeResult(p[name], c.run.root, c.spec.seed)
                    for c, p in stored if name in p}
         if results and (section := get_probe(name).section(results, out)) is not None:

@@ -5,9 +5,11 @@ and the verl reward call it too, so a completion is right or wrong the same way 
 It reads the completion as a reasoning model writes it (``scoring.thinking``: the answer after
 the thinking block; a block cut off by the length cap is ``truncated-thinking``, a block the
 model never closed but finished is scored on its final answer), then dispatches on the
-benchmark's scorer kind (``SCORERS``): "math" (last box, then the language's answer phrases),
-"math-first-box" (PolyMath's first box), "math-lenient" (also the last number, like lm-eval's
-flexible-extract), "choice" (multiple-choice letters), "ifeval" (instruction checks).
+benchmark's scorer kind (``SCORERS``, a registry table): "math" (last box, then the language's
+answer phrases), "math-first-box" (PolyMath's first box), "math-lenient" (also the last number,
+like lm-eval's flexible-extract), "choice" (multiple-choice letters), "ifeval" (instruction
+checks), or a user's own ``Scorer`` named by a dotted path ``"my_pkg.module:score"``, which gets
+the same place: evaluation, every reward and RFT's filter call it through ``judge``.
 Never raises on model output; every call is bounded in time. Imports no torch/transformers.
 Try:  python -c "from xling.scoring import judge; print(judge('Die Antwort lautet 70.000.', '70000', 'de'))"
 
@@ -25,20 +27,56 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from xling.languages import get_language
+from xling.registry import resolve
 from xling.schema import Verdict, XlingError
-from xling.scoring import choice, language
+from xling.scoring import language
 from xling.scoring import math as math_scoring
 from xling.scoring.thinking import ThinkFormat, read_completion
 
-SCORERS: tuple[str, ...] = ("math", "math-first-box", "math-lenient", "choice", "ifeval")
+SCORERS: dict[str, str] = {
+    "math": "xling.scoring.math:score",
+    "math-first-box": "xling.scoring.math:score_first_box",
+    "math-lenient": "xling.scoring.math:score_lenient",
+    "choice": "xling.scoring.choice:score",
+    "ifeval": "xling.scoring.ifeval:score",  # instruction checkers: imported only when used
+}
+"""Scorer kind -> ``"module:function"`` of a ``Scorer``; a dotted path names a user's own."""
 FINISH_REASONS: tuple[str, ...] = ("stop", "length", "error")
 
-__all__ = ["FINISH_REASONS", "SCORERS", "check_answer", "extract_answer", "judge"]
+__all__ = ["FINISH_REASONS", "SCORERS", "Scorer", "check_answer", "extract_answer", "get_scorer",
+           "judge"]
+
+
+class Scorer(Protocol):
+    """What ``SCORERS`` resolves to: the verdict on a completion's answer text (the part after
+    its thinking block; ``judge`` splits it and fills in the response language and the thinking
+    state). Never raises on model output."""
+
+    def __call__(self, text: str, gold: str, lang: str, *, choices: tuple[str, ...] | None,
+                 meta: Mapping[str, Any]) -> Verdict: ...
+
+
+def get_scorer(name: str) -> Scorer:
+    """The scorer registered as ``name`` (a kind of ``SCORERS`` or a dotted path).
+
+    Raises:
+        XlingError: unknown kind (the message lists the known ones), or a dotted path that does
+            not import or names something that is not callable.
+    """
+    if not isinstance(name, str):
+        raise XlingError(f"unknown scorer {name!r}; known: {', '.join(SCORERS)}")
+    return _resolve_scorer(name)
+
+
+@functools.lru_cache(maxsize=64)
+def _resolve_scorer(name: str) -> Scorer:  # judge runs per sample: one import lookup per name
+    return resolve(SCORERS, name, "scorer", expect=Callable, sort_known=False)
 
 
 def extract_answer(completion: str, lang: str) -> str | None:
@@ -65,7 +103,7 @@ def judge(completion: str, gold: str, lang: str, *, scorer: str = "math",
 
     Args:
         gold: the gold answer (a number or expression, a letter for "choice"; "" for "ifeval").
-        scorer: one of ``SCORERS``.
+        scorer: a kind of ``SCORERS`` or a dotted path to a ``Scorer``.
         choices: option texts of a multiple-choice item (an option's text may stand for its
             letter; letters beyond them are ignored).
         meta: the example's meta ("ifeval" reads its instruction ids and kwargs there).
@@ -84,8 +122,7 @@ def judge(completion: str, gold: str, lang: str, *, scorer: str = "math",
             ``completion``).
     """
     get_language(lang)
-    if scorer not in SCORERS:
-        raise XlingError(f"unknown scorer {scorer!r}; known: {', '.join(SCORERS)}")
+    score = get_scorer(scorer)
     if finish_reason not in FINISH_REASONS:
         raise XlingError(f"unknown finish reason {finish_reason!r}; known: "
                          f"{', '.join(FINISH_REASONS)}")
@@ -103,19 +140,6 @@ def judge(completion: str, gold: str, lang: str, *, scorer: str = "math",
         reason = "empty-answer" if state == "closed" else "no-answer"
         return Verdict(extracted=None, correct=False, reason=reason, think_state=state,
                        thinking=thinking)
-    verdict = _score(text, gold, lang, scorer, choices, meta)
+    verdict = score(text, gold, lang, choices=tuple(choices) if choices else None, meta=meta or {})
     return replace(verdict, response_lang=language.detect_language(text) if langid else None,
                    think_state=state, thinking=thinking)
-
-
-def _score(text: str, gold: str, lang: str, scorer: str, choices: Sequence[str] | None,
-           meta: Mapping[str, Any] | None) -> Verdict:
-    """The scorer kind's verdict on the answer text (response language left to ``judge``)."""
-    if scorer in ("math", "math-lenient", "math-first-box"):
-        return math_scoring.score_math(text, gold, lang, lenient=scorer == "math-lenient",
-                                       box="first" if scorer == "math-first-box" else "last")
-    if scorer == "choice":
-        return choice.score_choice(text, gold, lang, tuple(choices) if choices else None)
-    from xling.scoring import ifeval  # instruction checkers: imported only when used
-
-    return ifeval.score_ifeval(text, meta or {}, lang)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from xling.languages import CHOICE_LETTERS, LANGUAGES, get_language
 from xling.schema import Verdict
@@ -336,3 +337,9 @@ def score_choice(completion: str, gold: str, lang: str,
     letter, reason = _choose(completion, lang, choices)
     return Verdict(extracted=letter, correct=letter is not None and letter == gold.strip().upper(),
                    reason=reason)
+
+
+def score(text: str, gold: str, lang: str, *, choices: tuple[str, ...] | None = None,
+          meta: Any = None) -> Verdict:
+    """Scorer "choice" of ``scoring.SCORERS``: ``score_choice``."""
+    return score_choice(text, gold, lang, choices)

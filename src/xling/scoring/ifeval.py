@@ -54,7 +54,7 @@ from xling.scoring.ifeval_checks import AUTHORS_RULES, CHECKERS, Checker
 from xling.scoring.ifeval_rules import MIFEVAL, RULE_SETS, Rules, infer_rules, rules_for
 
 __all__ = ["CHECKERS", "base_id", "check_instruction", "is_known", "loose_variants",
-           "rules_of", "score_ifeval"]
+           "rules_of", "score", "score_ifeval"]
 
 _PREFIX = re.compile(r"^([a-z]{2,3}(?:-[A-Za-z]{2,4})?):(?=[^:]+:[^:]+$)")
 """A language prefix such as ``ja:`` or ``zh-CN:`` before ``group:name``."""
@@ -221,3 +221,10 @@ def score_ifeval(completion: str, meta: Mapping[str, Any], lang: str) -> Verdict
         reason = "ifeval-unknown-instruction" if unknown else "ifeval"
         extracted = f"{sum(r['strict'] for r in results)}/{len(results)}"
     return Verdict(extracted=extracted, correct=prompt_strict, reason=reason, details=details)
+
+
+def score(text: str, gold: str, lang: str, *, choices: tuple[str, ...] | None = None,
+          meta: Mapping[str, Any] | None = None) -> Verdict:
+    """Scorer "ifeval" of ``scoring.SCORERS``: ``score_ifeval`` (the gold is unused: the
+    instructions in ``meta`` are the answer key)."""
+    return score_ifeval(text, meta or {}, lang)

@@ -608,3 +608,23 @@ def score_math(completion: str, gold: str, lang: str, lenient: bool = False,
     pred, correct, failure, ambiguous = compare(span, gold, lang)
     return Verdict(extracted=pred, correct=correct, reason=failure or reason,
                    ambiguous_number=ambiguous)
+
+
+# The scorer kinds of ``scoring.SCORERS`` (``Scorer``: answer text, gold, language, options, meta).
+
+def score(text: str, gold: str, lang: str, *, choices: tuple[str, ...] | None = None,
+          meta: Any = None) -> Verdict:
+    """Scorer "math": the last non-empty box, else the language's last answer phrase."""
+    return score_math(text, gold, lang)
+
+
+def score_first_box(text: str, gold: str, lang: str, *, choices: tuple[str, ...] | None = None,
+                    meta: Any = None) -> Verdict:
+    """Scorer "math-first-box" (PolyMath): the first non-empty box, else the last answer phrase."""
+    return score_math(text, gold, lang, box="first")
+
+
+def score_lenient(text: str, gold: str, lang: str, *, choices: tuple[str, ...] | None = None,
+                  meta: Any = None) -> Verdict:
+    """Scorer "math-lenient": as "math", then the last number (lm-eval's flexible-extract)."""
+    return score_math(text, gold, lang, lenient=True)

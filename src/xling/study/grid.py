@@ -4,7 +4,8 @@ Stage: study. Each stage of a cell is keyed by what it depends on, so editing a 
 exactly what the edit changed and reuses the rest:
 
 - training (``Cell.key``, which also names the cell's directory): base model, paradigm,
-  languages, seed, pool, training config;
+  languages, seed (the data selection's and the trainer's: ``train_config``), pool, training
+  config;
 - evaluation (``Cell.stage_keys["eval"]``): the evaluation settings and the backend; each
   benchmark's results also carry their own config fingerprint (``evaluate.run_eval``);
 - probes (``Cell.stage_keys["probes"]``): the probe names and the evaluation key (probes read
@@ -59,6 +60,19 @@ def cell_config(study: StudySpec, cell: CellSpec) -> dict[str, Any]:
     return merged_config(study.paradigm_config, cell)
 
 
+def train_config(cell: Cell) -> dict[str, Any]:
+    """The paradigm config ``cell`` trains with, on TRL and verl alike: its resolved config with
+    the cell's seed as the trainer's seed (``train.with_seed``; the data selection takes the same
+    seed).
+
+    Raises:
+        XlingError: the config sets another seed.
+    """
+    from xling.train import with_seed
+
+    return with_seed(cell.spec.paradigm, cell.resolved["config"], cell.spec.seed)
+
+
 def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
     """What identifies a cell's starting model in its key: the study's base model, or the listed
     model ``model`` (the recipe for a sandbox base, else its path or hub id)."""
@@ -93,6 +107,11 @@ def resolve_cells(study: StudySpec) -> list[Cell]:
                      if spec.paradigm != "base" else None),
             "config": cell_config(study, spec),
         }
+        if spec.seed and spec.paradigm != "base":
+            # The cell's seed seeds its trainer too (``train_config``), not only its data
+            # selection as before: a cell of another seed trains differently now, so its key
+            # changes; a seed-0 cell trained with seed 0 either way and keeps its key.
+            training["trainer_seed"] = spec.seed
         key = cell_key(training)
         # Probes read the evaluation's questions and rows (composition), so they follow it.
         stage_keys = {"eval": eval_key,

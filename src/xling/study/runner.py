@@ -27,8 +27,9 @@ import yaml
 
 from xling import __version__
 from xling.data.io import atomic_write_text, write_json
-from xling.schema import XlingError
-from xling.study.grid import Cell, eval_source, resolve_cells
+from xling.provenance import DataReads
+from xling.schema import Example, XlingError
+from xling.study.grid import Cell, eval_source, resolve_cells, train_config
 from xling.study.spec import StudySpec
 from xling.study.store import AwaitingExternal, RunDir, attach_log
 
@@ -135,25 +136,34 @@ def base_model_path(study: StudySpec, model: str = "") -> str:
     return path
 
 
-def _train(study: StudySpec, cell: Cell, base: str) -> str:
+def training_examples(study: StudySpec, cell: Cell,
+                      reads: DataReads | None = None) -> list[Example]:
+    """What ``cell`` trains on, whichever engine trains it: its languages of the study's pool,
+    selected by its design with its seed (in the solution format the pool asks for). What the
+    pool read is recorded (into ``reads`` when given) in the cell's ``train/data.json``."""
+    from xling.data import record_reads
     from xling.data.pools import select
+
+    langs = list(cell.spec.train_langs)
+    with record_reads(reads) as reads:
+        pool = cell_pool(study, cell, langs)
+    write_json(cell.run.train_data, reads.record())
+    examples = select(pool, langs, cell.resolved["design"], n=study.pool.n, seed=cell.spec.seed)
+    if study.pool.format == "think":
+        from xling.data.pools import with_thinking
+
+        examples = [with_thinking(e) for e in examples]
+    return examples
+
+
+def _train(study: StudySpec, cell: Cell, base: str) -> str:
     from xling.train import train
 
     out, trained = cell.run.train_dir, cell.run.trained_marker
     if trained.is_file():
         return trained.read_text(encoding="utf-8").strip()
-    from xling.data import record_reads
-
-    langs = list(cell.spec.train_langs)
-    with record_reads() as reads:
-        pool = cell_pool(study, cell, langs)
-    write_json(cell.run.train_data, reads.record())
-    design = cell.resolved["design"]
-    examples = select(pool, langs, design, n=study.pool.n, seed=cell.spec.seed)
-    if study.pool.format == "think":
-        from xling.data.pools import with_thinking
-
-        examples = [with_thinking(e) for e in examples]
+    reads = DataReads()
+    examples = training_examples(study, cell, reads)
     if study.verl is not None and cell.spec.paradigm in study.verl.paradigms:
         from xling.study.verl_cells import train_on_verl
 
@@ -162,9 +172,11 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
         atomic_write_text(trained, f"{checkpoint}\n")
         return str(checkpoint)
     log.info("%s: training %s on %d examples (%s, %s)", cell.label, cell.spec.paradigm,
-             len(examples), ",".join(langs), design)
+             len(examples), ",".join(cell.spec.train_langs), cell.resolved["design"])
+    from xling.data import record_reads
+
     with record_reads(reads, files=False):  # a hub starting model, at its commit
-        checkpoint = train(cell.spec.paradigm, base, examples, out, config=cell.resolved["config"])
+        checkpoint = train(cell.spec.paradigm, base, examples, out, config=train_config(cell))
         from xling.hub import model_revision
         from xling.provenance import note_model
 
@@ -243,8 +255,9 @@ def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
 
 
 def check_training(study: StudySpec, cells: list[Cell]) -> None:
-    """Build every trained cell's paradigm config as training will (``train.make_config``,
-    which also checks TRL's field names; imports trl, loads no model).
+    """Build every trained cell's paradigm config as training will (``grid.train_config``, the
+    cell's seed included; ``train.make_config``, which also checks TRL's field names; imports
+    trl, loads no model).
 
     Raises:
         XlingError: naming the study file and the cell.
@@ -259,12 +272,12 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
             from xling.study.verl_cells import check_cell
 
             check_cell(study, cell)  # raises naming the file and the cell
-        config = cell.resolved["config"]
-        fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
-        if fingerprint in seen:
-            continue
-        seen.add(fingerprint)
         try:
+            config = train_config(cell)
+            fingerprint = json.dumps([cell.spec.paradigm, config], sort_keys=True, default=str)
+            if fingerprint in seen:
+                continue
+            seen.add(fingerprint)
             make_config(cell.spec.paradigm, config)
         except XlingError as exc:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
@@ -291,11 +304,14 @@ def cell_pool(study: StudySpec, cell: Cell, langs: list[str]) -> list:
 
 def check_pools(study: StudySpec, cells: list[Cell]) -> None:
     """Load the training pool in every language set a cell still has to train on, so that a
-    language the pool lacks (``xling demo --train-langs te``) is refused before any cell runs.
+    language the pool lacks (``xling demo --train-langs te``) or a scorer kind its items name
+    that does not resolve is refused before any cell runs.
 
     Raises:
         XlingError: naming the study file, the cell and the pool's error.
     """
+    from xling.scoring import get_scorer
+
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
     for cell in cells:
         langs = tuple(cell.spec.train_langs)
@@ -304,7 +320,9 @@ def check_pools(study: StudySpec, cells: list[Cell]) -> None:
             continue
         seen.add(loaded)
         try:
-            cell_pool(study, cell, list(langs))
+            pool = cell_pool(study, cell, list(langs))
+            for kind in sorted({e.meta.get("scorer", "math") for e in pool}):
+                get_scorer(kind)  # a user's scorer (a dotted path) imports before training
         except XlingError as exc:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 

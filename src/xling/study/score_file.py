@@ -25,7 +25,7 @@ from xling.data.benchmarks import Headline
 from xling.data.io import read_jsonl_numbered, write_json, write_parquet
 from xling.languages import LANGUAGES, get_language
 from xling.schema import Example, Generation, XlingError
-from xling.scoring import FINISH_REASONS, SCORERS
+from xling.scoring import FINISH_REASONS, get_scorer
 from xling.study.evaluate import _json_or_none, _verdict_fields, benchmark_metrics
 from xling.study.store import RunDir
 
@@ -38,8 +38,10 @@ def _self_contained(rows: list[tuple[int, dict[str, Any]]], path: Path) -> list[
     for line, row in rows:
         where = f"{path}:{line}"
         kind = row.get("scorer", "math")
-        if kind not in SCORERS:
-            raise XlingError(f"{where}: unknown scorer {kind!r}; known: {', '.join(SCORERS)}")
+        try:
+            get_scorer(kind)  # a kind of scoring.SCORERS or a dotted path
+        except XlingError as exc:
+            raise XlingError(f"{where}: {exc}") from None
         if "gold" not in row and kind != "ifeval":
             raise XlingError(f"{where}: no 'gold' (rows need it without --benchmark)")
         choices = row.get("choices")

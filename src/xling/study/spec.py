@@ -23,11 +23,13 @@ import json
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xling.languages import STUDY_LANGS, parse_langs
+from xling.registry import is_dotted, resolve
 from xling.schema import XlingError
 
 DESIGNS = ("single", "mixed", "parallel")
@@ -38,8 +40,8 @@ class PoolSpec:
     """Where training examples come from."""
 
     name: str = "sandbox"
-    """A name of data.pools.POOLS (sandbox, gsm8k, mgsm8k), a jsonl path, or a card.yaml (or a
-    folder holding one, e.g. ``xling translate``'s output)."""
+    """A name of data.pools.POOLS (sandbox, gsm8k, mgsm8k), a jsonl path, a card.yaml (or a
+    folder holding one, e.g. ``xling translate``'s output), or a dotted path to a user's loader."""
     n: int | None = 256
     """Problems per training run (per language for the parallel design); None = all."""
     design: str = "single"
@@ -65,9 +67,11 @@ class CellSpec:
     """One trained model of the grid (or an explicit ablation cell)."""
 
     paradigm: str
-    """A key of train.PARADIGMS ('sft', 'grpo', 'rft', 'sft+grpo'), or 'base' (no training)."""
+    """A key of train.PARADIGMS ('sft', 'grpo', 'rft', 'sft+grpo'), a dotted path to a user's
+    ``train.Paradigm``, or 'base' (no training)."""
     train_langs: tuple[str, ...] = ()
     seed: int = 0
+    """Seeds the cell's data selection and its trainer (``grid.train_config``)."""
     name: str = ""
     """Display name; default '<PARADIGM>(<langs>)' as the papers write it."""
     config: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
@@ -432,28 +436,55 @@ def _list(value: Any, file: str, path: str, item: type) -> list[Any]:
 # --- paradigm configs: the train dataclasses themselves ---------------------------------------
 
 def config_class(paradigm: str) -> type:
-    """The config dataclass of a paradigm (``train.PARADIGMS``); imports no trainer."""
-    from xling.registry import resolve
-    from xling.train import PARADIGMS
+    """The config dataclass of a paradigm (``train.PARADIGMS`` or a dotted path); imports no trainer."""
+    from xling.train import get_paradigm
 
-    return resolve({k: v[0] for k, v in PARADIGMS.items()}, paradigm, "paradigm")
+    return get_paradigm(paradigm).config
+
+
+def _stages(paradigm: str) -> tuple[str, ...]:
+    """The stages of a composed paradigm (``Paradigm.stages``), () for a single one."""
+    from xling.train import get_paradigm
+
+    return get_paradigm(paradigm).stages
 
 
 def merged_config(paradigm_config: dict[str, dict[str, Any]], cell: CellSpec) -> dict[str, Any]:
     """A cell's paradigm config: the study's per-paradigm config, then the cell's overrides.
 
-    A composed paradigm ('sft+grpo') takes the configs of its parts under their names.
+    A composed paradigm ('sft+grpo') takes the configs of its stages under their names.
     (``grid.cell_config`` is this for a StudySpec.)
     """
     if cell.paradigm == "base":
         return {}
     config: dict[str, Any] = {}
-    for part in cell.paradigm.split("+"):
+    for part in _stages(cell.paradigm):
         if part in paradigm_config and part != cell.paradigm:
             config[part] = dict(paradigm_config[part])
     config.update(paradigm_config.get(cell.paradigm, {}))
     config.update(cell.config)
     return config
+
+
+def _check_paradigm(paradigm: str, file: str, key: str, known: list[str] | dict[str, str]) -> None:
+    """A paradigm name of the table (listed as ``known`` when it is not), or a dotted path to a
+    user's ``train.Paradigm``, resolved now."""
+    from xling.train import PARADIGMS, get_paradigm
+
+    if paradigm in PARADIGMS:
+        return
+    if not is_dotted(paradigm):
+        raise XlingError(f"{file}: {key}: unknown paradigm {paradigm!r}; known: "
+                         f"{', '.join(known)} (or a dotted path 'my_pkg.module:PARADIGM')")
+    _resolved(lambda: get_paradigm(paradigm), file, key)
+
+
+def _resolved(lookup: Any, file: str, key: str) -> Any:
+    """``lookup()`` (a registry lookup), its error prefixed with the file and key path."""
+    try:
+        return lookup()
+    except XlingError as exc:
+        raise XlingError(f"{file}: {key}: {exc}") from None
 
 
 def _check_paradigm_config(paradigm: str, data: Any, file: str, path: str, construct: bool) -> None:
@@ -530,8 +561,10 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     from xling.data.pools import POOLS
     from xling.generate import BACKENDS
     from xling.probes import PROBES
-    from xling.train import PARADIGMS
+    from xling.train import PARADIGMS, get_paradigm
 
+    # A name is checked against its table; a dotted path (a user's own entry) is resolved now,
+    # with the type its table holds, so a typo fails here, not after the base model is built.
     file = where
     if not isinstance(data, dict):
         raise XlingError(f"{file}: a study file must be a mapping")
@@ -547,14 +580,21 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
             raise XlingError(f"{file}: {key}: expected a string, got {_got(data[key])}")
 
     backend = data.get("backend", "hf")
-    if backend not in BACKENDS and ":" not in backend:
-        raise XlingError(f"{file}: backend: unknown backend {backend!r}; known: "
-                         f"{', '.join(BACKENDS)} (or a dotted path 'my_pkg.module:Class')")
+    if backend not in BACKENDS:
+        if not is_dotted(backend):
+            raise XlingError(f"{file}: backend: unknown backend {backend!r}; known: "
+                             f"{', '.join(BACKENDS)} (or a dotted path 'my_pkg.module:Class')")
+        _resolved(lambda: resolve(BACKENDS, backend, "backend", expect=Callable), file, "backend")
 
     pool = _build(PoolSpec, data.get("pool"), file, "pool")
     if pool.name not in POOLS and not Path(pool.name).exists():
-        raise XlingError(f"{file}: pool.name: unknown pool {pool.name!r}; known: {', '.join(POOLS)} "
-                         "(or a path to a .jsonl file, a card.yaml, or a folder holding one)")
+        if not is_dotted(pool.name):
+            raise XlingError(f"{file}: pool.name: unknown pool {pool.name!r}; known: "
+                             f"{', '.join(POOLS)} (or a path to a .jsonl file, a card.yaml, a "
+                             "folder holding one, or a dotted path 'my_pkg.module:load')")
+        from xling.data.pools import get_pool
+
+        _resolved(lambda: get_pool(pool.name), file, "pool.name")
     ev = _build(EvalSpec, data.get("eval"), file, "eval", convert={
         "benchmarks": lambda v: tuple([v] if isinstance(v, str) else v) if isinstance(
             v, str | list | tuple) else v,
@@ -562,20 +602,26 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         "pass_k": lambda v: tuple(v) if isinstance(v, list) else v,
     })
     for bench in ev.benchmarks:
-        if is_card_path(bench):  # a benchmark card (e.g. xling translate's)
+        # a benchmark card (e.g. xling translate's), validated now with its rows, or a dotted path
+        if is_card_path(bench) or (bench not in BENCHMARKS and is_dotted(bench)):
             from xling.data import get_benchmark
+            from xling.scoring import get_scorer
 
-            try:
-                get_benchmark(str(bench))  # validated now, rows included
-            except XlingError as exc:
-                raise XlingError(f"{file}: eval.benchmarks: {exc}") from None
+            _resolved(lambda b=bench: get_scorer(get_benchmark(str(b)).scorer), file,
+                      "eval.benchmarks")
         elif bench not in BENCHMARKS:
             raise XlingError(f"{file}: eval.benchmarks: unknown benchmark {bench!r}; "
-                             f"known: {', '.join(sorted(BENCHMARKS))} (or a card.yaml path)")
+                             f"known: {', '.join(sorted(BENCHMARKS))} (or a card.yaml path, or a "
+                             "dotted path 'my_pkg.module:BENCHMARK')")
     probes = tuple(_list(data.get("probes"), file, "probes", str))
     for probe in probes:
         if probe not in PROBES:
-            raise XlingError(f"{file}: probes: unknown probe {probe!r}; known: {', '.join(PROBES)}")
+            if not is_dotted(probe):
+                raise XlingError(f"{file}: probes: unknown probe {probe!r}; known: "
+                                 f"{', '.join(PROBES)} (or a dotted path 'my_pkg.module')")
+            from xling.probes import get_probe
+
+            _resolved(lambda p=probe: get_probe(p), file, "probes")
 
     models = _models(data.get("models"), file)
     # cells: the base, the listed models, the grid, explicit cells, the scaling series; each with
@@ -637,15 +683,12 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         raise XlingError(f"{file}: paradigm_config: expected a mapping of paradigm -> config, "
                          f"got {_got(paradigm_config)}")
     for paradigm, config in paradigm_config.items():
-        if paradigm not in PARADIGMS:
-            raise XlingError(f"{file}: paradigm_config: unknown paradigm {paradigm!r}; "
-                             f"known: {', '.join(PARADIGMS)}")
+        _check_paradigm(paradigm, file, "paradigm_config", PARADIGMS)
         _check_paradigm_config(paradigm, config, file, f"paradigm_config.{paradigm}", construct=False)
     checked: set[str] = set()
     for cell, source in cells:
-        if cell.paradigm != "base" and cell.paradigm not in PARADIGMS:
-            raise XlingError(f"{file}: {source}: unknown paradigm {cell.paradigm!r}; "
-                             f"known: base, {', '.join(PARADIGMS)}")
+        if cell.paradigm != "base":
+            _check_paradigm(cell.paradigm, file, source, ["base", *PARADIGMS])
         if cell.paradigm == "base":
             if cell.train_langs or cell.config:
                 raise XlingError(f"{file}: {source}: a base cell takes no train_langs or config")
@@ -658,7 +701,7 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
         fingerprint = json.dumps([cell.paradigm, merged], sort_keys=True, default=str)
         if fingerprint not in checked:
             sources = " + ".join([f"paradigm_config.{p}" for p in dict.fromkeys(
-                [*cell.paradigm.split("+"), cell.paradigm]) if p in paradigm_config]
+                [*_stages(cell.paradigm), cell.paradigm]) if p in paradigm_config]
                 + ([f"{source}.config"] if cell.config else [])) or "defaults"
             _check_paradigm_config(cell.paradigm, merged, f"{file}: cell {cell.label} ({sources})",
                                    "", construct=True)
@@ -700,10 +743,13 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     if data.get("verl") is not None:
         verl = _build(VerlSpec, data["verl"], file, "verl", convert={
             "paradigms": lambda v: tuple(_list(v, file, "verl.paradigms", str))})
+        on_verl = [name for name in PARADIGMS if "verl" in get_paradigm(name).engines]
         for paradigm in verl.paradigms:
-            if paradigm not in ("grpo", "sft+grpo"):
+            _check_paradigm(paradigm, file, "verl.paradigms", PARADIGMS)
+            if "verl" not in get_paradigm(paradigm).engines:
                 raise XlingError(f"{file}: verl.paradigms: {paradigm!r} cannot train on verl; "
-                                 "allowed: grpo, sft+grpo")
+                                 f"allowed: {', '.join(on_verl)} (a paradigm whose row lists "
+                                 "the verl engine)")
     return StudySpec(
         verl=verl, models=models,
         name=data["name"], base_model=base_model, cells=tuple(c for c, _ in cells), pool=pool,

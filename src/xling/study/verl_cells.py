@@ -1,16 +1,19 @@
 """Study cells trained on verl: the export, the launch command, and the checkpoint's way back.
 
 Stage: study (composes train.verl_export). A study with a ``verl:`` block hands the cells whose
-paradigm is in ``verl.paradigms`` (grpo, sft+grpo) to verl instead of TRL. The runner calls
+paradigm is in ``verl.paradigms`` (a paradigm whose row lists the verl engine: grpo, sft+grpo)
+to verl instead of TRL: the same experiment (the rows, the prompt's form and the cell's seed are
+those TRL would get; ``grid.train_config``, ``train.rows``). The runner calls
 ``train_on_verl`` in place of ``train.train``; it is idempotent, so the study resumes:
 
 1. First run: the cell's export is written to ``<cell>/verl/`` (``export_verl``: the cell's own
-   training selection, all of it trained on; its GRPO config built by ``train.make_config``;
+   training selection, all of it trained on; its GRPO config built by ``train.make_config``
+   from ``grid.train_config``;
    GPUs, nodes and paths from ``study.verl``), ``<cell>/EXTERNAL`` gets the launch command (line
    1) and what to do after it (line 2), and ``store.AwaitingExternal`` is raised: the cell stays
-   without DONE and ``xling study status`` lists it as ``external`` with the command. For
-   ``sft+grpo`` the SFT stage trains first, here, with TRL (``<cell>/train/sft``); verl starts
-   from that checkpoint.
+   without DONE and ``xling study status`` lists it as ``external`` with the command. For a
+   composed paradigm (``sft+grpo``) the stages before the last train first, here, with TRL
+   (``<cell>/train/sft``); verl starts from that checkpoint.
 2. A rerun before verl has finished raises again and leaves the export as it is.
 3. "Finished" means verl has saved its final step: ``final_step`` (verl's count: training rows
    // rollout batch x epochs, read from the export's config). An earlier saved step is used only
@@ -35,7 +38,7 @@ import yaml
 
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import Example, XlingError
-from xling.study.grid import Cell
+from xling.study.grid import Cell, train_config
 from xling.study.spec import StudySpec, VerlSpec
 from xling.study.store import AwaitingExternal
 
@@ -110,20 +113,26 @@ def train_on_verl(study: StudySpec, cell: Cell, base: str, examples: list[Exampl
 def check_cell(study: StudySpec, cell: Cell) -> Any:
     """Build the cell's GRPO config and check that verl can carry it (loads no model).
 
-    Returns the ``grpo.GRPOConfig`` verl trains with (the second stage's for sft+grpo).
+    Returns the ``grpo.GRPOConfig`` verl trains with (the last stage's of a composed paradigm,
+    ``Paradigm.stages``), built from ``grid.train_config``: the cell's seed is its seed.
 
     Raises:
-        XlingError: an invalid config, settings the export cannot carry (``trl`` fields, other
-            reward weights), or several nodes with checkpoints not on shared storage.
+        XlingError: an invalid config, a paradigm whose last stage is not GRPO, settings the
+            export cannot carry (``trl`` fields, another reward argument), or several nodes with
+            checkpoints not on shared storage.
     """
-    from xling.train import make_config
+    from xling.train import get_paradigm, make_config
+    from xling.train.grpo import GRPOConfig
     from xling.train.verl_export import _check_cfg
 
     verl = _verl(study)
     where = f"{study.source_file or study.name}: cell {cell.label}"
     try:
-        cfg = make_config(cell.spec.paradigm, cell.resolved["config"])
-        grpo = cfg.stages()[1] if cell.spec.paradigm == "sft+grpo" else cfg
+        cfg = make_config(cell.spec.paradigm, train_config(cell))
+        grpo = cfg.stages()[-1] if get_paradigm(cell.spec.paradigm).stages else cfg
+        if not isinstance(grpo, GRPOConfig):
+            raise XlingError(f"the verl export trains GRPO; {cell.spec.paradigm}'s last stage "
+                             f"is a {type(grpo).__name__}")
         _check_cfg(grpo)
     except XlingError as exc:
         raise XlingError(f"{where} (verl): {exc}") from None
@@ -149,10 +158,10 @@ def _export(study: StudySpec, cell: Cell, base: str, examples: list[Example], ex
     grpo = check_cell(study, cell)
     # On the GPU machines the cell's directory is <cluster_dir>/<cell dir>, when named.
     remote = PurePosixPath(verl.cluster_dir) / cell.run.root.name if verl.cluster_dir else None
-    if cell.spec.paradigm == "sft+grpo":
-        sft = _sft_stage(cell, base, examples)
-        model = str(remote / sft.relative_to(cell.run.root.resolve())) if remote else str(sft)
-        log.info("%s: verl starts from the SFT checkpoint %s", cell.label, model)
+    first = _first_stages(cell, base, examples)
+    if first is not None:
+        model = str(remote / first.relative_to(cell.run.root.resolve())) if remote else str(first)
+        log.info("%s: verl starts from the first stages' checkpoint %s", cell.label, model)
     else:
         model = _model_for_verl(base)
     checkpoint_dir = verl.checkpoint_dir
@@ -171,17 +180,25 @@ def _export(study: StudySpec, cell: Cell, base: str, examples: list[Example], ex
     return record
 
 
-def _sft_stage(cell: Cell, base: str, examples: list[Example]) -> Path:
-    """sft+grpo's first stage, trained here with TRL (a rerun reuses a finished one)."""
-    from xling.train import make_config
-    from xling.train.sft import run_sft
+def _first_stages(cell: Cell, base: str, examples: list[Example]) -> Path | None:
+    """A composed paradigm's stages before its last (sft+grpo's SFT), trained here with TRL in
+    ``<cell>/train/<stage>`` (a rerun reuses a finished one); returns the checkpoint verl starts
+    from, or None for a single-stage paradigm."""
+    from xling.train import get_paradigm, make_config
 
-    out = cell.run.train_dir.resolve() / "sft"
-    if (out / "checkpoint" / "config.json").is_file():
-        return out / "checkpoint"
-    sft_cfg, _ = make_config("sft+grpo", cell.resolved["config"]).stages()
-    log.info("%s: SFT stage with TRL before verl (%d examples)", cell.label, len(examples))
-    return Path(run_sft(base, examples, sft_cfg, out)).resolve()
+    stages = get_paradigm(cell.spec.paradigm).stages
+    if not stages:
+        return None
+    configs = make_config(cell.spec.paradigm, train_config(cell)).stages()
+    model: str | Path = base
+    for stage, cfg in zip(stages[:-1], configs[:-1], strict=True):
+        out = cell.run.train_dir.resolve() / stage
+        if not (out / "checkpoint" / "config.json").is_file():
+            log.info("%s: %s stage with TRL before verl (%d examples)", cell.label, stage,
+                     len(examples))
+            get_paradigm(stage).run(str(model), examples, cfg, out)
+        model = out / "checkpoint"
+    return Path(model).resolve()
 
 
 def _model_for_verl(base: str) -> str:

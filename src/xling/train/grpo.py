@@ -26,7 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from xling.schema import Example, XlingError
-from xling.train.rewards import REWARDS, STUDY_A_WEIGHTS, check_weights
+from xling.train import Paradigm
+from xling.train.rewards import (
+    CONSISTENCY_PARTS,
+    REWARDS,
+    check_term_weights,
+    check_weights,
+    get_reward,
+    to_trl,
+)
+from xling.train.rows import check_prompt_style, prompt_of, reward_columns
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +74,8 @@ class GRPOConfig:
     """Settings of one GRPO run. ``None`` means "the preset's value, else TRL's default"."""
 
     reward: str = "accuracy"
-    """One of rewards.REWARDS: accuracy | consistency | combined | format | weighted."""
+    """One of rewards.REWARDS: accuracy | consistency | combined | format | weighted, or a
+    dotted path to a user's own ``rewards.Reward`` (or reward function)."""
     reward_weights: list[float] | None = None
     """(accuracy, consistency) weights for 'combined'; None = study A's (0.5, 0.5)."""
     reward_lambdas: dict[str, float] | None = None
@@ -74,9 +84,11 @@ class GRPOConfig:
     consistency_part: str = "all"
     """Which part of a completion the consistency term reads: all | thinking | answer."""
     prompt_style: str = "standard"
-    """One of sft.TRAIN_PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
+    """One of rows.TRAIN_PROMPT_STYLES; 'consistency' adds study A's reason-only-in-L instruction."""
     chat: bool = False
-    """True: prompts are chat messages (tokenizer's chat template); False: plain text."""
+    """True: prompts are chat messages (the model's chat template wraps them); False: plain text,
+    tokenized as it is. The same on TRL and verl (the verl export renders a plain prompt as it
+    is through ``verl_export.PLAIN_CHAT_TEMPLATE``)."""
     preset: str | None = None
     """'paper' applies PAPER_PRESET and PAPER_ROLLOUT_BATCH; None uses TRL's defaults."""
     learning_rate: float | None = None
@@ -123,23 +135,24 @@ class GRPOConfig:
     """Passed to ``trl.GRPOConfig`` last, overriding everything above."""
 
     def __post_init__(self):
-        if self.reward not in REWARDS:
-            raise XlingError(f"unknown reward {self.reward!r}; known: {', '.join(REWARDS)}")
+        reward = get_reward(self.reward)
+        for f in dataclasses.fields(self):  # a field set for a reward that does not read it
+            if f.default is None and getattr(self, f.name) is not None and f.name not in reward.args:
+                readers = [repr(name) for name in REWARDS if f.name in get_reward(name).args]
+                if readers:
+                    raise XlingError(f"{f.name} only apply to reward {' or '.join(readers)}, not "
+                                     f"{self.reward!r}")
+        unknown = sorted(set(reward.args) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise XlingError(f"reward {self.reward!r} reads {', '.join(unknown)}, which GRPOConfig "
+                             "does not have")
         if self.reward_weights is not None:
-            if self.reward != "combined":
-                raise XlingError(f"reward_weights only apply to reward 'combined', not {self.reward!r}")
             self.reward_weights = list(check_weights(self.reward_weights))
-        from xling.train.rewards import CONSISTENCY_PARTS, check_term_weights
-
         if self.reward_lambdas is not None:
-            if self.reward != "weighted":
-                raise XlingError(f"reward_lambdas only apply to reward 'weighted', not {self.reward!r}")
             self.reward_lambdas = check_term_weights(self.reward_lambdas)
         if self.consistency_part not in CONSISTENCY_PARTS:
             raise XlingError(f"unknown consistency_part {self.consistency_part!r}; known: "
                              f"{', '.join(CONSISTENCY_PARTS)}")
-        from xling.train.sft import check_prompt_style
-
         check_prompt_style(self.prompt_style)
         if self.preset not in (None, "paper"):
             raise XlingError(f"unknown preset {self.preset!r}; known: paper")
@@ -223,7 +236,7 @@ def validate_trl(cfg: GRPOConfig) -> None:
     divide (imports trl, loads no model)."""
     import trl
 
-    from xling.train.sft import check_trl_keys
+    from xling.train.trl_glue import check_trl_keys
 
     check_trl_keys(cfg.trl, trl.GRPOConfig)
     trl_fields(cfg)  # the rollout batch must divide
@@ -241,59 +254,35 @@ def validate_trl(cfg: GRPOConfig) -> None:
                              "(pip install vllm; a CUDA GPU)")
 
 
+def reward_args(cfg: GRPOConfig) -> dict[str, Any]:
+    """The reward's adapter arguments as ``cfg`` sets them (``Reward.args``: config field ->
+    keyword; a field left None keeps the reward function's default)."""
+    reward = get_reward(cfg.reward)
+    return {kw: getattr(cfg, name) for name, kw in reward.args.items()
+            if getattr(cfg, name) is not None}
+
+
 def reward_functions(cfg: GRPOConfig, stop_ids: list[int] | None = None) -> tuple[list, list[float]]:
-    """TRL reward functions and their weights for ``cfg.reward``.
+    """TRL reward functions and their weights for ``cfg.reward``: its row's ``trl_parts`` with
+    the arguments ``cfg`` sets, each adapted by ``rewards.to_trl``.
 
-    'combined' is passed as two functions (accuracy, consistency) with TRL ``reward_weights``,
-    so TRL logs each part (``rewards/accuracy_reward/mean``, ...) and sums them as study A does.
-    Only the first function logs ``lang/consistent``. ``stop_ids``: the trainer's EOS and pad
-    ids (filled in once the trainer exists), from which each completion's finish reason is
-    read (``rewards.to_trl``).
+    A reward of several terms is passed as one function per term with TRL ``reward_weights``
+    ('combined': accuracy and consistency; 'weighted': each term with a positive λ), so TRL logs
+    each part (``rewards/accuracy_reward/mean``, ...) and sums them as the studies do. Only the
+    first function logs ``lang/consistent``. ``stop_ids``: the trainer's EOS and pad ids
+    (filled in once the trainer exists), from which each completion's finish reason is read.
     """
-    from functools import partial
-
-    from xling.train.rewards import accuracy_reward, consistency_reward
-    from xling.train.rewards import to_trl as adapt
-
-    to_trl = partial(adapt, stop_ids=stop_ids)
-
-    if cfg.reward == "combined":
-        weights = list(cfg.reward_weights or STUDY_A_WEIGHTS)
-        return [to_trl(accuracy_reward), to_trl(consistency_reward, log_language=False)], weights
-    from xling.train.rewards import format_reward, part_consistency_reward
-
-    def consistency_of_part(completions, lang, **_):
-        return part_consistency_reward(completions, lang, cfg.consistency_part)
-
-    consistency_of_part.__name__ = ("consistency_reward" if cfg.consistency_part == "all"
-                                    else f"consistency_{cfg.consistency_part}_reward")
-    if cfg.reward == "consistency":
-        return [to_trl(consistency_of_part)], [1.0]
-    if cfg.reward == "weighted":
-        # Study B: one TRL reward function per term, so TRL logs each and sums them with the λ's.
-        lam = cfg.reward_lambdas or {"accuracy": 1.0}
-        terms = {"accuracy": accuracy_reward, "consistency": consistency_of_part,
-                 "format": format_reward}
-        names = [t for t in terms if lam.get(t, 0.0) > 0]
-        return ([to_trl(terms[t], log_language=i == 0) for i, t in enumerate(names)],
-                [lam[t] for t in names])
-    return [to_trl(REWARDS[cfg.reward])], [1.0]
+    parts = get_reward(cfg.reward).trl_parts(**reward_args(cfg))
+    return ([to_trl(fn, log_language=i == 0, stop_ids=stop_ids) for i, (fn, _) in enumerate(parts)],
+            [float(w) for _, w in parts])
 
 
 def grpo_row(e: Example, style: str, chat: bool) -> dict[str, Any]:
-    """One GRPO prompt row; ``answer``, ``lang``, ``scorer``, ``choices`` and ``meta`` become
-    reward kwargs, so a pool of multiple-choice or instruction-following items (its scorer kind
-    in ``meta["scorer"]``) is rewarded by its own scorer, not as math."""
-    import json
-
-    from xling.train.sft import example_prompt
-
-    kind = e.meta.get("scorer", "math")
-    prompt = example_prompt(e, style)  # IFEval: the instruction itself; choice: options listed
-    return {"prompt": [{"role": "user", "content": prompt}] if chat else prompt,
-            "answer": e.answer, "lang": e.lang, "id": e.id, "parallel_id": e.parallel_id,
-            "scorer": kind, "choices": json.dumps(list(e.choices)) if e.choices else "",
-            "meta": json.dumps(e.meta, ensure_ascii=False, default=str) if e.meta else ""}
+    """One GRPO prompt row (``rows.prompt_of``); the ``rows.reward_columns`` (``answer``,
+    ``lang``, ``scorer``, ``choices``, ``meta``, ids) become reward kwargs, so a pool of
+    multiple-choice or instruction-following items (its scorer kind in ``meta["scorer"]``) is
+    rewarded by its own scorer, not as math."""
+    return {"prompt": prompt_of(e, style, chat), **reward_columns(e)}
 
 
 def run_grpo(
@@ -310,7 +299,7 @@ def run_grpo(
     """
     import trl
 
-    from xling.train.sft import (
+    from xling.train.trl_glue import (
         save_config,
         to_dataset,
         train_and_save,
@@ -340,3 +329,10 @@ def run_grpo(
 def _plain(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v if isinstance(v, str | int | float | bool | list | type(None)) else str(v)
             for k, v in d.items()}
+
+
+PARADIGM = Paradigm(
+    config=GRPOConfig, run=run_grpo, kind="rl", command="grpo", engines=("trl", "verl"),
+    validate=validate_trl, preset="preset",
+    help="GRPO with a correctness and/or language-consistency reward (--preset paper: study A).")
+"""The ``grpo`` row of ``train.PARADIGMS``."""

@@ -2,8 +2,12 @@
 
 Stage: train (the RL reward is the evaluation scorer wearing an adapter; DESIGN.md, "score").
 Each reward is a plain function over lists, in TRL's column convention
-``reward(completions, answer, lang, **_) -> list[float]``. ``to_trl`` adapts it to
-``GRPOTrainer`` (conversational completions unwrapped, a language-consistency metric logged);
+``reward(completions, answer, lang, **_) -> list[float]``, registered in ``REWARDS`` as a
+``Reward`` row that carries what is special about it: the GRPO config fields it reads (its
+adapter arguments: combined's weights, weighted's λ's, the consistency part), how GRPO hands it
+to TRL (one function per term, each logged apart) and its verl hook. A study may name a user's
+own ``Reward`` (or a plain function) by a dotted path ``"my_pkg.module:REWARD"``.
+``to_trl`` adapts a function to ``GRPOTrainer`` (conversational completions unwrapped, a language-consistency metric logged);
 ``to_verl`` adapts it to verl's ``custom_reward_function``
 (``compute_score(data_source, solution_str, ground_truth, extra_info)``), and the module-level
 ``compute_score*`` functions are those adapters, ready to name in a verl config.
@@ -25,14 +29,17 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from xling.registry import resolve
 from xling.schema import XlingError
 
 log = logging.getLogger(__name__)
 
-Reward = Callable[..., list[float]]
+RewardFn = Callable[..., list[float]]
+"""A reward function: ``fn(completions, answer, lang, **columns) -> list[float]``."""
 STUDY_A_WEIGHTS: tuple[float, float] = (0.5, 0.5)
 """(accuracy, consistency) weights of study A's combined reward."""
 
@@ -194,34 +201,103 @@ def combined_reward(
     return [w_acc * a + w_cons * c for a, c in zip(acc, cons, strict=True)]
 
 
-REWARDS: dict[str, Reward] = {
-    "accuracy": accuracy_reward,
-    "consistency": consistency_reward,
-    "combined": combined_reward,
-    "format": format_reward,
-    "weighted": weighted_reward,
+def consistency_of(part: str) -> RewardFn:
+    """``part_consistency_reward`` on ``part``, named as TRL logs it: ``consistency_reward``
+    (the whole text) or ``consistency_<part>_reward``."""
+    def consistency(completions: list[str], lang: list[str], **_) -> list[float]:
+        return part_consistency_reward(completions, lang, part)
+
+    consistency.__name__ = "consistency_reward" if part == "all" else f"consistency_{part}_reward"
+    return consistency
+
+
+def _consistency_parts(part: str = "all") -> list[tuple[RewardFn, float]]:
+    return [(consistency_of(part), 1.0)]
+
+
+def _combined_parts(weights: Sequence[float] = STUDY_A_WEIGHTS) -> list[tuple[RewardFn, float]]:
+    # Two functions with TRL reward_weights: TRL logs each part and sums them as study A does.
+    w_acc, w_cons = check_weights(weights)
+    return [(accuracy_reward, w_acc), (consistency_reward, w_cons)]
+
+
+def _weighted_parts(weights: dict[str, float] | None = None,
+                    part: str = "answer") -> list[tuple[RewardFn, float]]:
+    # Study B: one function per term with a positive λ, so TRL logs each and sums them.
+    lam = check_term_weights(weights or {"accuracy": 1.0})
+    terms = {"accuracy": accuracy_reward, "consistency": consistency_of(part),
+             "format": format_reward}
+    return [(terms[t], lam[t]) for t in terms if lam.get(t, 0.0) > 0]
+
+
+@dataclass(frozen=True)
+class Reward:
+    """A reward: what ``REWARDS`` resolves to, with what is special about it."""
+
+    fn: RewardFn
+    """The whole reward, ``fn(completions, answer, lang, **columns, **args) -> list[float]``
+    (TRL's column convention; ``SCORER_COLUMNS`` among the columns)."""
+    args: Mapping[str, str] = field(default_factory=dict)
+    """Its adapter arguments: GRPO config field -> the keyword of ``fn`` and ``parts`` that
+    receives it (combined: ``{"reward_weights": "weights"}``); a field left None keeps the
+    function's default. A config field of another reward that is set is refused."""
+    parts: Callable[..., list[tuple[RewardFn, float]]] | None = None
+    """Given the arguments, the (function, weight) pairs GRPO hands TRL: TRL logs each function
+    (``rewards/<name>/mean``) and sums them with the weights, which is ``fn``; None = ``fn``
+    alone with weight 1."""
+    verl: str | None = None
+    """``"module:function"`` of its verl hook (``to_verl`` of ``fn`` at its default arguments),
+    which the verl export's reward file imports; None = TRL only."""
+
+    def trl_parts(self, **args: Any) -> list[tuple[RewardFn, float]]:
+        """The (function, weight) pairs for TRL with ``args`` bound (see ``parts``)."""
+        if self.parts is not None:
+            return self.parts(**args)
+        if not args:
+            return [(self.fn, 1.0)]
+        fn = self.fn
+
+        def bound(completions, **columns):
+            return fn(completions, **columns, **args)
+
+        bound.__name__ = getattr(fn, "__name__", "reward")
+        return [(bound, 1.0)]
+
+
+ACCURACY = Reward(accuracy_reward, verl="xling.train.rewards:compute_score")
+"""Study A's correctness reward: 1 when the completion is right under its item's scorer."""
+CONSISTENCY = Reward(part_consistency_reward, args={"consistency_part": "part"},
+                     parts=_consistency_parts, verl="xling.train.rewards:compute_score_consistency")
+"""The share of the question's language in the completion (or in one part of it)."""
+COMBINED = Reward(combined_reward, args={"reward_weights": "weights"}, parts=_combined_parts,
+                  verl="xling.train.rewards:compute_score_combined")
+"""Study A's ``0.5 * accuracy + 0.5 * consistency`` (other weights: ``reward_weights``)."""
+FORMAT = Reward(format_reward)
+"""1 when the answer format is kept (a closed thinking block, a box)."""
+WEIGHTED = Reward(weighted_reward, args={"reward_lambdas": "weights", "consistency_part": "part"},
+                  parts=_weighted_parts)
+"""Study B's ``λ_acc · acc + λ_cons · cons + λ_fmt · format``."""
+
+REWARDS: dict[str, str] = {
+    "accuracy": "xling.train.rewards:ACCURACY",
+    "consistency": "xling.train.rewards:CONSISTENCY",
+    "combined": "xling.train.rewards:COMBINED",
+    "format": "xling.train.rewards:FORMAT",
+    "weighted": "xling.train.rewards:WEIGHTED",
 }
+"""Reward name -> ``"module:Reward"``; a dotted path names a user's own ``Reward`` or a plain
+reward function (read as ``Reward(fn)``)."""
 
 
-def get_reward(name: str, weights: Sequence[float] | None = None) -> Reward:
-    """The reward registered as ``name``; ``weights`` only for ``combined``.
+def get_reward(name: str) -> Reward:
+    """The reward registered as ``name`` (a key of ``REWARDS`` or a dotted path).
 
     Raises:
-        XlingError: unknown name, or weights given for a reward that takes none / invalid weights.
+        XlingError: unknown name (the message lists the known ones), a dotted path that does
+            not import, or an object that is neither a ``Reward`` nor a function.
     """
-    if name not in REWARDS:
-        raise XlingError(f"unknown reward {name!r}; known: {', '.join(REWARDS)}")
-    if weights is None:
-        return REWARDS[name]
-    if name != "combined":
-        raise XlingError(f"reward weights only apply to 'combined', not {name!r}")
-    w = check_weights(weights)
-
-    def combined(completions, answer, lang, **kw):
-        return combined_reward(completions, answer, lang, weights=w, **scorer_columns(kw))
-
-    combined.__name__ = "combined_reward"
-    return combined
+    row = resolve(REWARDS, name, "reward", expect=(Reward, Callable), sort_known=False)
+    return row if isinstance(row, Reward) else Reward(row)
 
 
 def check_weights(weights: Sequence[float]) -> tuple[float, float]:
@@ -249,8 +325,8 @@ def to_text(completion: Any) -> str:
     raise XlingError(f"cannot read a completion of type {type(completion).__name__}")
 
 
-def to_trl(reward: Reward, log_language: bool = True,
-           stop_ids: Sequence[int] | None = None) -> Reward:
+def to_trl(reward: RewardFn, log_language: bool = True,
+           stop_ids: Sequence[int] | None = None) -> RewardFn:
     """Adapt a reward to TRL's ``GRPOTrainer`` signature.
 
     TRL calls ``f(prompts=..., completions=..., completion_ids=..., <dataset columns>=...,
@@ -288,7 +364,7 @@ def to_trl(reward: Reward, log_language: bool = True,
     return trl_reward
 
 
-def to_verl(reward: Reward) -> Callable[..., float]:
+def to_verl(reward: RewardFn) -> Callable[..., float]:
     """Adapt a reward to verl's ``custom_reward_function`` signature.
 
     verl calls ``compute_score(data_source, solution_str, ground_truth, extra_info)`` once per

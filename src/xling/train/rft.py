@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from xling.schema import Example, Generation, XlingError
-from xling.train.sft import SFTConfig, example_prompt, run_sft
+from xling.train import Paradigm
+from xling.train.rows import check_prompt_style, example_prompt
+from xling.train.sft import SFTConfig, run_sft
+from xling.train.sft import validate_trl as validate_sft
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +62,6 @@ class RFTConfig:
     def __post_init__(self):
         if self.k < 1:
             raise XlingError(f"k must be >= 1, got {self.k}")
-        from xling.train.sft import check_prompt_style
-
         check_prompt_style(self.prompt_style)
         if self.max_per_problem is not None and self.max_per_problem < 1:
             raise XlingError(f"max_per_problem must be >= 1, got {self.max_per_problem}")
@@ -76,8 +77,6 @@ class RFTConfig:
 
 def validate_trl(cfg: RFTConfig) -> None:
     """Check the fine-tuning step's TRL fields (imports trl, loads no model)."""
-    from xling.train.sft import validate_trl as validate_sft
-
     validate_sft(cfg.sft_config())
 
 
@@ -134,7 +133,7 @@ def run_rft(model: str | Path, examples: list[Example], cfg: RFTConfig, out: str
         XlingError: no examples, or no correct response at all (nothing to fine-tune on).
     """
     from xling.data.io import read_jsonl, write_json, write_jsonl
-    from xling.train.sft import save_config
+    from xling.train.trl_glue import save_config
 
     if not examples:
         raise XlingError("RFT needs at least one example")
@@ -179,3 +178,9 @@ def sample_and_filter(
                             max_new_tokens=cfg.max_new_tokens, seed=cfg.seed)
     prompts = [example_prompt(e, cfg.prompt_style) for e in examples]
     return keep_correct(examples, generator.generate(prompts, params), cfg.max_per_problem)
+
+
+PARADIGM = Paradigm(
+    config=RFTConfig, run=run_rft, kind="sft", command="rft", validate=validate_trl,
+    help="Rejection fine-tuning: sample k answers per problem, keep the correct ones, fine-tune.")
+"""The ``rft`` row of ``train.PARADIGMS``: fine-tuning on its own kept samples (kind sft)."""

@@ -9,8 +9,14 @@ Stage: train (export). ``export_verl`` writes one self-contained directory::
     verl_grpo.yaml               extends verl's own ``ppo_trainer`` defaults with study A's GRPO
                                  settings (read from grpo.PAPER_PRESET, never repeated here), the
                                  reward under ``reward.custom_reward_function`` (the key verl
-                                 0.9.1 reads), and batch / micro-batch sizes derived from the
-                                 data and the GPUs (``verl_batch_sizes``)
+                                 0.9.1 reads), batch / micro-batch sizes derived from the
+                                 data and the GPUs (``verl_batch_sizes``), the config's seed in
+                                 every seed verl takes, and, for a plain prompt (``chat: false``),
+                                 a chat template that renders the prompt as it is
+
+A cell is the same experiment on either engine: the rows (``rows.prompt_of``,
+``rows.reward_columns``), the prompt's form (chat template or plain text) and the seed are the
+GRPO config's, as TRL gets them (tests/test_same_experiment.py).
 
 and returns the one-line launch command (``launch_command``). Paths in the config are relative
 to the export directory (the launch runs there; a Ray job uploads it as its working directory)
@@ -52,12 +58,12 @@ MAX_MICRO_BATCH = 8
 """Default upper bound on sequences per GPU per forward/backward pass (``*_micro_batch_size_per_gpu``):
 a memory setting, not a study setting; raise it on large GPUs with short responses."""
 
-REWARD_HOOKS: dict[str, str] = {
-    "accuracy": "compute_score",
-    "consistency": "compute_score_consistency",
-    "combined": "compute_score_combined",
-}
-"""xling reward name -> the function in xling.train.rewards that verl calls."""
+PLAIN_CHAT_TEMPLATE = "{%- for message in messages %}{{- message['content'] }}{%- endfor %}"
+"""The chat template of a plain-text prompt (``chat: false``): verl 0.9.1 always renders a
+prompt's messages with the tokenizer's chat template (its agent loop), so the export hands it
+this one (``actor_rollout_ref.model.custom_chat_template``), which renders the prompt as it is,
+as TRL tokenizes a plain prompt. ``plain_chat_template`` prepends the tokenizer's BOS when the
+tokenizer adds one to plain text (TRL's ``add_special_tokens``)."""
 
 REWARD_SHIM = '''"""xling's rewards for verl (written by `xling export verl`).
 
@@ -114,25 +120,23 @@ class VerlExport:
 def verl_row(e: Example, index: int, split: str, prompt_style: str = "standard") -> dict:
     """One verl row for example ``e`` (the layout of verl's ``examples/data_preprocess``).
 
-    The item's scorer kind travels in ``extra_info`` (``scorer``; ``choices`` and ``meta`` as
-    JSON strings, one parquet type for every row), which verl hands to the reward per row, so
-    ``rewards.to_verl`` scores a choice or IFEval row with its own scorer. The prompt is the one
-    every paradigm trains on (``sft.example_prompt``); ``ability`` is the scorer kind.
+    The prompt is the one every paradigm trains on (``rows.example_prompt``) as one user
+    message (verl renders it with the chat template: the model's, or ``PLAIN_CHAT_TEMPLATE``
+    for a plain prompt). The reward columns (``rows.reward_columns``, those of TRL's rows) travel
+    in ``extra_info``, which verl hands to the reward per row, so ``rewards.to_verl`` scores a
+    choice or IFEval row with its own scorer; ``ability`` is the scorer kind.
     """
-    import json
+    from xling.train.rows import prompt_of, reward_columns
 
-    from xling.train.sft import example_prompt
-
-    kind = e.meta.get("scorer", "math")
+    cols = reward_columns(e)
     return {
         "data_source": f"xling/{e.source or 'pool'}",
-        "prompt": [{"role": "user", "content": example_prompt(e, prompt_style)}],
-        "ability": kind,
-        "reward_model": {"style": "rule", "ground_truth": e.answer},
-        "extra_info": {"lang": e.lang, "parallel_id": e.parallel_id, "index": index,
-                       "split": split, "id": e.id, "scorer": kind,
-                       "choices": json.dumps(list(e.choices), ensure_ascii=False) if e.choices else "",
-                       "meta": json.dumps(e.meta, ensure_ascii=False, default=str) if e.meta else ""},
+        "prompt": prompt_of(e, prompt_style, chat=True),
+        "ability": cols["scorer"],
+        "reward_model": {"style": "rule", "ground_truth": cols["answer"]},
+        "extra_info": {"lang": cols["lang"], "parallel_id": cols["parallel_id"], "index": index,
+                       "split": split, "id": cols["id"], "scorer": cols["scorer"],
+                       "choices": cols["choices"], "meta": cols["meta"]},
     }
 
 
@@ -220,9 +224,7 @@ def export_verl(
         raise XlingError("nothing to export: no examples")
     if not 0 <= val_fraction < 1:
         raise XlingError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    if cfg.reward not in REWARD_HOOKS:
-        raise XlingError(f"unknown reward {cfg.reward!r}; known: {', '.join(REWARD_HOOKS)}")
-    _check_cfg(cfg)
+    hook = _check_cfg(cfg)
     if gpus < 1 or nodes < 1 or rollout_tp < 1:
         raise XlingError(f"gpus, nodes and rollout_tp must be >= 1, got {gpus}, {nodes}, {rollout_tp}")
     if gpus % rollout_tp:
@@ -264,12 +266,14 @@ def export_verl(
     val = write_parquet(out / "val.parquet", splits["val"] or [
         {**splits["train"][0], "extra_info": {**splits["train"][0]["extra_info"],
                                               "split": "placeholder"}}])
-    reward = atomic_write_text(out / REWARD_FILE, REWARD_SHIM)
+    reward = atomic_write_text(out / REWARD_FILE, reward_file(hook))
     files = {k: str(base / f) if base else f for k, f in
              (("train", train.name), ("val", val.name), ("reward", REWARD_FILE))}
     config = verl_config(cfg, settings, batch, files, model=model, gpus=gpus, nodes=nodes,
                          rollout_tp=rollout_tp, checkpoint_dir=ckpt,
-                         name=name or out.resolve().name, validate=validate)
+                         name=name or out.resolve().name, validate=validate,
+                         hook=hook.partition(":")[2],
+                         chat_template=None if cfg.chat else plain_chat_template(model))
     launch = launch_command(cluster_dir or out, nodes)
     config_path = atomic_write_text(out / f"{CONFIG_NAME}.yaml", _config_text(config, launch))
     log.info("verl export: %d train, %d val rows -> %s", len(splits["train"]), len(splits["val"]), out)
@@ -278,16 +282,83 @@ def export_verl(
                       launch=launch)
 
 
-def _check_cfg(cfg: Any) -> None:
-    """Refuse GRPOConfig settings that the verl export cannot carry over."""
-    from xling.train.rewards import STUDY_A_WEIGHTS
+def _check_cfg(cfg: Any) -> str:
+    """Refuse GRPOConfig settings that the verl export cannot carry over; returns the reward's
+    verl hook (``"module:function"``, ``rewards.Reward.verl``).
 
-    if cfg.reward_weights is not None and tuple(cfg.reward_weights) != STUDY_A_WEIGHTS:
-        raise XlingError(f"the verl export uses study A's combined weights {list(STUDY_A_WEIGHTS)}; "
-                         f"got {cfg.reward_weights}")
+    The hook is ``rewards.to_verl`` of the reward at its default arguments, so an adapter
+    argument set to another value (combined's weights, the consistency part) is refused.
+    """
+    import inspect
+    import json
+
+    from xling.train.rewards import REWARDS, get_reward
+
+    reward = get_reward(cfg.reward)
+    if reward.verl is None:
+        on_verl = [name for name in REWARDS if get_reward(name).verl is not None]
+        raise XlingError(f"reward {cfg.reward!r} has no verl hook (rewards.Reward.verl); on verl: "
+                         f"{', '.join(on_verl)}, or train the cell with TRL")
+    params = inspect.signature(reward.fn).parameters
+    for field_name, kw in reward.args.items():
+        value = getattr(cfg, field_name)
+        default = params[kw].default if kw in params else inspect.Parameter.empty
+        if value is None or (default is not inspect.Parameter.empty
+                             and json.dumps(value, sort_keys=True) == json.dumps(default, sort_keys=True)):
+            continue
+        shown = list(default) if isinstance(default, tuple) else default
+        raise XlingError(f"the verl export scores reward {cfg.reward!r} with its hook "
+                         f"{reward.verl}, which uses the {cfg.reward} {kw} {shown!r}; {field_name} "
+                         f"{value!r} cannot be carried over (train the cell with TRL)")
     if cfg.trl:
         raise XlingError("trl fields do not apply to verl: pass verl settings as key=value "
                          "overrides on the launch command instead")
+    return reward.verl
+
+
+def reward_file(hook: str) -> str:
+    """The export's reward file: xling's hooks, and ``hook``'s module when it is a user's own."""
+    module, _, attr = hook.partition(":")
+    if module == "xling.train.rewards":
+        return REWARD_SHIM
+    return REWARD_SHIM + f"from {module} import {attr}  # noqa: E402, F401 (the cell's reward)\n"
+
+
+def plain_chat_template(model: str) -> str:
+    """``PLAIN_CHAT_TEMPLATE``, with the tokenizer's BOS first when it adds one to plain text, so
+    verl's prompt tokens are TRL's for a plain prompt. A tokenizer that is not on this machine (a
+    hub id not in the local cache) is read as adding none, as Qwen2.5's does (logged).
+
+    Raises:
+        XlingError: a tokenizer that adds other special tokens to plain text (set chat: true).
+    """
+    tokenizer = _local_tokenizer(model)
+    if tokenizer is None:
+        log.warning("verl export: the tokenizer of %s is not on this machine; the plain-prompt "
+                    "template adds no BOS, as TRL does for Qwen2.5 (a tokenizer that prepends one "
+                    "would train without it on verl: export where the model is, or set chat: true)",
+                    model)
+        return PLAIN_CHAT_TEMPLATE
+    ids = list(tokenizer("x")["input_ids"])
+    bare = list(tokenizer("x", add_special_tokens=False)["input_ids"])
+    if ids == bare:
+        return PLAIN_CHAT_TEMPLATE
+    if tokenizer.bos_token_id is not None and ids == [tokenizer.bos_token_id, *bare]:
+        return "{{- bos_token }}" + PLAIN_CHAT_TEMPLATE
+    raise XlingError(f"the tokenizer of {model} adds special tokens to plain text ({ids} for "
+                     f"{bare}) that a plain prompt on verl cannot reproduce; set chat: true")
+
+
+def _local_tokenizer(model: str):
+    """The tokenizer of ``model`` when it is on this machine (a directory, or the hub cache), else None."""
+    from transformers import AutoTokenizer
+
+    try:
+        if Path(model).expanduser().is_dir():
+            return AutoTokenizer.from_pretrained(str(Path(model).expanduser()))
+        return AutoTokenizer.from_pretrained(model, local_files_only=True)
+    except (OSError, ValueError):
+        return None
 
 
 def paper_settings(cfg: Any) -> dict[str, Any]:
@@ -317,20 +388,27 @@ def paper_settings(cfg: Any) -> dict[str, Any]:
 def verl_config(
     cfg: Any, settings: dict[str, Any], batch: VerlBatch, files: dict[str, str], *, model: str,
     gpus: int, nodes: int, rollout_tp: int, checkpoint_dir: str, name: str, validate: bool = True,
+    hook: str = "compute_score", chat_template: str | None = None,
 ) -> dict[str, Any]:
     """The verl config (overrides of verl's ``ppo_trainer`` defaults) as a plain dict;
-    ``validate=False`` (no validation split) turns verl's validation off."""
+    ``validate=False`` (no validation split) turns verl's validation off. ``hook``: the reward
+    function verl calls; ``chat_template``: the template verl renders prompts with instead of
+    the model's (``plain_chat_template`` for a plain prompt; None = the model's).
+
+    Every seed verl takes is ``cfg.seed`` (data order, rollout sampling, the actor's mini-batch
+    order and initialisation), as TRL's ``seed`` and ``data_seed`` are."""
     kl = settings["kl"]
     actor: dict[str, Any] = {
         "ppo_mini_batch_size": batch.mini_batch,
         "ppo_micro_batch_size_per_gpu": batch.micro_per_gpu,
         "use_kl_loss": bool(kl),  # study A's KL is a loss against the reference model
+        "data_loader_seed": cfg.seed, "fsdp_config": {"seed": cfg.seed},
     }
     if kl:
         actor.update(kl_loss_coef=kl, kl_loss_type="low_var_kl")
     if settings["lr"] is not None:
         actor["optim"] = {"lr": settings["lr"]}
-    rollout: dict[str, Any] = {"name": "vllm", "n": settings["n"],
+    rollout: dict[str, Any] = {"name": "vllm", "n": settings["n"], "seed": cfg.seed,
                                "tensor_model_parallel_size": rollout_tp,
                                "log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu}
     if settings["temperature"] is not None:
@@ -356,13 +434,14 @@ def verl_config(
         "algorithm": {"adv_estimator": "grpo", "use_kl_in_reward": False},
         "data": data,
         "actor_rollout_ref": {
-            "model": {"path": model},
+            "model": {"path": model,
+                      **({"custom_chat_template": chat_template} if chat_template else {})},
             "actor": actor,
             "rollout": rollout,
-            "ref": {"log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu},
+            "ref": {"log_prob_micro_batch_size_per_gpu": batch.log_prob_micro_per_gpu,
+                    "fsdp_config": {"seed": cfg.seed}},
         },
-        "reward": {"custom_reward_function": {"path": files["reward"],
-                                              "name": REWARD_HOOKS[cfg.reward]}},
+        "reward": {"custom_reward_function": {"path": files["reward"], "name": hook}},
         "trainer": trainer,
     }
 

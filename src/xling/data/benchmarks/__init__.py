@@ -49,6 +49,11 @@ EXTRACTION: dict[str, str] = {
 """How each scorer kind finds the answer (one line for ``xling benchmarks``)."""
 
 
+def extraction_rule(scorer: str) -> str:
+    """``EXTRACTION``'s line for a scorer kind; a user's scorer (a dotted path) is its own rule."""
+    return EXTRACTION.get(scorer, f"the rule of the scorer {scorer}")
+
+
 def check_langs(name: str, langs: list[str], have: tuple[str, ...], hint: str = "") -> None:
     """Raise unless every code is registered and one of ``have`` (the message lists ``have``)."""
     for lang in langs:
@@ -175,7 +180,7 @@ class Benchmark:
 
     @property
     def extraction(self) -> str:
-        return EXTRACTION[self.scorer]
+        return extraction_rule(self.scorer)
 
     def describe(self) -> str:
         """What ``xling benchmarks`` prints: sources and their languages, prompts, extraction,
@@ -199,7 +204,7 @@ class Benchmark:
         for style, protocol in self.protocols.items():
             rows += [(f"{style} prompt", protocol.describe),
                      (f"{style} extraction", f"{protocol.extraction} (xling: {protocol.scorer}: "
-                                             f"{EXTRACTION[protocol.scorer]})")]
+                                             f"{extraction_rule(protocol.scorer)})")]
             if protocol.differences:
                 rows.append((f"{style} differs", protocol.differences))
         width = max(len(label) for label, _ in rows)
