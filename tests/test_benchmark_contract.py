@@ -15,9 +15,10 @@ import pytest
 from xling.data import BENCHMARKS, get_benchmark
 from xling.data.benchmarks import AUTHORS, EXTRACTION, Benchmark
 from xling.data.io import read_parquet
+from xling.evaluation.run import benchmark_langs, run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.schema import Generation, XlingError
 from xling.scoring import SCORERS, judge
-from xling.study.evaluate import EvalConfig, benchmark_langs, run_eval
 
 STAGED = ["mgsm", "gsm8k", "sandbox", "mmath500", "mmath", "maime2024", "polymath", "math500",
           "aime2024", "aime2025", "mmlu-prox-lite", "mlogiqa"]

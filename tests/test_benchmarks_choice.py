@@ -388,7 +388,7 @@ def test_choice_prompt_in_the_questions_language(lang):
     for style in PROMPT_STYLES:  # without options: exactly the study-A prompt, as before
         instruction = {"standard": language.instruction, "english": LANGUAGES["en"].instruction,
                        "consistency": f"{language.instruction} {language.consistency}",
-                       # the same user turn; the thinking block is opened by study.evaluate
+                       # the same user turn; the thinking block is opened by evaluation.run
                        "think-prefill": f"{language.instruction} {language.consistency}"}[style]
         assert build_prompt("Q?", lang, style) == f"Q?\n{instruction}"
     with pytest.raises(XlingError, match="at most 10"):
@@ -413,9 +413,10 @@ def _e2e_source(name: str, tmp_path: Path) -> tuple[str | None, list[str]]:
 @pytest.mark.parametrize("name", ["mmlu-prox-lite", "mgpqa", "gpqa-diamond", "mlogiqa"])
 def test_run_eval_end_to_end(name, tmp_path, tiny_model, shared_data):
     from xling.data.io import read_parquet
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
     from xling.generate import SamplingParams
-    from xling.study.evaluate import EvalConfig, run_eval
-    from xling.study.store import RunDir
+    from xling.store import RunDir
 
     source, langs = _e2e_source(name, tmp_path / "data")
     cfg = EvalConfig(model=str(tiny_model), benchmark=name, source=source, limit=2,
@@ -482,7 +483,7 @@ def test_mgpqa_diamond_reads_the_ellamind_layout_and_drops_flagged_items(tmp_pat
 
 def test_langs_all_follows_the_source_folder(benchmax, tmp_path):
     from xling.data import get_benchmark
-    from xling.study.evaluate import benchmark_langs
+    from xling.evaluation.run import benchmark_langs
 
     assert benchmark_langs(get_benchmark("mgpqa"), "all", str(benchmax)) == ["en", "zh", "de"]
     assert len(benchmark_langs(get_benchmark("mgpqa"), "all", None)) == 10  # the hub's

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from xling.data.io import read_parquet, write_parquet
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.generate import SamplingParams
 from xling.metrics import mean_pass_at_k, pass_at_k, run_stats, summarize_rows
 from xling.report.tables import RunResult, format_markdown, reference_table
 from xling.schema import XlingError
-from xling.study.evaluate import EvalConfig, run_eval
-from xling.study.store import RunDir
+from xling.store import RunDir
 
 
 @pytest.mark.parametrize("n, c, k", [(1, 0, 1), (1, 1, 1), (5, 2, 1), (5, 2, 3), (6, 3, 6),
@@ -184,7 +185,7 @@ class _Counting:
 
 def test_stream_mixes_languages_and_a_killed_eval_resumes_without_redoing(
         tiny_model, tmp_path, monkeypatch):
-    import xling.study.evaluate as evaluate
+    import xling.evaluation.run as evaluate
     from xling.generate import get_generator
 
     monkeypatch.setattr(evaluate, "CHUNK_PROMPTS", 3)

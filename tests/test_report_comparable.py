@@ -12,10 +12,11 @@ import sys
 
 import numpy as np
 
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.generate import SamplingParams
 from xling.metrics import bootstrap_mti
 from xling.schema import Generation
-from xling.study.evaluate import EvalConfig, run_eval
 
 
 class Alternating:

@@ -53,8 +53,9 @@ def test_recipe_reproduces_the_shipped_training_log(tmp_path, sandbox_base):
 
 @pytest.mark.slow
 def test_base_is_strongest_in_english_and_weakest_in_scarce_languages(sandbox_base, tmp_path):
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
     from xling.generate import SamplingParams
-    from xling.study.evaluate import EvalConfig, run_eval
 
     cfg = EvalConfig(model=str(sandbox_base), benchmark="sandbox", limit=60,
                      sampling=SamplingParams(max_new_tokens=80))

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from xling.data.io import read_parquet
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.metrics import bootstrap_mti, mti, thinking_summary
 from xling.schema import Generation
 from xling.scoring.thinking import read_completion, split_thinking
-from xling.study.evaluate import EvalConfig, run_eval
 
 
 @pytest.mark.parametrize("text, prefilled, state, thinking, answer", [

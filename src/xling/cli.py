@@ -76,6 +76,8 @@ def eval_command(
 ) -> None:
     """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
     from xling.data import results_name
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
     from xling.generate import SamplingParams
     from xling.generate.openai import timeout_option
     from xling.interrupts import on_interrupt
@@ -86,7 +88,6 @@ def eval_command(
         reference_table,
         table_title,
     )
-    from xling.study.evaluate import EvalConfig, run_eval
 
     sampling = SamplingParams(n=n, temperature=temperature, top_p=top_p,
                               max_new_tokens=max_new_tokens, seed=seed)
@@ -133,8 +134,8 @@ def score_command(
 ) -> None:
     """Score completions produced elsewhere (vLLM, SGLang, an API) exactly as `xling eval` scores
     its own: the same rows, metrics.json and table."""
+    from xling.evaluation.score_file import score_file
     from xling.report.tables import format_markdown, load_run, reference_table, table_title
-    from xling.study.score_file import score_file
 
     score_file(input, out, benchmark=benchmark, source=source, name=name, think=think,
                think_format=think_format, prompt_style=prompt_style, pass_k=_parse_ks(pass_k))

@@ -251,7 +251,7 @@ PROMPT_STYLES: tuple[str, ...] = ("standard", "english", "consistency", "think-p
 every language; consistency: the standard instruction plus 'reason only in <language>' (study A,
 and study B's instruction to reason in the question's language); think-prefill: the consistency
 prompt, and the model's thinking block is opened for it with ``THINK_OPENINGS[lang]`` (study B's
-prefilled reasoning language; see ``study.evaluate``)."""
+prefilled reasoning language; see ``evaluation.run``)."""
 
 THINK_OPENINGS: dict[str, str] = {
     "en": "Okay, let me think this through step by step in English.",

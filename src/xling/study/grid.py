@@ -6,7 +6,7 @@ exactly what the edit changed and reuses the rest:
 - training (``Cell.key``, which also names the cell's directory): base model, paradigm,
   languages, seed, pool, training config;
 - evaluation (``Cell.stage_keys["eval"]``): the evaluation settings and the backend; each
-  benchmark's results also carry their own config fingerprint (``evaluate.run_eval``);
+  benchmark's results also carry their own config fingerprint (``evaluation.run.run_eval``);
 - probes (``Cell.stage_keys["probes"]``): the probe names and the evaluation key (probes read
   the evaluation's questions and rows); ``probes.json`` records the evaluation key its results
   were computed with, and each probe is kept or run on its own (``runner._probes``), so adding a
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xling.store import RunDir, cell_key
 from xling.study.spec import CellSpec, StudySpec, merged_config
-from xling.study.store import RunDir, cell_key
 
 
 @dataclass(frozen=True)

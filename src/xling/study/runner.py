@@ -28,9 +28,9 @@ import yaml
 from xling import __version__
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import XlingError
+from xling.store import AwaitingExternal, RunDir, attach_log
 from xling.study.grid import Cell, eval_source, resolve_cells
 from xling.study.spec import StudySpec
-from xling.study.store import AwaitingExternal, RunDir, attach_log
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +171,9 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
 def _evaluate(study: StudySpec, cell: Cell, model: str,
               backend_options: dict[str, Any] | None = None) -> None:
     from xling.data import get_benchmark
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
     from xling.generate import SamplingParams, get_generator
-    from xling.study.evaluate import EvalConfig, run_eval
 
     ev = study.eval
     sampling = SamplingParams(n=ev.n, temperature=ev.temperature, top_p=ev.top_p,

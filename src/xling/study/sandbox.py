@@ -24,7 +24,7 @@ from typing import Any
 
 from xling.paths import cache_root
 from xling.schema import XlingError
-from xling.study.store import cell_key
+from xling.store import cell_key
 
 log = logging.getLogger(__name__)
 

@@ -119,8 +119,8 @@ class EvalSpec:
     """Wrap prompts in the model's chat template (instruct and reasoning models)."""
 
     def __post_init__(self) -> None:
+        from xling.evaluation.settings import check_settings
         from xling.generate import SamplingParams
-        from xling.study.evaluate import check_settings
 
         SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p,
                        max_new_tokens=self.max_new_tokens)  # raises on n, temperature, top_p, tokens
