@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,15 @@ from xling.data import Benchmark, get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
 from xling.evaluation.rows import benchmark_metrics, eval_rows
 from xling.evaluation.settings import EvalConfig
-from xling.generate import Generator, expect_workload, get_generator
+from xling.generate import (
+    Generator,
+    SamplingParams,
+    expect_workload,
+    get_generator,
+    render_prompt,
+)
 from xling.languages import LANGUAGES, STUDY_LANGS, parse_langs
-from xling.schema import Example, XlingError
+from xling.schema import Example, Generation, XlingError
 from xling.store import RunDir
 
 log = logging.getLogger(__name__)
@@ -139,9 +145,8 @@ def _generate_stream(
     Each finished chunk is written to ``parts/.part-r<run>-<chunk>.parquet`` and
     reused on a rerun; a chunk holding only finished languages is skipped.
     """
-    prompts = {ex.id: module.build_prompt(ex, cfg.prompt_style) for ex in examples}
-    if cfg.prompt_style == "think-prefill":
-        prompts = _prefill(prompts, examples, cfg, generator)
+    requests = _requests(module, examples, cfg.prompt_style)
+    prompts = {i: request.text for i, request in requests.items()}
     order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
     size = _chunk_prompts()
     chunks = [order[i:i + size] for i in range(0, len(order), size)]
@@ -161,11 +166,11 @@ def _generate_stream(
         state = "reused" if got is not None else "done"
         if got is None:
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
-            gens = generator.generate([prompts[i] for i in want], sampling)
+            gens = _sample(generator, [requests[i] for i in want], sampling)
             got = eval_rows(chunk, [prompts[i] for i in want], gens,
-                        module.scorer_for(cfg.prompt_style), run_index=r,
-                        think=cfg.think, prompt_style=cfg.prompt_style,
-                        think_format=cfg.think_format)
+                            module.scorer_for(cfg.prompt_style), run_index=r,
+                            think=cfg.think, prompt_style=cfg.prompt_style,
+                            think_format=cfg.think_format)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
         log.info("%s: chunk %d/%d (%d prompts, run %d) %s, %.0fs", cfg.benchmark, step,
@@ -175,36 +180,52 @@ def _generate_stream(
     return rows
 
 
-def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
-             generator: Generator) -> dict[str, str]:
-    """Study B's prefilled reasoning language: each prompt is rendered with the model's chat
-    template here (the backend then generates from the raw text) and ends with an opened
-    thinking block whose first sentence is in the question's language (``THINK_OPENINGS``)."""
+@dataclass(frozen=True)
+class _Request:
+    """What the backend is asked for one item: the user turn and the assistant's first words."""
+
+    prompt: str
+    """The benchmark's prompt in the evaluation's style (``Benchmark.build_prompt``)."""
+    prefix: str = ""
+    """The start of the model's turn, which it continues ('' = none; think-prefill)."""
+
+    @property
+    def text(self) -> str:
+        """The request as the eval rows record it (``render_prompt`` without a chat template:
+        the prompt, then the prefix on a new line)."""
+        return render_prompt(self.prompt, assistant_prefix=self.prefix)
+
+
+def assistant_prefix(lang: str, style: str) -> str:
+    """Study B's prefilled reasoning language: think-prefill opens the model's thinking block with
+    a sentence in the question's language (``THINK_OPENINGS``); '' for every other style."""
+    if style != "think-prefill":
+        return ""
     from xling.languages import THINK_OPENINGS
     from xling.scoring.thinking import OPEN
 
-    render = None
-    if cfg.chat_template:
-        tokenizer = getattr(generator, "tokenizer", None)
-        if tokenizer is None:
-            try:
-                from transformers import AutoTokenizer
+    return f"{OPEN}\n{THINK_OPENINGS[lang]}\n"
 
-                tokenizer = AutoTokenizer.from_pretrained(cfg.model)
-            except Exception as exc:
-                raise XlingError(f"think-prefill with a chat template needs the tokenizer of "
-                                 f"{cfg.model!r} to render it: {exc}") from None
 
-        def render(text: str) -> str:
-            return tokenizer.apply_chat_template([{"role": "user", "content": text}],
-                                                 tokenize=False, add_generation_prompt=True)
-    out = {}
-    for ex in examples:
-        text = render(prompts[ex.id]) if render else prompts[ex.id] + "\n"
-        # Templates of reasoning models (R1 distills, Qwen3) already open the block.
-        opened = text.rstrip().endswith(OPEN)
-        out[ex.id] = (text if opened else text + OPEN + "\n") + THINK_OPENINGS[ex.lang] + "\n"
-    return out
+def _requests(module: Benchmark, examples: list[Example], style: str) -> dict[str, _Request]:
+    return {ex.id: _Request(module.build_prompt(ex, style), assistant_prefix(ex.lang, style))
+            for ex in examples}
+
+
+def _sample(generator: Generator, requests: list[_Request],
+            sampling: SamplingParams) -> list[list[Generation]]:
+    """The backend's completions of ``requests``; the assistant prefixes go to its chat call
+    (which renders them, with the chat template where the backend applies one)."""
+    prompts = [request.prompt for request in requests]
+    if not any(request.prefix for request in requests):
+        return generator.generate(prompts, sampling)
+    import inspect
+
+    if "assistant_prefix" not in inspect.signature(generator.generate).parameters:
+        raise XlingError(f"backend {type(generator).__name__} cannot start the model's turn with "
+                         "a prefix (think-prefill): its generate() takes no assistant_prefix")
+    return generator.generate(prompts, sampling,
+                              assistant_prefix=[request.prefix for request in requests])
 
 
 def _read_part(path: Path, ids: list[str], n: int) -> list[dict[str, Any]] | None:
@@ -253,7 +274,7 @@ def _earlier_langs(run: RunDir, name: str, langs: list[str],
 def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
                   examples: list[Example], backend: Callable[[], Generator], where: str) -> bool:
     """Ask again for the samples of ``rows`` a backend failed on (``finish_reason`` "error"),
-    with the prompt and seed they had (run ``r``: ``seed + r``; the openai backend seeds sample
+    with the request and seed they had (run ``r``: ``seed + r``; the openai backend seeds sample
     ``k`` with ``seed + k``, so each retry is the request that failed); replaces them in place.
     Returns whether any was retried."""
     failed = [i for i, row in enumerate(rows) if row["finish_reason"] == "error"]
@@ -264,12 +285,12 @@ def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
     by_id = {ex.id: ex for ex in examples}
     for r in sorted({rows[i]["run"] for i in failed}):
         ids = list(dict.fromkeys(rows[i]["id"] for i in failed if rows[i]["run"] == r))
-        prompt = {rows[i]["id"]: rows[i]["prompt"] for i in failed if rows[i]["run"] == r}
-        gens = backend().generate([prompt[i] for i in ids],
-                                  replace(cfg.sampling, seed=cfg.sampling.seed + r))
-        fresh = eval_rows([by_id[i] for i in ids], [prompt[i] for i in ids], gens,
-                      module.scorer_for(cfg.prompt_style), run_index=r, think=cfg.think,
-                      prompt_style=cfg.prompt_style, think_format=cfg.think_format)
+        requests = _requests(module, [by_id[i] for i in ids], cfg.prompt_style)
+        gens = _sample(backend(), [requests[i] for i in ids],
+                       replace(cfg.sampling, seed=cfg.sampling.seed + r))
+        fresh = eval_rows([by_id[i] for i in ids], [requests[i].text for i in ids], gens,
+                          module.scorer_for(cfg.prompt_style), run_index=r, think=cfg.think,
+                          prompt_style=cfg.prompt_style, think_format=cfg.think_format)
         by_sample = {(row["id"], row["sample"]): row for row in fresh}
         for i in failed:
             if rows[i]["run"] == r:
@@ -342,11 +363,8 @@ def run_eval(
         if callable(generator) and not hasattr(generator, "generate"):
             generator = generator()
         if generator is None:
-            # think-prefill renders the chat template itself (to open the assistant's thinking).
-            generator = get_generator(
-                cfg.backend, cfg.model,
-                chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
-                **(backend_kwargs or {}))
+            generator = get_generator(cfg.backend, cfg.model, chat_template=cfg.chat_template,
+                                      **(backend_kwargs or {}))
         return generator  # type: ignore[return-value]
 
     retried = [lang for lang, rows in done.items()

@@ -183,9 +183,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str,
     def shared_generator():  # loaded once, and only if some benchmark has work left
         nonlocal generator
         if generator is None:
-            generator = get_generator(
-                "hf", model, batch_size=ev.batch_size,
-                chat_template=ev.chat_template and ev.prompt_style != "think-prefill")
+            generator = get_generator("hf", model, batch_size=ev.batch_size,
+                                      chat_template=ev.chat_template)
         return generator
 
     for benchmark in ev.benchmarks:
