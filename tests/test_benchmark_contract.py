@@ -15,7 +15,7 @@ import pytest
 from xling.data import BENCHMARKS, get_benchmark
 from xling.data.benchmarks import AUTHORS, EXTRACTION, Benchmark
 from xling.data.io import read_parquet
-from xling.evaluation.run import benchmark_langs, run_eval
+from xling.evaluation.run import run_eval
 from xling.evaluation.settings import EvalConfig
 from xling.schema import Generation, XlingError
 from xling.scoring import SCORERS, judge
@@ -47,7 +47,7 @@ def test_the_datasets_own_gold_string_is_correct_in_every_language(name, shared_
     2,125 in every language; PolyMath writes intervals such as [2,3)); golds flagged malformed
     by the loader (an unpaired brace cannot sit in a box) are the only exception."""
     bench = get_benchmark(name)
-    langs = benchmark_langs(bench, "all")
+    langs = bench.resolve_langs("all")
     wrong, flagged = [], 0
     for ex in bench.load(langs):
         if ex.meta.get("flag") == "malformed-answer":

@@ -55,11 +55,10 @@ def test_recipe_reproduces_the_shipped_training_log(tmp_path, sandbox_base):
 def test_base_is_strongest_in_english_and_weakest_in_scarce_languages(sandbox_base, tmp_path):
     from xling.evaluation.run import run_eval
     from xling.evaluation.settings import EvalConfig
-    from xling.generate import SamplingParams
 
     cfg = EvalConfig(model=str(sandbox_base), benchmark="sandbox", limit=60,
-                     sampling=SamplingParams(max_new_tokens=80))
-    result = run_eval(cfg, "en,de,zh,th,sw,bn", tmp_path, backend_kwargs={"batch_size": 60})
+                     max_new_tokens=80, batch_size=60)
+    result = run_eval(cfg, "en,de,zh,th,sw,bn", tmp_path)
     acc = {lang: m["acc"]["value"] for lang, m in result["langs"].items()}
     scarce = (acc["th"] + acc["sw"] + acc["bn"]) / 3
     mid = (acc["de"] + acc["zh"]) / 2

@@ -31,28 +31,11 @@ from xling.generate import (
     get_generator,
     render_prompt,
 )
-from xling.languages import LANGUAGES, STUDY_LANGS, parse_langs
+from xling.languages import LANGUAGES
 from xling.schema import Example, Generation, XlingError
 from xling.store import RunDir
 
 log = logging.getLogger(__name__)
-
-
-def benchmark_langs(benchmark: Benchmark, langs: list[str] | str,
-                    source: str | None = None) -> list[str]:
-    """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark (from
-    this ``source``: ``Benchmark.available_langs``) has, so Avg matches study A's ten-language
-    Avg; ``all,te`` adds Telugu; explicit codes must be languages the benchmark has (the loader
-    names what it has otherwise)."""
-    if isinstance(langs, str):
-        tokens = [t.strip() for t in langs.split(",") if t.strip()]
-        if "all" in tokens:
-            have = benchmark.available_langs(source)
-            expanded: list[str] = []
-            for t in tokens:
-                expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
-            return parse_langs(expanded)
-    return parse_langs(langs)
 
 
 def _check_config(run: RunDir, cfg: EvalConfig, name: str, replace_stale: bool = False) -> None:
@@ -302,6 +285,12 @@ def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
     return True
 
 
+def load_generator(cfg: EvalConfig, options: dict[str, Any] | None = None) -> Generator:
+    """The backend of ``cfg`` for its model (``EvalConfig.backend_options``: the chat template,
+    the hf batch size), with ``options`` of the backend's own (``base_url``, ``timeout_s``)."""
+    return get_generator(cfg.backend, cfg.model, **{**cfg.backend_options(), **(options or {})})
+
+
 def run_eval(
     cfg: EvalConfig,
     langs: list[str] | str,
@@ -337,7 +326,7 @@ def run_eval(
     name = module.name  # a card path's results: its card's name
     if cfg.prompt_style == "authors":
         module.protocol(cfg.prompt_style)  # no authors' protocol: one line, before any work
-    langs = benchmark_langs(module, langs, cfg.source)
+    langs = module.resolve_langs(langs, cfg.source)
     with record_reads() as reads:  # the data files and hub ids behind these results
         examples = module.load(langs, source=cfg.source, limit=cfg.limit)
     if not examples:
@@ -363,8 +352,7 @@ def run_eval(
         if callable(generator) and not hasattr(generator, "generate"):
             generator = generator()
         if generator is None:
-            generator = get_generator(cfg.backend, cfg.model, chat_template=cfg.chat_template,
-                                      **(backend_kwargs or {}))
+            generator = load_generator(cfg, backend_kwargs)
         return generator  # type: ignore[return-value]
 
     retried = [lang for lang, rows in done.items()

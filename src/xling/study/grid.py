@@ -20,7 +20,6 @@ in ``spec.yaml`` but are in no key.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,10 +61,7 @@ def cell_config(study: StudySpec, cell: CellSpec) -> dict[str, Any]:
 def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
     """What identifies a cell's starting model in its key: the study's base model, or the listed
     model ``model`` (the recipe for a sandbox base, else its path or hub id)."""
-    path, recipe = study.base_model, study.sandbox
-    if model:
-        listed = study.model(model)
-        path, recipe = listed.path, listed.sandbox
+    path, recipe = study.start(model)
     if path == "sandbox":
         from xling.study.sandbox import SandboxRecipe
 
@@ -102,23 +98,3 @@ def resolve_cells(study: StudySpec) -> list[Cell]:
         cells.append(Cell(spec, resolved, key, RunDir(Path(study.out_dir) / f"{slug}-{key}"),
                           stage_keys))
     return cells
-
-
-def eval_source(study: StudySpec, benchmark: str, model: str = "") -> str | None:
-    """Where ``benchmark`` is read from for a cell starting from listed model ``model`` (or the
-    study's base): the study's per-benchmark source, its global source, the sandbox recipe's
-    problems for a sandbox base, else None (the benchmark's default)."""
-    if benchmark in study.eval.sources:
-        return study.eval.sources[benchmark]
-    if study.eval.source is not None:
-        return study.eval.source
-    path, recipe = study.base_model, study.sandbox
-    if model:
-        listed = study.model(model)
-        path, recipe = listed.path, listed.sandbox
-    if benchmark == "sandbox" and path == "sandbox":
-        from xling.study.sandbox import SandboxRecipe
-
-        problems = SandboxRecipe.from_overrides(recipe).problems
-        return json.dumps(problems) if problems else None
-    return None

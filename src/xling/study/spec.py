@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xling.evaluation.settings import EvalSettings
 from xling.languages import STUDY_LANGS, parse_langs
 from xling.schema import XlingError
 
@@ -92,52 +93,33 @@ class CellSpec:
 
 
 @dataclass(frozen=True)
-class EvalSpec:
+class EvalSpec(EvalSettings):
+    """A study's ``eval:`` block: the evaluation settings every cell is evaluated with
+    (``EvalSettings``: sampling, prompt style, thinking, ...), the benchmarks and languages,
+    and where the benchmarks are read from."""
+
     benchmarks: tuple[str, ...] = ("mgsm",)
+    """Registered benchmarks or card.yaml paths; the first is the one the probes read."""
     langs: tuple[str, ...] = STUDY_LANGS
-    limit: int | None = None
-    n: int = 1
-    temperature: float = 0.0
-    top_p: float = 1.0
-    max_new_tokens: int = 512
-    prompt_style: str = "standard"
-    batch_size: int | None = None
-    """Prompts per generation batch (hf backend); None = the backend's automatic size."""
+    """Evaluation languages; a benchmark is evaluated in those its source holds (the others
+    are n/a)."""
     source: str | None = None
     """Benchmark source override (folder / hub id); None = each benchmark's default."""
     sources: dict[str, str] = field(default_factory=dict)
     """Per-benchmark sources (benchmark -> folder / hub id), e.g. translated folders."""
-    runs: int = 1
-    """Seeded sampled runs per benchmark (mean ± sd; study A: 6)."""
-    pass_k: tuple[int, ...] = ()
-    """Unbiased pass@k for these k (needs n x runs >= k)."""
-    think: str = "auto"
-    """Reasoning models' <think> blocks: auto | prefilled | off (scoring.thinking)."""
-    think_format: str = "auto"
-    """Thinking delimiters: auto | think | s1 | solution | "OPEN CLOSE" (scoring.thinking)."""
-    chat_template: bool = False
-    """Wrap prompts in the model's chat template (instruct and reasoning models)."""
 
     def __post_init__(self) -> None:
-        from xling.evaluation.settings import check_settings
-        from xling.generate import SamplingParams
-
-        SamplingParams(n=self.n, temperature=self.temperature, top_p=self.top_p,
-                       max_new_tokens=self.max_new_tokens)  # raises on n, temperature, top_p, tokens
-        # The checks `xling eval` applies to the same settings (EvalConfig), in one place.
-        check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.n,
-                       temperature=self.temperature, think=self.think, prompt_style=self.prompt_style)
-        from xling.scoring.thinking import parse_think_format
-
-        parse_think_format(self.think_format)
+        super().__post_init__()  # the checks `xling eval` applies to the same settings
         unknown = sorted(set(self.sources) - set(self.benchmarks))
         if unknown:
             raise XlingError(f"sources names {unknown[0]!r}, which is not in benchmarks")
-
         if not self.benchmarks:
             raise XlingError("benchmarks: name at least one benchmark")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise XlingError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    def source_for(self, benchmark: str) -> str | None:
+        """Where the study reads ``benchmark`` from: its own source, else the global one, else
+        None (the benchmark's default)."""
+        return self.sources.get(benchmark, self.source)
 
 
 @dataclass(frozen=True)
@@ -260,6 +242,32 @@ class StudySpec:
                 return model
         raise XlingError(f"no model named {name!r} in {self.source_file or self.name}; "
                          f"listed: {', '.join(m.name for m in self.models) or 'none'}")
+
+    def start(self, model: str = "") -> tuple[str, dict[str, Any]]:
+        """``(path, sandbox recipe)`` of the model a cell starts from: the listed model
+        ``model``, or ('' ) the study's base model."""
+        if model:
+            listed = self.model(model)
+            return listed.path, listed.sandbox
+        return self.base_model, self.sandbox
+
+    def benchmark_source(self, benchmark: str, model: str = "") -> str | None:
+        """Where ``benchmark`` is read from for a cell starting from ``model``: the ``eval:``
+        block's source for it (``EvalSpec.source_for``), else, for the sandbox benchmark on a
+        sandbox base, the problems of that base's recipe (evaluation in the world the base was
+        pretrained in), else None (the benchmark's default)."""
+        source = self.eval.source_for(benchmark)
+        if source is not None:
+            return source
+        path, recipe = self.start(model)
+        if benchmark == "sandbox" and path == "sandbox":
+            # The sandbox benchmark's source format (SandboxConfig JSON) belongs in its module
+            # (data/benchmarks/sandbox.py, issue 20's file): to move there as a Benchmark hook.
+            from xling.study.sandbox import SandboxRecipe
+
+            problems = SandboxRecipe.from_overrides(recipe).problems
+            return json.dumps(problems) if problems else None
+        return None
 
     @property
     def out_dir(self) -> Path:
