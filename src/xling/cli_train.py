@@ -165,7 +165,7 @@ def _merge(paradigm: str, cfg: dict[str, Any], reward: str | None, style: str | 
         return {**cfg, **flags}
     import dataclasses
 
-    from xling.study.spec import config_class
+    from xling.study.configs import config_class
 
     stages = {}
     for part in parts:

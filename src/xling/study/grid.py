@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from xling.store import RunDir, cell_key
-from xling.study.spec import CellSpec, StudySpec, merged_config
+from xling.study.blocks import CellSpec
+from xling.study.configs import merged_config
+from xling.study.spec import StudySpec
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ xling.schema.XlingError: unknown paradigm 'ppo'; known: sft, rft, grpo, sft+grpo
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
 from dataclasses import dataclass, field
@@ -161,10 +160,12 @@ def train(
 
 
 def _build(cls, config: dict[str, Any], what: str):
-    known = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(config) - set(known))
-    if unknown:
-        raise XlingError(f"unknown {what} config key(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    """``cls(**config)``, its keys and types checked first as a study file's are (``config.build``:
+    ``<what> config: <key>: <what is wrong; what is allowed>``); the class's own errors as
+    it words them."""
+    from xling.config import build
+
+    build(cls, config, f"{what} config", construct=False)
     try:
         return cls(**config)
     except (TypeError, ValueError) as exc:

@@ -1,0 +1,90 @@
+"""What a study file's cells train with, checked by the classes that will use it: each cell's
+paradigm config (the paradigm's own config dataclass, ``train.PARADIGMS``) and the sandbox
+recipe of a sandbox base.
+
+Stage: study. Reads the train and sandbox dataclasses without importing a trainer or loading
+a model; every error is one line with the file and key path (``config.build``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from xling.config import build, key_path, lang_codes, shown
+from xling.schema import XlingError
+from xling.study.blocks import CellSpec
+
+
+def config_class(paradigm: str) -> type:
+    """The config dataclass of a paradigm (``train.PARADIGMS``); imports no trainer."""
+    from xling.registry import resolve
+    from xling.train import PARADIGMS
+
+    return resolve({k: v[0] for k, v in PARADIGMS.items()}, paradigm, "paradigm")
+
+
+def merged_config(paradigm_config: dict[str, dict[str, Any]], cell: CellSpec) -> dict[str, Any]:
+    """A cell's paradigm config: the study's per-paradigm config, then the cell's overrides.
+
+    A composed paradigm ('sft+grpo') takes the configs of its parts under their names.
+    (``grid.cell_config`` is this for a StudySpec.)
+    """
+    if cell.paradigm == "base":
+        return {}
+    config: dict[str, Any] = {}
+    for part in cell.paradigm.split("+"):
+        if part in paradigm_config and part != cell.paradigm:
+            config[part] = dict(paradigm_config[part])
+    config.update(paradigm_config.get(cell.paradigm, {}))
+    config.update(cell.config)
+    return config
+
+
+def check_paradigm_config(paradigm: str, data: Any, file: str, path: str, construct: bool) -> None:
+    """Keys and types of a paradigm config (and of nested stage configs, e.g. sft+grpo's 'sft'
+    or rft's 'sft': a field named after a paradigm holds that paradigm's config)."""
+    from xling.train import PARADIGMS
+
+    cls = config_class(paradigm)
+    if isinstance(data, dict):
+        names = {f.name for f in dataclasses.fields(cls)}
+        for key, value in data.items():
+            if key in PARADIGMS and key != paradigm and key in names:
+                check_paradigm_config(key, value, file, key_path(path, key), construct)
+    build(cls, data, file, path, construct=construct)
+
+
+def check_sandbox(overrides: Any, file: str) -> None:
+    """The ``sandbox:`` block: keys, types and values of the recipe and its problem range."""
+    from xling.data.sandbox import SandboxConfig
+    from xling.study.sandbox import PRESETS, SandboxRecipe
+
+    if not isinstance(overrides, dict):
+        raise XlingError(f"{file}: sandbox: expected a mapping, got {shown(overrides)}")
+    overrides = dict(overrides)
+    preset = overrides.pop("preset", "default")
+    if preset not in PRESETS:
+        raise XlingError(f"{file}: sandbox.preset: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+    try:
+        build(SandboxRecipe, overrides, file, "sandbox", construct=False)
+    except XlingError as exc:
+        raise XlingError(str(exc).replace("; known: ", "; known: preset, ", 1)) from None
+    recipe = dataclasses.replace(PRESETS[preset], **overrides)
+    for name in ("pretrain_texts", "vocab_size", "hidden_size", "num_layers", "num_heads",
+                 "num_kv_heads", "intermediate_size", "steps", "batch_size"):
+        if getattr(recipe, name) < 1:
+            raise XlingError(f"{file}: sandbox.{name}: must be >= 1, got {getattr(recipe, name)}")
+    if recipe.learning_rate <= 0:
+        raise XlingError(f"{file}: sandbox.learning_rate: must be > 0, got {recipe.learning_rate}")
+    if recipe.hidden_size % recipe.num_heads or recipe.num_heads % recipe.num_kv_heads:
+        raise XlingError(f"{file}: sandbox: hidden_size ({recipe.hidden_size}) must be a multiple of "
+                         f"num_heads ({recipe.num_heads}), and num_heads of num_kv_heads "
+                         f"({recipe.num_kv_heads})")
+    if recipe.mix:
+        lang_codes(list(recipe.mix), file, "sandbox.mix")
+        shares = list(recipe.mix.values())
+        if min(shares) < 0 or abs(sum(shares) - 1.0) > 1e-6:
+            raise XlingError(f"{file}: sandbox.mix: shares must be >= 0 and sum to 1, "
+                             f"got sum {sum(shares):.3f}")
+    build(SandboxConfig, {"seed": recipe.seed, **recipe.problems}, file, "sandbox.problems")
