@@ -121,3 +121,17 @@ def test_xling_eval_offers_every_evaluation_setting_and_score_the_scoring_ones()
         assert bool(re.search(flag, help_score)) == (field.name in ("prompt_style", "think",
                                                                     "think_format", "pass_k"))
     assert all(docs.values())  # every setting is documented where it is declared
+
+
+@pytest.mark.parametrize("command, args, message", [
+    (["eval", "--model", "m"], ["--n", "4"], "4 samples x 1 runs with temperature 0 would be"),
+    (["eval", "--model", "m"], ["--pass-k", "1,x"], "--pass-k takes comma-separated integers"),
+    (["score", "rows.jsonl"], ["--prompt-style", "pirate"], "prompt style 'pirate' unknown"),
+    (["score", "rows.jsonl"], ["--think-format", "<a>"], "think format '<a>': a preset"),
+])
+def test_xling_settings_are_checked_before_the_command_runs(tmp_path, command, args, message):
+    from xling.cli import app
+
+    result = CliRunner().invoke(app, [*command, *args, "--out", str(tmp_path / "out")])
+    assert isinstance(result.exception, XlingError) and message in str(result.exception)
+    assert not (tmp_path / "out").exists()  # nothing ran

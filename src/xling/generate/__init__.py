@@ -124,7 +124,7 @@ def truncate_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
 
 def render_prompt(prompt: str | Sequence[dict[str, str]], *, tokenizer: Any = None,
                   system_prompt: str | None = None, assistant_prefix: str = "") -> str:
-    """The text a model continues for one request: the one place xling renders a prompt.
+    r"""The text a model continues for one request: the one place xling renders a prompt.
 
     Without ``tokenizer``: the plain ``prompt``, then ``assistant_prefix`` (if any) on a new line.
     With a tokenizer: the conversation (a string is one user turn; ``system_prompt`` is prepended
