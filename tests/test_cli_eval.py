@@ -95,7 +95,9 @@ def test_report_gen_against_base_equals_hand_computation(tiny_model, sandbox_bas
     by_hand = sum((model[lang] - base[lang]) / (1 - base[lang]) for lang in model) / len(model)
     assert by_hand == pytest.approx(gen_score(model, base))
     assert row.split(",")[-1] == f"{100 * by_hand:.1f}"
-    assert model["en"] > 0  # the sandbox base actually answers
+    # the sandbox base actually answers (in boxes); it rarely gets the two-step skill right
+    answered = read_parquet(tmp_path / "sandbox" / "eval" / "sandbox.parquet")
+    assert sum(r["extracted"] is not None for r in answered) > len(answered) / 2
 
 
 def test_openai_backend_gives_the_same_eval_as_hf(tiny_model, tmp_path):

@@ -220,7 +220,9 @@ def test_number_agreement_in_other_languages():
     "kwargs",
     [{"min_steps": 0}, {"min_steps": 3, "max_steps": 2}, {"max_value": 0},
      {"max_value": 200}, {"ops": ()}, {"ops": ("div",)}, {"ops": ("add", "add")},
-     {"ops": "add"}, {"seed": "x"}, {"max_factor": 1}, {"max_steps": 50}],
+     {"ops": "add"}, {"seed": "x"}, {"max_factor": 1}, {"max_steps": 50},
+     {"max_start": 0}, {"max_start": 61}, {"solution": "prose"}, {"step_weights": [1.0]},
+     {"step_weights": [1, -1]}, {"step_weights": [0, 0]}, {"step_weights": "1,1"}],
 )
 def test_invalid_config_raises(kwargs):
     with pytest.raises(XlingError):
@@ -251,3 +253,36 @@ def test_ops_subset_and_list_ops_accepted():
 def test_import_loads_no_torch():
     code = "import sys, xling.data.sandbox; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_equation_solutions_keep_only_the_shared_notation():
+    """'equations': every step line is the equation alone, the same string in every language
+    (a step's operand equal to its start value included); the answer sentence stays."""
+    cfg = SandboxConfig(seed=2, min_steps=2, max_steps=2, solution="equations")
+    worded = generate_problems(60, SandboxConfig(seed=2, min_steps=2, max_steps=2), "train")
+    plain = generate_problems(60, cfg, "train")
+    by_pid = defaultdict(dict)
+    for w, e in zip(worded, plain, strict=True):
+        assert (w.question, w.answer) == (e.question, e.answer)
+        assert EQUATION.findall(w.solution) == EQUATION.findall(e.solution)
+        assert e.solution.endswith(f"\\boxed{{{e.answer}}}")
+        by_pid[e.parallel_id][e.lang] = EQUATION.findall(e.solution)
+        for word in ("Add", "Wir", "On ", "加上", "Умножаем"):
+            assert word not in e.solution
+    assert all(len({tuple(v) for v in langs.values()}) == 1 for langs in by_pid.values())
+    question, solution = sandbox._render(sandbox._Problem(("add",), (5, 5), 0), "zh", "equations")
+    assert solution == "小明有5根香蕉。5 + 5 = 10。答案是 \\boxed{10}"
+
+
+def test_max_start_step_weights_and_any_split():
+    one = generate_problems(300, SandboxConfig(min_steps=1, max_steps=1, max_start=60), "any",
+                            langs=["en"])
+    starts = [ex.meta["operands"][0] for ex in one]
+    assert max(starts) > 15 and max(starts) <= 60
+    assert {split_of(ex.meta["key"]) for ex in one} == set(sandbox.SPLITS)  # every split's keys
+    mixed = generate_problems(100, SandboxConfig(max_steps=2, step_weights=[9, 1]), "any",
+                              langs=["en"])
+    two = sum(len(ex.meta["ops"]) == 2 for ex in mixed)
+    assert 3 < two < 25, two  # about 10% two-step
+    only = generate_problems(50, SandboxConfig(max_steps=3, step_weights=(0, 0, 1)), "eval", ["en"])
+    assert {len(ex.meta["ops"]) for ex in only} == {3}

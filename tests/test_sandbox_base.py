@@ -1,4 +1,5 @@
-"""The shipped sandbox base: built from its recipe, English-strong, weaker in scarce languages.
+"""The shipped sandbox base: built from its recipe; solves its one-step problems in every language
+and rarely the skill (two steps) in any.
 
 Run: pytest tests/test_sandbox_base.py -v
 """
@@ -18,13 +19,15 @@ def test_shipped_base_carries_the_default_recipe_key(sandbox_base):
     assert losses[-1] < losses[0] / 4  # pretraining converged
 
 
-def test_pretraining_mix_is_english_heavy():
+def test_pretraining_mix_follows_the_recipe_and_holds_no_skill_problem():
     recipe = SandboxRecipe()
     texts = pretraining_texts(recipe)
     en = sum("Please reason" in t for t in texts)
     bn = sum("এর মধ্যে লিখুন" in t for t in texts)
     assert en == pytest.approx(recipe.mix["en"] * len(texts), rel=0.02)
-    assert en == max(en, bn) and 0 < bn < en / 10
+    assert bn == pytest.approx(recipe.mix["bn"] * len(texts), rel=0.02) and bn < en
+    # one equation per text: the base never sees a chain of steps, the skill of the world
+    assert {t.count(" = ") for t in texts} == {1}
 
 
 @pytest.mark.slow
@@ -52,15 +55,18 @@ def test_recipe_reproduces_the_shipped_training_log(tmp_path, sandbox_base):
 
 
 @pytest.mark.slow
-def test_base_is_strongest_in_english_and_weakest_in_scarce_languages(sandbox_base, tmp_path):
+def test_base_solves_its_basic_problems_and_rarely_the_skill_in_every_language(sandbox_base, tmp_path):
+    """The world's premise: every arithmetic fact is known in every language (one step), and
+    chaining two steps, the skill post-training teaches, is rare in all of them."""
     from xling.evaluation.run import run_eval
     from xling.evaluation.settings import EvalConfig
 
-    cfg = EvalConfig(model=str(sandbox_base), benchmark="sandbox", limit=60,
-                     max_new_tokens=80, batch_size=60)
-    result = run_eval(cfg, "en,de,zh,th,sw,bn", tmp_path)
-    acc = {lang: m["acc"]["value"] for lang, m in result["langs"].items()}
-    scarce = (acc["th"] + acc["sw"] + acc["bn"]) / 3
-    mid = (acc["de"] + acc["zh"]) / 2
-    assert acc["en"] > mid > scarce, acc
-    assert acc["en"] < 0.95  # room to improve
+    recipe, langs = SandboxRecipe(), "en,de,zh,th,sw,bn"
+    acc = {}
+    for kind, problems in (("basic", recipe.problems), ("skill", recipe.skill)):
+        cfg = EvalConfig(model=str(sandbox_base), benchmark="sandbox", limit=60,
+                         source=json.dumps(problems), max_new_tokens=80, batch_size=60)
+        result = run_eval(cfg, langs, tmp_path / kind)
+        acc[kind] = {lang: m["acc"]["value"] for lang, m in result["langs"].items()}
+    assert min(acc["basic"].values()) > 0.8, acc
+    assert max(acc["skill"].values()) < 0.2, acc

@@ -12,15 +12,15 @@ from xling.study.grid import resolve_cells
 from xling.study.probing import probe_examples
 from xling.study.spec import parse_spec
 
-STUDY = {"name": "s", "base_model": "sandbox", "sandbox": {"problems": {"max_value": 9}},
-         "models": [{"name": "other", "path": "sandbox", "sandbox": {"problems": {"max_value": 7}}}],
+STUDY = {"name": "s", "base_model": "sandbox", "sandbox": {"skill": {"max_value": 9}},
+         "models": [{"name": "other", "path": "sandbox", "sandbox": {"skill": {"max_value": 7}}}],
          "grid": {"paradigms": ["sft"], "train_langs": [["de"]], "base_models": ["", "other"]},
          "eval": {"benchmarks": ["sandbox", "mgsm"], "langs": ["de", "en"], "limit": 2}}
 
 
 def test_the_eval_block_first_then_the_sandbox_base_world_then_the_default():
     study = parse_spec(STUDY)
-    # a sandbox base's recipe decides the sandbox problems, per starting model
+    # a sandbox base's recipe decides the sandbox problems (its skill), per starting model
     assert json.loads(study.benchmark_source("sandbox")) == {"max_value": 9}
     assert json.loads(study.benchmark_source("sandbox", "other")) == {"max_value": 7}
     assert study.benchmark_source("mgsm") is None  # the benchmark's own default

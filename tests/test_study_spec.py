@@ -38,6 +38,13 @@ def test_grid_expands_to_cells_with_a_base(tmp_path):
     ({"cells": [{"paradigm": "sft"}]}, r"cell SFT\(\) has no train_langs"),
     ({"pool": {"design": "zigzag"}}, r"study\.yaml: pool: design 'zigzag' unknown; known: single, mixed, parallel"),
     ({"name": ""}, r"missing required key 'name'"),
+    ({"controls": {"postive": "SFT(de)"}}, r"controls: unknown role 'postive'; known: positive, transfer, negative"),
+    ({"controls": {"positive": "SFT(all)"}}, r"controls\.positive: no trained cell 'SFT\(all\)'; cells: SFT\(de\)"),
+    ({"controls": ["SFT(de)"]}, r"controls: expected a mapping of role -> cell label"),
+    ({"cells": [{"paradigm": "sft", "train_langs": ["de"], "pool": "sandbox-basik", "name": "N"}]},
+     r"cells\[0\]\.pool: unknown pool 'sandbox-basik'"),
+    ({"sandbox": {"pretrain_split": "train"}}, r"sandbox\.pretrain_split: must be 'pretrain' or 'any'"),
+    ({"sandbox": {"skill": {"min_steps": 0}}}, r"sandbox\.skill: .*min_steps"),
 ])
 def test_bad_study_files_are_refused_with_file_and_key(tmp_path, patch, message):
     with pytest.raises(XlingError, match=message):
@@ -65,7 +72,7 @@ ABLATION = {"cells": [{"paradigm": "grpo", "train_langs": ["de"], "name": "RL+re
      r"study\.yaml: cell SFT\(de\) \(paradigm_config\.sft\): batch_size .*must be >= 1"),
     ({"sandbox": {"hiden_size": 64}}, r"study\.yaml: sandbox: unknown key 'hiden_size'; known: preset, .*hidden_size"),
     ({"sandbox": {"problems": {"max_vlue": 9}}}, r"sandbox\.problems: unknown key 'max_vlue'"),
-    ({"sandbox": {"preset": "huge"}}, r"sandbox\.preset: unknown preset 'huge'; known: default, quick"),
+    ({"sandbox": {"preset": "huge"}}, r"sandbox\.preset: unknown preset 'huge'; known: default, quick, skilled, classic"),
     ({"sandbox": {"steps": "many"}}, r"sandbox\.steps: expected an integer, got 'many'"),
     ({"sandbox": {"mix": {"en": 0.5, "de": 0.2}}}, r"sandbox\.mix: shares must be >= 0 and sum to 1"),
     # more values of each section
@@ -209,3 +216,23 @@ def test_a_bad_lambda_is_named_where_it_is(lam, message):
     with pytest.raises(XlingError) as info:
         parse_spec(data, "s.yaml")
     assert str(info.value) == f"s.yaml: {message}"
+
+
+def test_a_cells_pool_and_the_controls_are_part_of_the_study():
+    """A cell's own pool enters its training key (and so its directory); controls name cells."""
+    from xling.study.runner import cell_pool
+
+    spec = parse_spec({**BASE, "grid": None, "cells": [
+        {"paradigm": "sft", "train_langs": ["de"]},
+        {"paradigm": "sft", "train_langs": ["de"], "pool": "sandbox-basic", "name": "SFT-basic(de)"}],
+        "controls": {"transfer": "SFT(de)", "negative": "SFT-basic(de)"}})
+    assert spec.controls == {"transfer": "SFT(de)", "negative": "SFT-basic(de)"}
+    cells = {c.label: c for c in resolve_cells(spec)}
+    assert cells["SFT(de)"].resolved["pool"]["name"] == "sandbox"
+    assert cells["SFT-basic(de)"].resolved["pool"]["name"] == "sandbox-basic"
+    assert cells["SFT(de)"].key != cells["SFT-basic(de)"].key
+    skill = cell_pool(spec, cells["SFT(de)"], ["de"])[:50]
+    basic = cell_pool(spec, cells["SFT-basic(de)"], ["de"])[:50]
+    # the default world: the skill chains steps, the basic problems are the base's one-step kind
+    assert {len(e.meta["ops"]) for e in basic} < {len(e.meta["ops"]) for e in skill} | {1}
+    assert min(len(e.meta["ops"]) for e in skill) > max(len(e.meta["ops"]) for e in basic)

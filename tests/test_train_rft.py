@@ -87,3 +87,16 @@ def test_keep_correct_scores_a_choice_item_by_its_scorer():
     kept, stats = keep_correct([e], [gens])
     assert [k.solution for k in kept] == ["The answer is (B).", "\\boxed{blue}"]
     assert stats["correct"] == 2
+
+
+def test_keep_correct_reads_the_finish_reason_as_evaluation_does():
+    """An answer inside a thinking block cut by the length cap is not kept (evaluation calls it
+    truncated-thinking); the same text from a model that stopped on its own is."""
+    from xling.schema import Example, Generation
+    from xling.train.rft import keep_correct
+
+    ex = Example("q-1", "q-1", "en", "2+2?", "4")
+    text = "<think>2 + 2 = 4, so \\boxed{4}"
+    kept, stats = keep_correct([ex, ex], [[Generation(text, 3, 9, "length")],
+                                          [Generation(text, 3, 9, "stop")]])
+    assert stats["correct"] == 1 and len(kept) == 1

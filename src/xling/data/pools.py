@@ -120,24 +120,41 @@ def load_mgsm8k(langs: list[str]) -> list[Example]:
     return pool
 
 
-def load_sandbox(langs: list[str], n: int = 2000, seed: int = 0) -> list[Example]:
-    """The sandbox's post-training split (parallel across all languages by construction)."""
-    from xling.data.sandbox import SandboxConfig, generate_problems
+def load_sandbox(langs: list[str], n: int = 2000, config=None) -> list[Example]:
+    """The sandbox world's post-training problems: ``n`` problems of its skill (``config``, a
+    ``data.sandbox.SandboxConfig``; None = the default world's ``SKILL``) from the ``train``
+    split, parallel across all languages by construction."""
+    from xling.data.sandbox import SKILL, generate_problems
 
-    return generate_problems(n, SandboxConfig(seed=seed), "train", langs)
+    return generate_problems(n, config or SKILL, "train", langs)
 
 
-POOLS: dict[str, Callable[[list[str]], list[Example]]] = {
+def load_sandbox_basic(langs: list[str], n: int = 2000, config=None) -> list[Example]:
+    """Problems of the kind the sandbox base was pretrained on (``config``; None = the default
+    world's ``BASIC``), ``train`` split: post-training data that carries no new skill (the
+    negative control of ``studies/sandbox_controls.yaml``)."""
+    from xling.data.sandbox import BASIC, generate_problems
+
+    return generate_problems(n, config or BASIC, "train", langs)
+
+
+POOLS: dict[str, Callable[..., list[Example]]] = {
     "gsm8k": load_gsm8k,
     "mgsm8k": load_mgsm8k,
     "sandbox": load_sandbox,
+    "sandbox-basic": load_sandbox_basic,
 }
 """Pool name -> loader(langs). Anything else given to ``load_pool`` is read as a jsonl path."""
+SANDBOX_POOLS: tuple[str, ...] = ("sandbox", "sandbox-basic")
+"""Pools drawn from a sandbox world: their loaders take the world's problem ``config``."""
 
 
-def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]:
+def load_pool(name_or_path: str | Path, langs: list[str] | str, *, sandbox=None) -> list[Example]:
     """Load a named pool (``POOLS``), a jsonl file, or a benchmark card (a ``card.yaml``, or a
     folder holding one, such as ``xling translate``'s output), restricted to ``langs``.
+
+    ``sandbox``: the ``SandboxConfig`` a sandbox pool (``SANDBOX_POOLS``) draws from — a study
+    passes its base recipe's (``SandboxRecipe.pool_config``); None = the default world's.
 
     Raises:
         XlingError: unknown pool name (not a file either), or a language the pool lacks.
@@ -145,6 +162,8 @@ def load_pool(name_or_path: str | Path, langs: list[str] | str) -> list[Example]
     langs = parse_langs(langs)
     loader = POOLS.get(str(name_or_path))
     if loader is not None:
+        if str(name_or_path) in SANDBOX_POOLS:
+            return loader(langs, config=sandbox)
         return loader(langs)
     path = Path(name_or_path)
     if path.is_dir() and (path / "card.yaml").is_file():

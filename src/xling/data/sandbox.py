@@ -1,8 +1,10 @@
 """The sandbox: multilingual arithmetic word problems, parallel across languages by construction.
 
 Stage: data. Gives ``Example``s (source ``"sandbox"``) in the ten study languages, each with a
-short step-by-step solution in that language ending in ``\\boxed{answer}``, and the
-English-heavy pretraining corpus of the tiny sandbox model (DESIGN.md, "The embedded default").
+short step-by-step solution ending in ``\\boxed{answer}`` (steps in words of that language, or
+as equations only: ``SandboxConfig.solution``), and the problem kinds of the default world:
+``BASIC`` (one step: what the sandbox base is pretrained on) and ``SKILL`` (two-step chains:
+what post-training teaches and the benchmark measures; README, "The sandbox").
 A problem is drawn once (numbers, operations, story template) and then rendered in every
 language from template ``k`` (``sandbox_templates.py``), so translations share everything but
 the words. Equations use ASCII digits in every language, so arithmetic is shared.
@@ -11,12 +13,15 @@ Splits. ``"pretrain"``, ``"train"`` and ``"eval"`` share no problem, by construc
 canonical key is its arithmetic (``problem_key``: start value, then op:operand per step; the
 story template is deliberately left out, so the same sum in other words is the same problem).
 ``blake2b(key) % 10`` assigns the key to exactly one split (0-5 pretrain, 6-7 train, 8-9 eval);
-a split's draws whose key belongs elsewhere are rejected. Each split draws from its own seeded
-stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique while the split
-still has unused keys; repeats are allowed, with a warning (once per config, split and n per
+a split's draws whose key belongs elsewhere are rejected (``ANY`` draws every key: for a
+pretraining kind that shares no problem with the skill by construction). Each split draws from
+its own seeded stream ``(seed, split)``. Within one ``generate_problems`` call keys are unique
+while the split still has unused keys; repeats are allowed, with a warning (once per config, split and n per
 process; INFO after that), once it has none (the default
 config has about 390 one-step keys in all, about 84 of them eval, and thousands of two-step
-keys, so large eval sets lean towards two-step problems once the one-step ones run out).
+keys, so large eval sets lean towards two-step problems once the one-step ones run out; the
+default world's ``SKILL`` has about 650 two-step keys in its train split, so a 2,000-problem
+training pool repeats each about three times).
 
 Try:  python -c "from xling.data import sandbox as s; e = s.generate_problems(1, \\
           s.SandboxConfig(), langs=['de'])[0]; print(e.question); print(e.solution)"
@@ -44,12 +49,19 @@ SPLITS: dict[str, frozenset[int]] = {
     "eval": frozenset({8, 9}),
 }
 """Split -> buckets of ``blake2b(problem_key) % 10`` it owns (disjoint, covering 0-9)."""
+ANY = "any"
+"""Not a split: draw from every key. For a pretraining kind that shares no problem with the
+world's skill by construction (other step counts), so that pretraining covers every arithmetic
+fact the skill's chains use (a world's ``basic_splits``)."""
 DEFAULT_PRETRAIN_MIX: dict[str, float] = {
     "en": 0.50, "zh": 0.08, "de": 0.08, "es": 0.08, "fr": 0.07,
     "ja": 0.06, "ru": 0.06, "th": 0.03, "sw": 0.02, "bn": 0.02,
 }
 """English-heavy language shares of the sandbox pretraining corpus (sum 1), ordered roughly by
 how well-resourced each language is in real pretraining data."""
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*"}
+SOLUTION_STYLES: tuple[str, ...] = ("worded", "equations")
+"""How solution steps are written (SandboxConfig.solution)."""
 _MAX_DRAWS = 10_000  # rejection-sampling budget for one problem before giving up
 _UNIQUE_TRIES = 50  # redraws to find an unused key before accepting a repeat
 _REPEATS_WARNED: set[tuple[SandboxConfig, str, int]] = set()  # (cfg, split, n) warned about
@@ -74,6 +86,15 @@ class SandboxConfig:
     max_factor: int = 4
     """Multipliers are drawn from [2, min(max_factor, max_value)]: a small times table keeps
     the problems learnable for the tiny sandbox model."""
+    max_start: int | None = None
+    """Start values are drawn from [1, max_start]; None = max_value. One-step problems with
+    starts up to max_result carry every arithmetic fact that longer chains need."""
+    step_weights: tuple[float, ...] | None = None
+    """Relative frequency of each step count min_steps..max_steps; None = uniform."""
+    solution: str = "worded"
+    """How solution steps are written: 'worded' ("Wir addieren 4: 7 + 4 = 11.", the words in
+    the question's language) or 'equations' ("7 + 4 = 11.": the steps in the notation every
+    language shares; the last line stays in the question's language)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.ops, str) or not isinstance(self.ops, Sequence):
@@ -97,9 +118,40 @@ class SandboxConfig:
             raise XlingError(
                 f"ops must be distinct names from {', '.join(OPS)}; got {self.ops!r}"
             )
+        if self.solution not in SOLUTION_STYLES:
+            raise XlingError(f"solution must be one of {', '.join(SOLUTION_STYLES)}, "
+                             f"got {self.solution!r}")
+        if self.step_weights is not None:
+            if isinstance(self.step_weights, str) or not isinstance(self.step_weights, Sequence):
+                raise XlingError(f"step_weights must be a list of numbers, got {self.step_weights!r}")
+            object.__setattr__(self, "step_weights", tuple(self.step_weights))
+            weights = self.step_weights
+            if (len(weights) != self.max_steps - self.min_steps + 1
+                    or any(not isinstance(w, int | float) or isinstance(w, bool) or w < 0
+                           for w in weights) or not sum(weights) > 0):
+                raise XlingError(f"step_weights needs {self.max_steps - self.min_steps + 1} "
+                                 f"non-negative numbers (steps {self.min_steps}..{self.max_steps}) "
+                                 f"with a positive sum, got {weights!r}")
+        if self.max_start is not None and not (
+                isinstance(self.max_start, int) and 1 <= self.max_start <= self.max_result):
+            raise XlingError(f"need 1 <= max_start <= max_result, got {self.max_start!r}")
         if "mul" in self.ops and min(self.max_value, self.max_factor) < 2:
             raise XlingError("ops with 'mul' need max_value >= 2 and max_factor >= 2 "
                              "(multipliers start at 2)")
+
+
+BASIC_PROBLEMS: dict[str, object] = {"min_steps": 1, "max_steps": 1, "max_value": 10,
+                                     "max_result": 30, "max_start": 30, "solution": "equations"}
+"""The default world's pretraining problems (SandboxConfig overrides): one step, every start
+value up to max_result, so the base learns every arithmetic fact a chain of steps needs (about
+520 facts: with starts and results up to 60 the base got only 70-80% of one-step problems right,
+too few for chains to come out right)."""
+SKILL_PROBLEMS: dict[str, object] = {"min_steps": 2, "max_steps": 2, "max_value": 10,
+                                     "max_result": 30, "solution": "equations"}
+"""The default world's skill (SandboxConfig overrides): chaining two steps, the second starting
+from the first's result, which the base never saw; the sandbox pool and benchmark draw these."""
+BASIC = SandboxConfig(**BASIC_PROBLEMS)  # type: ignore[arg-type]
+SKILL = SandboxConfig(**SKILL_PROBLEMS)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -146,9 +198,12 @@ def evaluate(ops: Sequence[str], operands: Sequence[int]) -> list[int]:
 
 def _draw_once(rng: random.Random, cfg: SandboxConfig) -> _Problem | None:
     """One attempt: None when the chain runs out of feasible operations."""
-    n_steps = rng.randint(cfg.min_steps, cfg.max_steps)
+    if cfg.step_weights is None:
+        n_steps = rng.randint(cfg.min_steps, cfg.max_steps)
+    else:
+        n_steps = rng.choices(range(cfg.min_steps, cfg.max_steps + 1), cfg.step_weights)[0]
     story = rng.randrange(N_STORIES)
-    x = rng.randint(1, cfg.max_value)
+    x = rng.randint(1, cfg.max_value if cfg.max_start is None else cfg.max_start)
     ops, operands = [], [x]
     for i in range(n_steps):
         last = i == n_steps - 1
@@ -176,16 +231,16 @@ def _draw_once(rng: random.Random, cfg: SandboxConfig) -> _Problem | None:
 
 
 def _draw(rng: random.Random, cfg: SandboxConfig, split: str) -> _Problem:
-    """Rejection-sample a problem whose key belongs to ``split``."""
+    """Rejection-sample a problem whose key belongs to ``split`` (any key for ``ANY``)."""
     for _ in range(_MAX_DRAWS):
         problem = _draw_once(rng, cfg)
-        if problem is not None and split_of(problem.key) == split:
+        if problem is not None and (split == ANY or split_of(problem.key) == split):
             return problem
     raise XlingError(f"could not draw a {split!r} problem with {cfg}; loosen the config")
 
 
-def _render(problem: _Problem, lang: str) -> tuple[str, str]:
-    """(question, solution) of one problem in one language."""
+def _render(problem: _Problem, lang: str, solution: str = "worded") -> tuple[str, str]:
+    """(question, solution) of one problem in one language, steps written as ``solution``."""
     text, story = LANG_TEXTS[lang], STORIES[lang][problem.story]
     forms = story.get("noun", ())
 
@@ -204,7 +259,10 @@ def _render(problem: _Problem, lang: str) -> tuple[str, str]:
         connector = text.connectors[min(i, len(text.connectors) - 1)]
         times = text.plural(b, text.times) if text.times else ""
         sentences.append(story[op].format(C=connector, b=b, Bn=noun(b, True), Tb=times, **names))
-        lines.append(text.steps[op].format(x=x, b=b, y=y))
+        line = text.steps[op].format(x=x, b=b, y=y)
+        # 'equations': the line from its equation on, punctuation kept ("7 + 4 = 11." / "…。").
+        equation = f"{x} {_SYMBOLS[op]} {b} = {y}"
+        lines.append(line if solution == "worded" else line[line.index(equation):])
         x = y
     sentences.append(story["question"].format(**names))
     lines.append(text.answer.format(y=x))
@@ -212,8 +270,8 @@ def _render(problem: _Problem, lang: str) -> tuple[str, str]:
 
 
 def _check_split(split: str) -> None:
-    if split not in SPLITS:
-        raise XlingError(f"unknown sandbox split {split!r}; known: {', '.join(SPLITS)}")
+    if split not in SPLITS and split != ANY:
+        raise XlingError(f"unknown sandbox split {split!r}; known: {', '.join(SPLITS)}, {ANY}")
 
 
 def _check_langs(langs: Sequence[str] | str) -> list[str]:
@@ -257,7 +315,7 @@ def generate_problems(
         seen.add(problem.key)
         answer = str(evaluate(problem.ops, problem.operands)[-1])
         for lang in codes:
-            question, solution = _render(problem, lang)
+            question, solution = _render(problem, lang, cfg.solution)
             meta = {"ops": list(problem.ops), "operands": list(problem.operands),
                     "template": problem.story, "key": problem.key}
             examples.append(Example(
@@ -318,7 +376,7 @@ def pretraining_corpus(
             raise XlingError(f"n_per_lang[{lang!r}] must be a non-negative integer, got {count!r}")
         rng = random.Random(f"xling-sandbox:{seed}:pretrain:{lang}")
         for _ in range(count):
-            question, solution = _render(_draw(rng, cfg, "pretrain"), lang)
+            question, solution = _render(_draw(rng, cfg, "pretrain"), lang, cfg.solution)
             texts.append(f"{question}\n{solution}")
     random.Random(f"xling-sandbox:{seed}:pretrain-shuffle").shuffle(texts)
     return texts

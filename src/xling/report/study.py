@@ -91,6 +91,8 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
         title = f"{table_title(bench, list(runs.values()))} per language, Avg"
         sections.append(Section(title + (", Gen" if base is not None else ""), md))
         if base is not None:
+            if study.controls:
+                sections.append(_controls(study, bench, have, base_cell, langs))
             sections += _comparisons(study, bench, have, base_cell, runs, langs, out)
             gains = plot_gains([runs[c.label] for c in have if c is not base_cell], base, langs,
                                out / f"gains-{bench}.png") if len(have) > 1 else None
@@ -131,6 +133,18 @@ def _translation_sections(study: StudySpec) -> list[Section]:
                + f"; checks: {', '.join(summary.get('checks', []))}. Source: `{summary_path}`._")
         sections.append(Section(f"Translated {use} `{where}`: verification summary", md))
     return sections
+
+
+def _controls(study: StudySpec, bench: str, have: list[Cell], base_cell: Cell,
+              langs: list[str]) -> Section:
+    """Whether each of the study's controls held (``report.controls``)."""
+    from xling.report.controls import control_verdicts, controls_section
+
+    mats = _matrices(have, bench, langs)
+    verdicts = control_verdicts(mats, base_cell.label, study.controls, langs,
+                                {c.label: c.spec.train_langs for c in have})
+    missing = [f"{role} ({label})" for role, label in study.controls.items() if label not in mats]
+    return controls_section(verdicts, langs, bench, missing)
 
 
 def _gen_cell(m, base_m, seed: int) -> str:

@@ -61,6 +61,9 @@ class CellSpec:
     """Overrides the pool design for this cell."""
     base: str = ""
     """The listed model (``StudySpec.models``) this cell starts from; '' = ``base_model``."""
+    pool: str = ""
+    """A pool name or path replacing ``pool.name`` for this cell ('' = the study's), e.g. the
+    sandbox's ``sandbox-basic`` for a negative control; the study's n, design, format apply."""
 
     def __post_init__(self) -> None:
         if self.design is not None and self.design not in DESIGNS:

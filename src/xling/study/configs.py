@@ -28,7 +28,8 @@ def merged_config(paradigm_config: dict[str, dict[str, Any]], cell: CellSpec) ->
     """A cell's paradigm config: the study's per-paradigm config, then the cell's overrides.
 
     A composed paradigm ('sft+grpo') takes the configs of its parts under their names.
-    (``grid.cell_config`` is this for a StudySpec.)
+    (``grid.cell_config`` is this for a StudySpec; ``study.spec`` exports it with the study
+    file's API.)
     """
     if cell.paradigm == "base":
         return {}
@@ -88,3 +89,8 @@ def check_sandbox(overrides: Any, file: str) -> None:
             raise XlingError(f"{file}: sandbox.mix: shares must be >= 0 and sum to 1, "
                              f"got sum {sum(shares):.3f}")
     build(SandboxConfig, {"seed": recipe.seed, **recipe.problems}, file, "sandbox.problems")
+    if recipe.skill is not None:
+        build(SandboxConfig, {"seed": recipe.seed, **recipe.skill}, file, "sandbox.skill")
+    if recipe.pretrain_split not in ("pretrain", "any"):
+        raise XlingError(f"{file}: sandbox.pretrain_split: must be 'pretrain' or 'any', "
+                         f"got {recipe.pretrain_split!r}")

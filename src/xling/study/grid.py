@@ -87,7 +87,8 @@ def resolve_cells(study: StudySpec) -> list[Cell]:
             "train_langs": list(spec.train_langs),
             "seed": spec.seed,
             "design": spec.design or study.pool.design,
-            "pool": dataclasses.asdict(study.pool) if spec.paradigm != "base" else None,
+            "pool": ({**dataclasses.asdict(study.pool), "name": spec.pool or study.pool.name}
+                     if spec.paradigm != "base" else None),
             "config": cell_config(study, spec),
         }
         key = cell_key(training)

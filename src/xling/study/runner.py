@@ -133,7 +133,7 @@ def base_model_path(study: StudySpec, model: str = "") -> str:
 
 
 def _train(study: StudySpec, cell: Cell, base: str) -> str:
-    from xling.data.pools import load_pool, select
+    from xling.data.pools import select
     from xling.train import train
 
     out, trained = cell.run.train_dir, cell.run.trained_marker
@@ -143,7 +143,7 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
 
     langs = list(cell.spec.train_langs)
     with record_reads() as reads:
-        pool = load_pool(study.pool.name, langs)
+        pool = cell_pool(study, cell, langs)
     write_json(cell.run.train_data, reads.record())
     design = cell.resolved["design"]
     examples = select(pool, langs, design, n=study.pool.n, seed=cell.spec.seed)
@@ -250,6 +250,22 @@ def check_training(study: StudySpec, cells: list[Cell]) -> None:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 
 
+def cell_pool(study: StudySpec, cell: Cell, langs: list[str]) -> list:
+    """The training pool of ``cell`` in ``langs``: its own ``pool`` or the study's; a sandbox
+    pool draws from the world of the cell's starting sandbox base (its recipe's problems)."""
+    from xling.data.pools import SANDBOX_POOLS, load_pool
+
+    name = cell.spec.pool or study.pool.name
+    config = None
+    if name in SANDBOX_POOLS:
+        path, recipe = study.start(cell.spec.base)
+        if path == "sandbox":
+            from xling.study.sandbox import SandboxRecipe
+
+            config = SandboxRecipe.from_overrides(recipe).pool_config(name)
+    return load_pool(name, langs, sandbox=config)
+
+
 def check_pools(study: StudySpec, cells: list[Cell]) -> None:
     """Load the training pool in every language set a cell still has to train on, so that a
     language the pool lacks (``xling demo --train-langs te``) is refused before any cell runs.
@@ -257,16 +273,15 @@ def check_pools(study: StudySpec, cells: list[Cell]) -> None:
     Raises:
         XlingError: naming the study file, the cell and the pool's error.
     """
-    from xling.data.pools import load_pool
-
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
     for cell in cells:
         langs = tuple(cell.spec.train_langs)
-        if cell.spec.paradigm == "base" or langs in seen or cell.run.trained_marker.is_file():
+        loaded = (cell.spec.pool or study.pool.name, cell.spec.base, langs)
+        if cell.spec.paradigm == "base" or loaded in seen or cell.run.trained_marker.is_file():
             continue
-        seen.add(langs)
+        seen.add(loaded)
         try:
-            load_pool(study.pool.name, list(langs))
+            cell_pool(study, cell, list(langs))
         except XlingError as exc:
             raise XlingError(f"{study.source_file or study.name}: cell {cell.label}: {exc}") from None
 

@@ -1,12 +1,15 @@
-"""The sandbox base model: a tiny Qwen2 LM "pretrained" on English-heavy sandbox problems.
+"""The sandbox base model: a tiny Qwen2 LM pretrained on one kind of sandbox problem.
 
-Stage: study (composes data.sandbox, tiny, train.pretrain). The recipe fixes everything — problem
-distribution, language mix, tokenizer, model size, pretraining steps, seed — and the built model
-is cached under ``$XLING_CACHE`` (default ``~/.cache/xling``) in ``sandbox/<recipe key>/``, so it
-is built once per machine and recipe. Pretraining texts use the exact prompt format of
-evaluation and SFT (``build_prompt(question, lang)`` + space + solution), so the base model
-has seen the task format mostly in English and rarely in the scarce languages: strong in
-English, weaker elsewhere, with room to improve — the shape of the reference studies' bases.
+Stage: study (composes data.sandbox, tiny, train.pretrain). A recipe fixes the world and its
+base — the problems the base is pretrained on, the skill post-training teaches (the ``sandbox``
+pool and benchmark of a study on this base), the language mix, tokenizer, model size,
+pretraining steps, seed — and the built model is cached under ``$XLING_CACHE`` (default
+``~/.cache/xling``) in ``sandbox/<recipe key>/``, so it is built once per machine and recipe.
+The default world (README, "The sandbox"): pretrained on one-step problems in all ten languages
+(every arithmetic fact the skill needs), post-trained and evaluated on two-step chains, which the
+base never saw and rarely solves in any language; the steps are written as equations, the
+notation all languages share. Named recipes: ``PRESETS``. Pretraining texts use the exact prompt
+format of evaluation and SFT (``build_prompt(question, lang)`` + space + solution).
 Try:  python -c "from xling.study.sandbox import *; print(build_base(SandboxRecipe()))"
 """
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xling.data.sandbox import ANY, BASIC_PROBLEMS, SKILL_PROBLEMS
 from xling.paths import cache_root
 from xling.schema import XlingError
 from xling.store import cell_key
@@ -29,29 +33,43 @@ from xling.store import cell_key
 log = logging.getLogger(__name__)
 
 
-DEFAULT_PROBLEMS: dict[str, Any] = {"max_value": 15, "max_result": 60, "max_factor": 4}
-"""The default recipe's problem range, spelled out (equal to SandboxConfig's defaults, which the
-sandbox pool and benchmark use): few enough arithmetic facts that a ~400k-parameter model learns
-much of the task in ~1,600 CPU steps."""
-DEFAULT_MIX: dict[str, float] = {
+CLASSIC_PROBLEMS: dict[str, Any] = {"max_value": 15, "max_result": 60, "max_factor": 4}
+"""The classic world's problems (one or two steps): few enough arithmetic facts that a
+~400k-parameter model learns much of the task in ~1,600 CPU steps."""
+CLASSIC_MIX: dict[str, float] = {
     "en": 0.60, "zh": 0.10, "es": 0.06, "fr": 0.06, "ru": 0.05, "ja": 0.05,
     "de": 0.02, "th": 0.02, "sw": 0.02, "bn": 0.02,
 }
-"""English-heavy, and German deliberately scarce: the demo trains in German (as study A does), and
-German must have room to improve in the base model, as it has in study A's (33.5% on MGSM).
-With data.sandbox's default mix (8% German) the base reached 89% in German and 95% in English
-(1,600 steps), leaving training almost nothing to show; with 1,200 steps the arithmetic itself
-stayed weak in every language (41% in English), which RL could not fix within minutes."""
+"""The classic world's English-heavy mix, German deliberately scarce: there German had room to
+improve only because the base had seen little German (with 8% German the base reached 89% in
+German and 95% in English, leaving training almost nothing to show)."""
+DEFAULT_MIX: dict[str, float] = {
+    "en": 0.27, "zh": 0.09, "es": 0.09, "fr": 0.09, "ru": 0.09, "ja": 0.09,
+    "de": 0.07, "th": 0.07, "sw": 0.07, "bn": 0.07,
+}
+"""The default world's mix: English-heavy, but every language has enough texts for the base to
+read and solve the basic problems in it (so what post-training adds is the skill, not a
+language)."""
 ASSET = Path(__file__).resolve().parents[1] / "assets" / "sandbox-base"
 """The default recipe's base model, shipped in the package (built by scripts/build_sandbox_base.py)."""
 
 
 @dataclass(frozen=True)
 class SandboxRecipe:
-    """Everything that determines the sandbox base model (its content key names the cache)."""
+    """Everything that determines a sandbox world and its base model (its content key names the
+    cache): the problems the base is pretrained on, the skill post-training teaches and
+    evaluation measures, the language mix, the model and its pretraining."""
 
-    problems: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PROBLEMS))
-    """Overrides of data.sandbox.SandboxConfig (max_steps, max_value, ops, ...)."""
+    problems: dict[str, Any] = field(default_factory=lambda: dict(BASIC_PROBLEMS))
+    """The pretraining problems, the kind the base learns to solve (overrides of
+    data.sandbox.SandboxConfig); also the ``sandbox-basic`` pool (a negative control's data)."""
+    skill: dict[str, Any] | None = field(default_factory=lambda: dict(SKILL_PROBLEMS))
+    """The problems of the ``sandbox`` pool and benchmark on this base: the skill post-training
+    teaches (SandboxConfig overrides); None = ``problems`` (a world without a separate skill)."""
+    pretrain_split: str = ANY
+    """Which keys pretraining draws from: 'pretrain' (its own split) or 'any' (every key: for
+    ``problems`` that share no problem with ``skill`` by construction, so that pretraining
+    carries every arithmetic fact the skill's chains use)."""
     pretrain_texts: int = 8000
     """Pretraining documents in all, split across languages by ``mix``."""
     mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
@@ -85,9 +103,30 @@ class SandboxRecipe:
         return cell_key(dataclasses.asdict(self))
 
     def problem_config(self):
+        """The pretraining problems as a ``SandboxConfig``."""
         from xling.data.sandbox import SandboxConfig
 
         return SandboxConfig(**{"seed": self.seed, **self.problems})
+
+    def skill_config(self):
+        """The skill's problems (post-training and evaluation) as a ``SandboxConfig``."""
+        from xling.data.sandbox import SandboxConfig
+
+        return SandboxConfig(**{"seed": self.seed, **(self.problems if self.skill is None
+                                                       else self.skill)})
+
+    def skill_overrides(self) -> dict[str, Any]:
+        """The skill's SandboxConfig overrides (the sandbox benchmark's ``source``)."""
+        return dict(self.problems if self.skill is None else self.skill)
+
+    def pool_config(self, pool: str):
+        """The ``SandboxConfig`` a sandbox pool draws from on this base: ``sandbox`` = the
+        skill, ``sandbox-basic`` = the pretraining problems."""
+        if pool == "sandbox-basic":
+            return self.problem_config()
+        if pool == "sandbox":
+            return self.skill_config()
+        raise XlingError(f"{pool!r} is not a sandbox pool; known: sandbox, sandbox-basic")
 
 
 PRESETS: dict[str, SandboxRecipe] = {
@@ -95,11 +134,24 @@ PRESETS: dict[str, SandboxRecipe] = {
     # Tests and `xling demo --quick`: same world, a smaller and shorter-trained model.
     "quick": SandboxRecipe(pretrain_texts=2000, hidden_size=64, num_layers=2,
                            intermediate_size=192, steps=300),
+    # The same world with a base that has learned the skill: a quarter of its pretraining
+    # problems chain two steps (its own split only, so no evaluation problem is pretrained on).
+    # Study B's interventional sandbox file compares GRPO from it and from the default base.
+    "skilled": SandboxRecipe(problems={**BASIC_PROBLEMS, "max_steps": 2, "step_weights": [3, 1]},
+                             pretrain_split="pretrain"),
+    # The first sandbox world (xling before issue 20): one- and two-step problems for
+    # pretraining, post-training and evaluation alike, English-heavy with German scarce. Its
+    # base lacks no skill, only German text: post-training in German taught German, and
+    # nothing reached the other languages (README, "The sandbox").
+    "classic": SandboxRecipe(problems=dict(CLASSIC_PROBLEMS), skill=None, pretrain_split="pretrain",
+                             mix=dict(CLASSIC_MIX)),
 }
+"""Named recipes (a study's ``sandbox: {preset: NAME}``); other keys override the preset's."""
 
 
 def pretraining_texts(recipe: SandboxRecipe) -> list[str]:
-    """The English-heavy pretraining corpus in the evaluation prompt format."""
+    """The pretraining corpus (``recipe.problems`` in the ``recipe.mix`` of languages) in the
+    evaluation prompt format."""
     from xling.data.sandbox import DEFAULT_PRETRAIN_MIX, generate_problems
 
     mix = recipe.mix or DEFAULT_PRETRAIN_MIX
@@ -108,8 +160,8 @@ def pretraining_texts(recipe: SandboxRecipe) -> list[str]:
     counts = {lang: max(1, round(share * recipe.pretrain_texts)) for lang, share in mix.items()}
     # The same problem pool for every language, each language taking its first `count`
     # problems: scarce languages see a subset of what English sees, never other content.
-    problems = generate_problems(max(counts.values()), recipe.problem_config(), "pretrain",
-                                 langs=list(counts))
+    problems = generate_problems(max(counts.values()), recipe.problem_config(),
+                                 recipe.pretrain_split, langs=list(counts))
     return [document(ex.question, ex.lang, ex.solution) for ex in problems
             if int(ex.parallel_id.rsplit("-", 1)[1]) < counts[ex.lang]]
 

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.config import build, lang_codes, shown, typed_list
+from xling.config import build, fits, lang_codes, shown, typed_list
 from xling.schema import XlingError
 from xling.study.blocks import (
-    MODEL_TRAIN_KEYS,
     CellSpec,
     EvalSpec,
     ModelSpec,
@@ -37,6 +36,7 @@ from xling.study.blocks import (
     ScalingSpec,
     VerlSpec,
 )
+from xling.study.cells import Cells, check_cells, missing_path, parse_cells, parse_models
 from xling.study.configs import check_paradigm_config, check_sandbox, merged_config
 
 
@@ -63,6 +63,9 @@ class StudySpec:
     """RL cells trained on verl instead of TRL (None = every cell trains with TRL)."""
     models: tuple[ModelSpec, ...] = ()
     """Named models of a multi-model study (study B's observational / interventional stages)."""
+    controls: dict[str, str] = field(default_factory=dict)
+    """Control role (``CONTROL_ROLES``) -> cell label; the report states whether each held
+    (``report.controls``)."""
 
     def model(self, name: str) -> ModelSpec:
         """The listed model ``name``."""
@@ -83,8 +86,8 @@ class StudySpec:
     def benchmark_source(self, benchmark: str, model: str = "") -> str | None:
         """Where ``benchmark`` is read from for a cell starting from ``model``: the ``eval:``
         block's source for it (``EvalSpec.source_for``), else, for the sandbox benchmark on a
-        sandbox base, the problems of that base's recipe (evaluation in the world the base was
-        pretrained in), else None (the benchmark's default)."""
+        sandbox base, the skill of that base's recipe (what post-training in its world teaches),
+        else None (the benchmark's default)."""
         source = self.eval.source_for(benchmark)
         if source is not None:
             return source
@@ -94,8 +97,8 @@ class StudySpec:
             # (data/benchmarks/sandbox.py, issue 20's file): to move there as a Benchmark hook.
             from xling.study.sandbox import SandboxRecipe
 
-            problems = SandboxRecipe.from_overrides(recipe).problems
-            return json.dumps(problems) if problems else None
+            return json.dumps(SandboxRecipe.from_overrides(recipe).skill_overrides(),
+                              sort_keys=True)
         return None
 
     @property
@@ -104,11 +107,10 @@ class StudySpec:
 
 
 
+CONTROL_ROLES: tuple[str, ...] = ("positive", "transfer", "negative")
+"""Roles of a study's ``controls:`` (criteria in ``report.controls.CRITERIA``)."""
 TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config",
-            "verl", "models", "probes", "scaling", "sandbox", "out"}
-GRID_KEYS = ("paradigms", "train_langs", "seeds", "base_models")
-Cells = list[tuple[CellSpec, str]]
-"""Cells with the key path each came from (for errors)."""
+            "verl", "models", "controls", "probes", "scaling", "sandbox", "out"}
 
 
 def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
@@ -128,16 +130,18 @@ def parse_spec(data: dict[str, Any], where: str = "study") -> StudySpec:
     pool = _pool(data.get("pool"), file)
     ev = _eval(data.get("eval"), file)
     probes = _probes(data.get("probes"), file)
-    models = _models(data.get("models"), file)
-    cells, scaling = _cells(data, models, file)
+    models = parse_models(data.get("models"), file)
+    cells, scaling = parse_cells(data, models, file)
     paradigm_config = _paradigm_config(data.get("paradigm_config"), file)
-    _check_cells(cells, paradigm_config, file)
+    check_cells(cells, paradigm_config, file)
+    controls = _controls(data.get("controls"), cells, bool(data.get("base_model")), file)
     base_model, sandbox = _base_model(data, file)
     return StudySpec(
         verl=_verl(data.get("verl"), file), models=models,
         name=data["name"], base_model=base_model, cells=tuple(c for c, _ in cells), pool=pool,
         eval=ev, paradigm_config=paradigm_config, probes=probes, scaling=scaling,
         sandbox=sandbox, backend=backend, out=data.get("out", ""), source_file=file,
+        controls=controls,
     )
 
 
@@ -206,102 +210,9 @@ def _probes(raw: Any, file: str) -> tuple[str, ...]:
     return probes
 
 
-def _models(raw: Any, file: str) -> tuple[ModelSpec, ...]:
-    """The ``models:`` list: each entry checked, names unique, ``initial`` naming a listed model
-    that has a path (a model made by training cannot be another's initial model)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not raw:
-        raise XlingError(f"{file}: models: expected a non-empty list of model mappings")
-    models = [build(ModelSpec, entry, file, f"models[{i}]") for i, entry in enumerate(raw)]
-    by_name: dict[str, ModelSpec] = {}
-    for i, model in enumerate(models):
-        if model.name in by_name:
-            raise XlingError(f"{file}: models[{i}]: duplicate model name {model.name!r}")
-        by_name[model.name] = model
-    for i, model in enumerate(models):
-        where = f"{file}: models[{i}]"
-        if model.initial:
-            initial = by_name.get(model.initial)
-            if initial is None:
-                raise XlingError(f"{where}.initial: no model named {model.initial!r}; listed: "
-                                 f"{', '.join(by_name)}")
-            if not initial.path:
-                raise XlingError(f"{where}.initial: {model.initial!r} is itself made by training")
-        if model.train:
-            unknown = sorted(set(model.train) - set(MODEL_TRAIN_KEYS))
-            if unknown or "paradigm" not in model.train or "train_langs" not in model.train:
-                raise XlingError(f"{where}.train: needs paradigm and train_langs (keys: "
-                                 f"{', '.join(MODEL_TRAIN_KEYS)}); got {sorted(model.train)}")
-        if model.path == "sandbox":
-            check_sandbox(model.sandbox, f"{where}.sandbox")
-        elif _missing_path(model.path):
-            raise XlingError(f"{where}.path: no model at {model.path!r}")
-    return tuple(models)
-
-
-def _cells(data: dict[str, Any], models: tuple[ModelSpec, ...],
-           file: str) -> tuple[Cells, ScalingSpec | None]:
-    """Every cell, in order: the base, the listed models, the grid, the explicit cells, the
-    scaling series (returned too)."""
-    cells: Cells = [(CellSpec("base"), "base")] if data.get("base_model") else []
-    for i, model in enumerate(models):
-        if model.path:
-            cells.append((CellSpec("base", base=model.name), f"models[{i}]"))
-        else:
-            train = model.train
-            cells.append((CellSpec(train["paradigm"], lang_codes(train["train_langs"], file,
-                                   f"models[{i}].train.train_langs"), train.get("seed", 0),
-                                   name=model.name, config=dict(train.get("config") or {}),
-                                   base=model.initial), f"models[{i}].train"))
-    if data.get("grid") is not None:
-        cells += _grid(data["grid"], models, bool(data.get("base_model")), file)
-    raw_cells = data.get("cells")
-    if raw_cells is not None and not isinstance(raw_cells, list):
-        raise XlingError(f"{file}: cells: expected a list of cell mappings, got {shown(raw_cells)}")
-    for i, raw in enumerate(raw_cells or []):
-        cells.append((build(CellSpec, raw, file, f"cells[{i}]", convert={
-            "train_langs": lambda v, i=i: lang_codes(v, file, f"cells[{i}].train_langs")}),
-            f"cells[{i}]"))
-    scaling = None
-    if data.get("scaling") is not None:
-        scaling = build(ScalingSpec, data["scaling"], file, "scaling", convert={
-            "order": lambda v: lang_codes(v, file, "scaling.order")})
-        for k in range(1, len(scaling.order) + 1):
-            cells.append((CellSpec(scaling.paradigm, scaling.order[:k], 0, design="parallel"),
-                          "scaling.paradigm"))
-    return cells, scaling
-
-
-def _grid(grid: Any, models: tuple[ModelSpec, ...], has_base: bool, file: str) -> Cells:
-    """The ``grid:`` block: paradigm x base model x training languages x seed."""
-    if not isinstance(grid, dict) or set(grid) - set(GRID_KEYS):
-        raise XlingError(f"{file}: grid: expected a mapping with keys {', '.join(GRID_KEYS)}")
-    paradigms = typed_list(grid.get("paradigms"), file, "grid.paradigms", str)
-    sets = [lang_codes(s, file, f"grid.train_langs[{i}]")
-            for i, s in enumerate(typed_list(grid.get("train_langs"), file, "grid.train_langs", Any))]
-    seeds = typed_list(grid.get("seeds", [0]), file, "grid.seeds", int)
-    if not paradigms or not sets or not seeds:
-        raise XlingError(f"{file}: grid: paradigms, train_langs and seeds must each be non-empty")
-    bases = typed_list(grid.get("base_models", [""]), file, "grid.base_models", str)
-    listed = {m.name: m for m in models}
-    for k, name in enumerate(bases):
-        if name and name not in listed:
-            raise XlingError(f"{file}: grid.base_models[{k}]: no model named {name!r}; "
-                             f"listed: {', '.join(listed) or 'none (add a models: list)'}")
-        if name and not listed[name].path:
-            raise XlingError(f"{file}: grid.base_models[{k}]: {name!r} is itself made by "
-                             "training; start from a model with a path")
-        if not name and not has_base:
-            raise XlingError(f"{file}: grid: without base_model, name grid.base_models")
-    return [(CellSpec(paradigm, langs, seed, base=base), f"grid.paradigms[{j}]")
-            for j, paradigm in enumerate(paradigms) for base in bases for langs in sets
-            for seed in seeds]
-
-
 def _paradigm_config(raw: Any, file: str) -> dict[str, dict[str, Any]]:
     """``paradigm_config:``: paradigm -> its config's keys and types (values are checked per
-    cell, once merged with the cell's own config: ``_check_cells``)."""
+    cell, once merged with the cell's own config: ``cells.check_cells``)."""
     from xling.train import PARADIGMS
 
     paradigm_config = raw or {}
@@ -316,43 +227,29 @@ def _paradigm_config(raw: Any, file: str) -> dict[str, dict[str, Any]]:
     return paradigm_config
 
 
-def _check_cells(cells: Cells, paradigm_config: dict[str, dict[str, Any]], file: str) -> None:
-    """Each cell's paradigm, languages and config as it will train (built once per distinct
-    config), and distinct labels."""
-    from xling.train import PARADIGMS
-
-    checked: set[str] = set()
-    for cell, source in cells:
-        if cell.paradigm != "base" and cell.paradigm not in PARADIGMS:
-            raise XlingError(f"{file}: {source}: unknown paradigm {cell.paradigm!r}; "
-                             f"known: base, {', '.join(PARADIGMS)}")
-        if cell.paradigm == "base":
-            if cell.train_langs or cell.config:
-                raise XlingError(f"{file}: {source}: a base cell takes no train_langs or config")
-            continue
-        if not cell.train_langs:
-            raise XlingError(f"{file}: cell {cell.label} has no train_langs")
-        if cell.config:
-            check_paradigm_config(cell.paradigm, cell.config, file, f"{source}.config", construct=False)
-        merged = merged_config(paradigm_config, cell)
-        fingerprint = json.dumps([cell.paradigm, merged], sort_keys=True, default=str)
-        if fingerprint not in checked:
-            sources = " + ".join([f"paradigm_config.{p}" for p in dict.fromkeys(
-                [*cell.paradigm.split("+"), cell.paradigm]) if p in paradigm_config]
-                + ([f"{source}.config"] if cell.config else [])) or "defaults"
-            check_paradigm_config(cell.paradigm, merged, f"{file}: cell {cell.label} ({sources})",
-                                  "", construct=True)
-            checked.add(fingerprint)
+def _controls(raw: Any, cells: Cells, has_base: bool, file: str) -> dict[str, str]:
+    """``controls:``: role -> the label of a trained cell, compared against the study's base."""
+    controls = raw or {}
+    if not fits(controls, dict[str, str]):
+        raise XlingError(f"{file}: controls: expected a mapping of role -> cell label, "
+                         f"got {shown(controls)}")
     labels = [c.label for c, _ in cells]
-    dupes = sorted({label for label in labels if labels.count(label) > 1})
-    if dupes:
-        raise XlingError(f"{file}: duplicate cell {dupes[0]!r}; give cells distinct names")
+    for role, label in controls.items():
+        if role not in CONTROL_ROLES:
+            raise XlingError(f"{file}: controls: unknown role {role!r}; known: "
+                             f"{', '.join(CONTROL_ROLES)}")
+        if label not in labels or label == "Base":
+            raise XlingError(f"{file}: controls.{role}: no trained cell {label!r}; cells: "
+                             f"{', '.join(x for x in labels if x != 'Base')}")
+    if controls and not has_base:
+        raise XlingError(f"{file}: controls: compare against the study's base; set base_model")
+    return dict(controls)
 
 
 def _base_model(data: dict[str, Any], file: str) -> tuple[str, dict[str, Any]]:
     """``base_model`` (a local path must exist) and its ``sandbox:`` recipe."""
     base_model = data.get("base_model", "")
-    if base_model and base_model != "sandbox" and _missing_path(base_model):
+    if base_model and base_model != "sandbox" and missing_path(base_model):
         raise XlingError(f"{file}: base_model: no model at {base_model!r}")
     sandbox = data.get("sandbox")
     if sandbox is not None:
@@ -375,15 +272,6 @@ def _verl(raw: Any, file: str) -> VerlSpec | None:
     return verl
 
 
-def _missing_path(model: str) -> bool:
-    """A local-looking model path (``paths.looks_local``: ``./x``, ``/x``, ``runs/typo`` beside an
-    existing ``runs/``) that does not exist, as ``xling eval --model`` refuses it; hub ids are
-    checked once per study by the runner (``runner.check_models``)."""
-    from xling.paths import looks_local
-
-    return looks_local(model) and not Path(model).expanduser().exists()
-
-
 def load_spec(path: str | Path) -> StudySpec:
     """Read and validate a study YAML file (nothing heavy is imported or loaded).
 
@@ -397,3 +285,6 @@ def load_spec(path: str | Path) -> StudySpec:
     if not path.is_file():
         raise XlingError(f"study file not found: {path}")
     return parse_spec(read_yaml(path), str(path))
+
+
+__all__ = ["CONTROL_ROLES", "StudySpec", "load_spec", "merged_config", "parse_spec"]

@@ -110,7 +110,8 @@ def keep_correct(
             c["samples"] += 1
             text = g.text.strip()
             if g.finish_reason == "error" or not is_correct(
-                    text, e.answer, e.lang, e.meta.get("scorer", "math"), e.choices, e.meta):
+                    text, e.answer, e.lang, e.meta.get("scorer", "math"), e.choices, e.meta,
+                    finish_reason=g.finish_reason):
                 continue
             c["correct"] += 1
             key = " ".join(text.split())

@@ -2,8 +2,9 @@
 
 Stage: data. The ``eval`` split of the sandbox generator, parallel across all 10 languages by
 construction (parallel_id = problem index); scored by scoring.math. No file or download:
-the problems are generated, seeded. ``source`` optionally carries SandboxConfig overrides as
-JSON (studies pass their recipe's problem settings so evaluation matches pretraining).
+the problems are generated, seeded. By default the default world's skill (``data.sandbox.SKILL``);
+``source`` optionally carries SandboxConfig overrides as JSON (a study passes its base recipe's
+skill, so evaluation measures what that world's post-training teaches).
 Try:  xling eval --model <sandbox base> --benchmark sandbox --langs all --limit 50
 """
 
@@ -23,21 +24,24 @@ DEFAULT_SIZE = 200
 
 def load(langs: list[str], source: str | None = None, limit: int | None = None) -> list[Example]:
     """``limit`` (default 200) held-out problems, rendered in each of ``langs``."""
-    from xling.data.sandbox import SandboxConfig, generate_problems
+    from xling.data.sandbox import SKILL, SandboxConfig, generate_problems
 
     langs = parse_langs(langs)
     for lang in langs:
         if lang not in LANGS:
             raise XlingError(f"sandbox has no language {lang!r}; it has: {', '.join(LANGS)}")
-    overrides = {}
+    cfg = SKILL
     if source:
         try:
             overrides = json.loads(source)
         except json.JSONDecodeError:
             raise XlingError(f"sandbox source must be JSON SandboxConfig overrides, got {source!r}") from None
-    if "ops" in overrides:
-        overrides["ops"] = tuple(overrides["ops"])
-    cfg = SandboxConfig(**overrides)
+        if not isinstance(overrides, dict):
+            raise XlingError(f"sandbox source must be a JSON object of SandboxConfig overrides, got {source!r}")
+        try:
+            cfg = SandboxConfig(**overrides)
+        except TypeError as exc:
+            raise XlingError(f"sandbox source: {exc}") from None
     return generate_problems(limit or DEFAULT_SIZE, cfg, "eval", langs=langs)
 
 
