@@ -106,7 +106,6 @@ class StudySpec:
         return Path(self.out or f"runs/{self.name}")
 
 
-
 CONTROL_ROLES: tuple[str, ...] = ("positive", "transfer", "negative")
 """Roles of a study's ``controls:`` (criteria in ``report.controls.CRITERIA``)."""
 TOP_KEYS = {"name", "base_model", "backend", "pool", "grid", "cells", "eval", "paradigm_config",
