@@ -116,7 +116,7 @@ def plain_generate(model: Any, tok: Any, prompts: list[str], batch: int, max_new
 
 def xling_like_eval(gen: Any, prompts: list[str], max_new: int) -> tuple[int, list[str]]:
     """Call ``gen.generate`` as evaluation does: length-sorted, in chunks; (tokens, texts)."""
-    from xling.study.evaluate import CHUNK_PROMPTS
+    from xling.evaluation.run import CHUNK_PROMPTS
 
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     texts: list[str] = [""] * len(prompts)
@@ -145,7 +145,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, Any]:
 def run_cpu_model(model_dir: str, name: str, prompts: list[str], max_new: int,
                   sweep: list[int], with_continuous: int) -> dict[str, Any]:
     """All CPU paths for one model; the result block of the JSON."""
-    from xling.study.evaluate import CHUNK_PROMPTS
+    from xling.evaluation.run import CHUNK_PROMPTS
 
     gen = get_generator("hf", model_dir, progress=False)
     tok, model = gen.tokenizer, gen.model
@@ -277,7 +277,7 @@ def main_gpu(args: argparse.Namespace) -> dict[str, Any]:
                                 cache_implementation="static")
         record("plain_generate_static_b128", secs, toks, batch_size=128, prompts=len(sub),
                warmup_s=warm)
-    from xling.study.evaluate import CHUNK_PROMPTS
+    from xling.evaluation.run import CHUNK_PROMPTS
 
     for label, kwargs, n_warm in [("xling_hf_static", {"path": "static"}, CHUNK_PROMPTS),
                                   ("xling_hf_dynamic", {"path": "dynamic"}, 8),

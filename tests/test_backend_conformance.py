@@ -6,8 +6,9 @@ module of tests/test_generate_vllm.py (vLLM needs a GPU build); ``openai`` again
 OpenAI-compatible test server over the hf backend. The contract: ``params.n`` samples per prompt,
 outer list in prompt order, ``Generation`` fields filled, at most ``max_new_tokens`` completion
 tokens, the same seed giving the same samples, greedy giving n identical samples, ``[]`` for no
-prompts, ``generate_chat`` (where a backend has it) with the same shapes, and invalid sampling
-settings refused with an ``XlingError``. Run: pytest tests/test_backend_conformance.py -v
+prompts, ``generate_chat`` (where a backend has it) with the same shapes, an ``assistant_prefix``
+continued as ``render_prompt`` renders it (plain and with the chat template), and invalid
+sampling settings refused with an ``XlingError``. Run: pytest tests/test_backend_conformance.py -v
 """
 
 from __future__ import annotations
@@ -39,25 +40,33 @@ def openai_url(hf):
         yield url
 
 
-@pytest.fixture
-def backend(request, tiny_model, monkeypatch):
-    """The backend named by the test's parameter, built through ``get_generator``."""
+def _make(name, request, tiny_model, monkeypatch, chat=False):
+    """The backend ``name`` built through ``get_generator`` (``chat``: with the chat template)."""
     from xling.generate import get_generator
 
-    name = request.param
     if name == "hf":
-        return request.getfixturevalue("hf")
+        if not chat:
+            return request.getfixturevalue("hf")
+        return get_generator("hf", str(tiny_model), batch_size=4, chat_template=True,
+                             progress=False)
     if name == "vllm":
         from transformers import AutoTokenizer
 
         from test_generate_vllm import make_fake_vllm
 
         monkeypatch.setitem(sys.modules, "vllm", make_fake_vllm(AutoTokenizer.from_pretrained(tiny_model)))
-        return get_generator("vllm", "some/model", progress=False)
+        return get_generator("vllm", "some/model", progress=False, chat_template=chat)
     if name == "openai":
+        # The served name is not a path: a prefilled chat turn is rendered with this tokenizer.
         return get_generator("openai", "tiny", base_url=request.getfixturevalue("openai_url"),
-                             progress=False)
-    raise AssertionError(f"no conformance factory for backend {name!r}: add one to this fixture")
+                             progress=False, chat_template=chat, tokenizer=str(tiny_model))
+    raise AssertionError(f"no conformance factory for backend {name!r}: add one to _make")
+
+
+@pytest.fixture
+def backend(request, tiny_model, monkeypatch):
+    """The backend named by the test's parameter, built through ``get_generator``."""
+    return _make(request.param, request, tiny_model, monkeypatch)
 
 
 def test_every_backend_is_covered():
@@ -99,6 +108,33 @@ def test_generate_chat_shapes(backend):
     out = backend.generate_chat(conversations, GREEDY)
     _check_shapes(out, 2, GREEDY)
     assert backend.generate_chat([], GREEDY) == []
+
+
+PREFIXES = ["<think>\nLet me think.\n", "Answer:"]
+
+
+@pytest.mark.parametrize("chat", [False, True], ids=["plain", "chat"])
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_an_assistant_prefix_is_continued_as_render_prompt_renders_it(name, chat, request,
+                                                                     tiny_model, monkeypatch):
+    """think-prefill's seam: every backend's chat call takes the start of the model's turn and
+    the model continues exactly ``render_prompt``'s text (the chat template, then the prefix)."""
+    from transformers import AutoTokenizer
+
+    from xling.generate import render_prompt
+
+    gen = _make(name, request, tiny_model, monkeypatch, chat=chat)
+    plain = _make(name, request, tiny_model, monkeypatch)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model) if chat else None
+    texts = [render_prompt(p, tokenizer=tokenizer, assistant_prefix=x)
+             for p, x in zip(PROMPTS[:2], PREFIXES, strict=True)]
+    assert texts[0].endswith("\n<think>\nLet me think.\n") and texts[1].endswith("Answer:")
+    out = gen.generate(PROMPTS[:2], GREEDY, assistant_prefix=PREFIXES)
+    _check_shapes(out, 2, GREEDY)
+    assert out == plain.generate(texts, GREEDY)
+    assert gen.generate(PROMPTS[:2], GREEDY, assistant_prefix="") == gen.generate(PROMPTS[:2], GREEDY)
+    with pytest.raises(XlingError, match="one string per prompt"):
+        gen.generate(PROMPTS[:2], GREEDY, assistant_prefix=["only one"])
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS), indirect=True)

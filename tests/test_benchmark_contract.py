@@ -15,9 +15,10 @@ import pytest
 from xling.data import BENCHMARKS, get_benchmark
 from xling.data.benchmarks import AUTHORS, EXTRACTION, Benchmark
 from xling.data.io import read_parquet
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.schema import Generation, XlingError
 from xling.scoring import SCORERS, judge
-from xling.study.evaluate import EvalConfig, benchmark_langs, run_eval
 
 NO_MMATH = {"mmath500": pytest.mark.full_data("MMATH (RUCAIBox/MMATH) declares no licence, so it is not in tests/data/staged"),
             "mmath": pytest.mark.full_data("MMATH (RUCAIBox/MMATH) declares no licence, so it is not in tests/data/staged"),
@@ -51,7 +52,7 @@ def test_the_datasets_own_gold_string_is_correct_in_every_language(name, shared_
     2,125 in every language; PolyMath writes intervals such as [2,3)); golds flagged malformed
     by the loader (an unpaired brace cannot sit in a box) are the only exception."""
     bench = get_benchmark(name)
-    langs = benchmark_langs(bench, "all")
+    langs = bench.resolve_langs("all")
     wrong, flagged = [], 0
     for ex in bench.load(langs):
         if ex.meta.get("flag") == "malformed-answer":

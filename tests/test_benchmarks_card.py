@@ -240,8 +240,9 @@ BAD_CARDS = {
 
 @pytest.mark.parametrize("case", BAD_CARDS, ids=str)
 def test_bad_card_fails_before_any_model_loads(tmp_path, monkeypatch, case):
-    from xling.study import evaluate
-    from xling.study.evaluate import EvalConfig, run_eval
+    from xling.evaluation import run as evaluate
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
 
     def no_model(*args, **kwargs):
         raise AssertionError("a model was loaded for a bad card")

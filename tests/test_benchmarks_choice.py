@@ -393,7 +393,7 @@ def test_choice_prompt_in_the_questions_language(lang):
     for style in PROMPT_STYLES:  # without options: exactly the study-A prompt, as before
         instruction = {"standard": language.instruction, "english": LANGUAGES["en"].instruction,
                        "consistency": f"{language.instruction} {language.consistency}",
-                       # the same user turn; the thinking block is opened by study.evaluate
+                       # the same user turn; the thinking block is opened by evaluation.run
                        "think-prefill": f"{language.instruction} {language.consistency}"}[style]
         assert build_prompt("Q?", lang, style) == f"Q?\n{instruction}"
     with pytest.raises(XlingError, match="at most 10"):
@@ -418,13 +418,13 @@ def _e2e_source(name: str, tmp_path: Path) -> tuple[str | None, list[str]]:
 @pytest.mark.parametrize("name", ["mmlu-prox-lite", "mgpqa", "gpqa-diamond", "mlogiqa"])
 def test_run_eval_end_to_end(name, tmp_path, tiny_model, shared_data):
     from xling.data.io import read_parquet
-    from xling.generate import SamplingParams
-    from xling.study.evaluate import EvalConfig, run_eval
-    from xling.study.store import RunDir
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
+    from xling.store import RunDir
 
     source, langs = _e2e_source(name, tmp_path / "data")
     cfg = EvalConfig(model=str(tiny_model), benchmark=name, source=source, limit=2,
-                     sampling=SamplingParams(max_new_tokens=8))
+                     max_new_tokens=8)
     result = run_eval(cfg, langs, tmp_path / "run")
     rows = read_parquet(RunDir(tmp_path / "run").eval_file(name))
     assert len(rows) == 4 and result["n_samples"] == 4
@@ -487,18 +487,20 @@ def test_mgpqa_diamond_reads_the_ellamind_layout_and_drops_flagged_items(tmp_pat
 
 def test_langs_all_follows_the_source_folder(benchmax, tmp_path):
     from xling.data import get_benchmark
-    from xling.study.evaluate import benchmark_langs
 
-    assert benchmark_langs(get_benchmark("mgpqa"), "all", str(benchmax)) == ["en", "zh", "de"]
-    assert len(benchmark_langs(get_benchmark("mgpqa"), "all", None)) == 10  # the hub's
+    assert get_benchmark("mgpqa").resolve_langs("all", str(benchmax)) == ["en", "zh", "de"]
+    assert len(get_benchmark("mgpqa").resolve_langs("all", None)) == 10  # the hub's
     folder = _diamond_folder(tmp_path)
     gpqa = get_benchmark("gpqa-diamond")
-    assert benchmark_langs(gpqa, "all", str(folder)) == ["en"]
+    assert gpqa.resolve_langs("all", str(folder)) == ["en"]
     _translate(folder, "de")
     _translate(folder, "te")
-    assert benchmark_langs(gpqa, "all", str(folder)) == ["en", "de"]
-    assert benchmark_langs(gpqa, "all,te", str(folder)) == ["en", "de", "te"]
-    assert benchmark_langs(gpqa, "all", None) == ["en"]
-    examples = load_benchmark("gpqa-diamond", benchmark_langs(gpqa, "all", str(folder)),
+    assert gpqa.resolve_langs("all", str(folder)) == ["en", "de"]
+    assert gpqa.resolve_langs("all,te", str(folder)) == ["en", "de", "te"]
+    assert gpqa.resolve_langs("all", None) == ["en"]
+    # the filter a study's evaluation and probes apply to its languages (the rest are n/a)
+    assert gpqa.split_langs(["zh", "de", "en"], str(folder)) == (["de", "en"], ["zh"])
+    assert gpqa.split_langs(["zh", "de", "en"], None) == (["en"], ["zh", "de"])
+    examples = load_benchmark("gpqa-diamond", gpqa.resolve_langs("all", str(folder)),
                               source=str(folder))
     assert {ex.lang for ex in examples} == {"en", "de"}

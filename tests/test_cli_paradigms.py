@@ -77,7 +77,7 @@ def test_registered_paradigm_config_is_validated_from_its_row(echo_paradigm):
     from xling.schema import XlingError
 
     assert make_config("echo", {"strength": 3}) == EchoConfig(strength=3)
-    with pytest.raises(XlingError, match="unknown echo config key"):
+    with pytest.raises(XlingError, match="echo config: unknown key"):
         make_config("echo", {"strenght": 3})
     with pytest.raises(XlingError, match="strength must be > 0"):
         make_config("echo", {"strength": -1})

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from xling.data.io import read_parquet, write_parquet
-from xling.generate import SamplingParams
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.metrics import mean_pass_at_k, pass_at_k, run_stats, summarize_rows
 from xling.report.tables import RunResult, format_markdown, reference_table
 from xling.schema import XlingError
-from xling.study.evaluate import EvalConfig, run_eval
-from xling.study.store import RunDir
+from xling.store import RunDir
 
 
 @pytest.mark.parametrize("n, c, k", [(1, 0, 1), (1, 1, 1), (5, 2, 1), (5, 2, 3), (6, 3, 6),
@@ -78,12 +78,12 @@ def test_config_refuses_greedy_copies_and_impossible_k():
     with pytest.raises(XlingError, match="identical greedy copies"):
         EvalConfig(model="m", runs=3)
     with pytest.raises(XlingError, match="needs 1 <= k <= n x runs = 4"):
-        EvalConfig(model="m", sampling=SamplingParams(n=2, temperature=0.7), runs=2, pass_k=(8,))
+        EvalConfig(model="m", n=2, temperature=0.7, runs=2, pass_k=(8,))
 
 
 def test_runs_and_pass_at_k_end_to_end(tiny_model, tmp_path):
     cfg = EvalConfig(model=str(tiny_model), benchmark="mgsm", limit=2, runs=2, pass_k=(1, 4),
-                     sampling=SamplingParams(n=2, temperature=1.0, max_new_tokens=6))
+                     n=2, temperature=1.0, max_new_tokens=6)
     result = run_eval(cfg, ["en", "de"], tmp_path / "run")
     rows = read_parquet(tmp_path / "run" / "eval" / "mgsm.parquet")
     assert len(rows) == 2 * 2 * 2 * 2  # langs x items x runs x samples
@@ -101,7 +101,7 @@ def test_runs_and_pass_at_k_end_to_end(tiny_model, tmp_path):
 
 def _mgsm_cfg(model, **kw):
     return EvalConfig(model=str(model), benchmark="mgsm", limit=2,
-                      sampling=SamplingParams(max_new_tokens=4), **kw)
+                      max_new_tokens=4, **kw)
 
 
 def test_failed_start_does_not_poison_the_run_directory(tiny_model, tmp_path):
@@ -184,13 +184,13 @@ class _Counting:
 
 def test_stream_mixes_languages_and_a_killed_eval_resumes_without_redoing(
         tiny_model, tmp_path, monkeypatch):
-    import xling.study.evaluate as evaluate
+    import xling.evaluation.run as evaluate
     from xling.generate import get_generator
 
     monkeypatch.setattr(evaluate, "CHUNK_PROMPTS", 3)
     inner = get_generator("hf", str(tiny_model), progress=False)
     cfg = EvalConfig(model=str(tiny_model), benchmark="mgsm", limit=3,
-                     sampling=SamplingParams(max_new_tokens=5, temperature=1.0))
+                     max_new_tokens=5, temperature=1.0)
     langs = ["en", "de", "zh"]
     whole = _Counting(inner)
     run_eval(cfg, langs, tmp_path / "whole", generator=whole)

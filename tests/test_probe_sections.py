@@ -18,6 +18,7 @@ import pytest
 
 import xling.probes
 from xling.data.io import read_parquet, write_json, write_parquet
+from xling.evaluation.settings import EvalSettings
 from xling.metrics import summarize_rows
 from xling.probes import PROBES, ProbeContext, ProbeResult, get_probe
 from xling.report.study import build_sections
@@ -190,7 +191,8 @@ def test_similarity_samples_with_the_context_settings(tmp_path, monkeypatch):
 
     (tmp_path / "scripted_sim.py").write_text(textwrap.dedent(SCRIPTED), encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    ctx = _ctx(tmp_path, backend="scripted_sim:Scripted", seed=5, max_new_tokens=17, batch_size=8)
+    ctx = _ctx(tmp_path, backend="scripted_sim:Scripted", seed=5,
+               settings=EvalSettings(max_new_tokens=17, batch_size=8))
     result = similarity.run(ctx)
     import scripted_sim
 

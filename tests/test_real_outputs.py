@@ -104,7 +104,7 @@ def test_the_adjudicated_labels_differ_from_the_noisy_source_verdicts_where_reco
 def test_evaluation_and_every_reward_give_the_same_verdict(rows, labels):
     """Evaluation's recorded verdict, the TRL reward (finish reason read from the completion
     ids, as TRL reads truncation), RFT's filter and the verl reward agree on every row."""
-    from xling.study.evaluate import _verdict_fields
+    from xling.evaluation.rows import verdict_fields
     from xling.train.rewards import accuracy_reward, is_correct, to_trl, to_verl
 
     eos = 0
@@ -118,7 +118,7 @@ def test_evaluation_and_every_reward_give_the_same_verdict(rows, labels):
                           answer=args["gold"], choices=args.get("choices"),
                           meta=args.get("meta") or {})
         gen = Generation(row["response"], 1, 1, finish)  # type: ignore[arg-type]
-        evaluated = _verdict_fields(example, gen, args["scorer"], "auto")["correct"]
+        evaluated = verdict_fields(example, gen, args["scorer"], "auto")["correct"]
         columns = {"scorer": [args["scorer"]],
                    "choices": [json.dumps(list(example.choices)) if example.choices else ""],
                    "meta": [json.dumps(example.meta) if example.meta else ""]}

@@ -12,10 +12,10 @@ import sys
 
 import numpy as np
 
-from xling.generate import SamplingParams
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.metrics import bootstrap_mti
 from xling.schema import Generation
-from xling.study.evaluate import EvalConfig, run_eval
 
 
 class Alternating:
@@ -45,7 +45,7 @@ def _runs(tmp_path, shared_data):
     run_eval(EvalConfig(model="m", benchmark="mgsm", limit=6), ["de", "en"], greedy, generator=gen)
     pk = tmp_path / "pass8"
     run_eval(EvalConfig(model="m", benchmark="mgsm", limit=6, pass_k=(8,),
-                        sampling=SamplingParams(n=8, temperature=1.0)),
+                        n=8, temperature=1.0),
              ["de", "en"], pk, generator=gen)
     fewer = tmp_path / "fewer"
     run_eval(EvalConfig(model="m", benchmark="mgsm", limit=4), ["de", "en"], fewer, generator=gen)

@@ -24,7 +24,7 @@ from xling.schema import XlingError
 from xling.study.grid import resolve_cells
 from xling.study.runner import run_cell, run_study
 from xling.study.spec import parse_spec
-from xling.study.store import AwaitingExternal
+from xling.store import AwaitingExternal
 
 SEED = 3
 

@@ -58,15 +58,15 @@ def test_recipe_reproduces_the_shipped_training_log(tmp_path, sandbox_base):
 def test_base_solves_its_basic_problems_and_rarely_the_skill_in_every_language(sandbox_base, tmp_path):
     """The world's premise: every arithmetic fact is known in every language (one step), and
     chaining two steps, the skill post-training teaches, is rare in all of them."""
-    from xling.generate import SamplingParams
-    from xling.study.evaluate import EvalConfig, run_eval
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
 
     recipe, langs = SandboxRecipe(), "en,de,zh,th,sw,bn"
     acc = {}
     for kind, problems in (("basic", recipe.problems), ("skill", recipe.skill)):
         cfg = EvalConfig(model=str(sandbox_base), benchmark="sandbox", limit=60,
-                         source=json.dumps(problems), sampling=SamplingParams(max_new_tokens=80))
-        result = run_eval(cfg, langs, tmp_path / kind, backend_kwargs={"batch_size": 60})
+                         source=json.dumps(problems), max_new_tokens=80, batch_size=60)
+        result = run_eval(cfg, langs, tmp_path / kind)
         acc[kind] = {lang: m["acc"]["value"] for lang, m in result["langs"].items()}
     assert min(acc["basic"].values()) > 0.8, acc
     assert max(acc["skill"].values()) < 0.2, acc

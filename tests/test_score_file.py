@@ -14,9 +14,9 @@ import pytest
 
 from xling.data import load_benchmark
 from xling.data.io import read_parquet
+from xling.evaluation.score_file import score_file
 from xling.schema import XlingError
 from xling.scoring import judge
-from xling.study.score_file import score_file
 
 
 def _write(path, rows):

@@ -103,7 +103,7 @@ def test_a_run_waits_for_a_cell_held_elsewhere_and_skips_it_when_done(tmp_path, 
     study = load_spec(study_file(tmp_path, grid=None))
     (cell,) = resolve_cells(study)
     finish = ("import sys, time; from pathlib import Path; from xling.study.runner import CellLock; "
-              "from xling.study.store import RunDir; import json; root = Path(sys.argv[1]); "
+              "from xling.store import RunDir; import json; root = Path(sys.argv[1]); "
               "assert CellLock(root).acquire(); print('held', flush=True); time.sleep(1.5); "
               "RunDir(root).mark_done({'stages': json.loads(sys.argv[2])})")
     other = subprocess.Popen([sys.executable, "-c", finish, str(cell.run.root),

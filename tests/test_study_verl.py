@@ -21,11 +21,11 @@ import yaml
 from xling.data.io import read_parquet
 from xling.data.pools import load_pool, select
 from xling.schema import XlingError
+from xling.store import EXTERNAL, AwaitingExternal
 from xling.study import verl_cells
 from xling.study.grid import resolve_cells
 from xling.study.runner import base_model_path, run_study, study_status
 from xling.study.spec import load_spec
-from xling.study.store import EXTERNAL, AwaitingExternal
 from xling.train import verl_export
 from xling.train.grpo import PAPER_PRESET
 from xling.train.verl_export import CONFIG_NAME, REWARD_FILE, launch_command

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from xling.data.io import read_parquet
+from xling.evaluation.run import run_eval
+from xling.evaluation.settings import EvalConfig
 from xling.metrics import bootstrap_mti, mti, thinking_summary
-from xling.schema import Generation
+from xling.schema import Generation, XlingError
 from xling.scoring.thinking import read_completion, split_thinking
-from xling.study.evaluate import EvalConfig, run_eval
 
 
 @pytest.mark.parametrize("text, prefilled, state, thinking, answer", [
@@ -127,9 +128,28 @@ def test_bootstrap_mti_undefined_without_source_gain():
 class _Template:
     """A chat template like Qwen3's / R1's, which opens the thinking block itself."""
 
+    chat_template = "<|user|>{content}<|assistant|><think>"
+
     def apply_chat_template(self, messages, tokenize, add_generation_prompt):
         assert not tokenize and add_generation_prompt
         return f"<|user|>{messages[0]['content']}<|assistant|><think>\n"
+
+
+class PrefillScripted(Scripted):
+    """A backend's chat call with an assistant prefix, rendered as hf and vllm render it
+    (``render_prompt``, with the template when ``chat``); keeps what the model was given."""
+
+    def __init__(self, by_question, chat):
+        super().__init__(by_question)
+        self.tokenizer = _Template() if chat else None
+        self.given: list[str] = []
+
+    def generate(self, prompts, params, *, assistant_prefix=None):
+        from xling.generate import render_prompt
+
+        self.given += [render_prompt(p, tokenizer=self.tokenizer, assistant_prefix=x)
+                       for p, x in zip(prompts, assistant_prefix, strict=True)]
+        return super().generate(prompts, params)
 
 
 @pytest.mark.parametrize("chat", [False, True])
@@ -139,13 +159,7 @@ def test_think_prefill_opens_the_block_in_the_question_language(tmp_path, shared
 
     questions = [ex.question for ex in load_benchmark("mgsm", ["de", "ja"], limit=1)]
     texts = [f"{DE_THINK}</think> Die Antwort ist \\boxed{{18}}.", "まだ考えています"]
-    gen = Scripted({q: t for q, t in zip(questions, texts, strict=True)})
-    if chat:
-        gen.tokenizer = _Template()
-        gen.generate_raw = gen.generate
-        # The rendered prompt starts with the template's user tag: match on the question inside.
-        gen.generate = lambda prompts, params: gen.generate_raw(
-            [p.removeprefix("<|user|>") for p in prompts], params)
+    gen = PrefillScripted({q: t for q, t in zip(questions, texts, strict=True)}, chat)
     cfg = EvalConfig(model="scripted", benchmark="mgsm", limit=1, prompt_style="think-prefill",
                      chat_template=chat)
     assert cfg.think == "prefilled"
@@ -153,11 +167,24 @@ def test_think_prefill_opens_the_block_in_the_question_language(tmp_path, shared
     rows = read_parquet(tmp_path / "run" / "eval" / "mgsm.parquet")
     for row in rows:
         assert row["prompt_style"] == "think-prefill"
-        assert row["prompt"].endswith("<think>\n" + get_language(row["lang"]).think_opening + "\n")
-        assert row["prompt"].count("<think>") == 1  # the template's own opening is not doubled
+        # the request as recorded: the prompt, then the assistant's opened block on a new line
+        assert row["prompt"].endswith("\n<think>\n" + get_language(row["lang"]).think_opening + "\n")
+    assert len(gen.given) == 2
+    for given in gen.given:  # what the model continued
+        lang = "de" if questions[0] in given else "ja"
+        assert given.endswith("<think>\n" + get_language(lang).think_opening + "\n")
+        assert given.count("<think>") == 1  # the template's own opening is not doubled
+        assert given.startswith("<|user|>") == chat
     de, ja = rows
     assert (de["think_state"], de["correct"]) == ("closed", True)
     assert (ja["think_state"], ja["reason"]) == ("unclosed", "truncated-thinking")
+
+
+def test_think_prefill_with_a_backend_that_takes_no_prefix_is_one_line(tmp_path, shared_data):
+    cfg = EvalConfig(model="scripted", benchmark="mgsm", limit=1, prompt_style="think-prefill")
+    with pytest.raises(XlingError, match=r"backend Scripted cannot start the model's turn with a "
+                                         r"prefix \(think-prefill\)"):
+        run_eval(cfg, ["de"], tmp_path / "run", generator=Scripted({}))
 
 
 def test_every_language_has_a_think_opening_in_that_language():

@@ -126,7 +126,9 @@ def test_paper_preset_maps_onto_trl_fields():
 
 @pytest.mark.parametrize("paradigm,config,preset,match", [
     ("ppo", {}, None, "unknown paradigm 'ppo'; known: sft, rft, grpo, sft\\+grpo"),
-    ("grpo", {"rewards": "accuracy"}, None, "unknown grpo config key"),
+    ("grpo", {"rewards": "accuracy"}, None, "grpo config: unknown key 'rewards'"),
+    ("grpo", {"learning_rate": "1e-4"}, None,  # typed as a study file's paradigm_config is
+     r"grpo config: learning_rate: expected a number or null, got '1e-4' \(a string"),
     ("grpo", {"reward": "length"}, None, "unknown reward"),
     ("grpo", {"reward": "combined", "reward_weights": [0.7, 0.7]}, None, "sum to 1"),
     ("grpo", {"reward": "combined", "reward_weights": [1.5, -0.5]}, None, "non-negative"),

@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from xling.cli_settings import settings_command
+from xling.evaluation.settings import EvalSettings
 from xling.schema import XlingError
 
 app = typer.Typer(
@@ -51,24 +53,14 @@ def _benchmark_epilog() -> str:
 
 
 @app.command("eval", epilog=_benchmark_epilog())
+@settings_command(EvalSettings)
 def eval_command(
     model: Annotated[str, typer.Option(help="Local path or hub id (or served model name).")],
     benchmark: Annotated[str, typer.Option(help="Benchmark name (listed below) or a card.yaml path.")] = "mgsm",
     langs: Annotated[str, typer.Option(help="'all' (the study languages the benchmark has), 'all,te', or comma-separated ISO 639-1 codes.")] = "all",
-    limit: Annotated[int | None, typer.Option(help="First N items per language.")] = None,
-    n: Annotated[int, typer.Option(help="Samples per question (per run).")] = 1,
-    runs: Annotated[int, typer.Option(help="Seeded sampled runs (seed, seed+1, ...), reported as mean ± sd.")] = 1,
-    pass_k: Annotated[str | None, typer.Option(help="Unbiased pass@k for these k, e.g. 1,8,16 (needs n x runs >= k).")] = None,
-    temperature: Annotated[float, typer.Option(help="0 = greedy.")] = 0.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
-    max_new_tokens: Annotated[int, typer.Option(help="Completion length cap (tokens).")] = 512,
+    settings: EvalSettings = EvalSettings(),  # noqa: B008 (one option per field: cli_settings)
     backend: Annotated[str, typer.Option(help="hf | openai | vllm.")] = "hf",
-    prompt_style: Annotated[str, typer.Option(help="standard | english | consistency | think-prefill (study A's prompt) | authors (the benchmark authors' own prompt and extraction; see `xling benchmarks`).")] = "standard",
-    think: Annotated[str, typer.Option(help="Reasoning models' <think> blocks: auto | prefilled | off; the answer part is scored.")] = "auto",
-    think_format: Annotated[str, typer.Option(help="Thinking delimiters: auto (any known) | think (<think></think>) | s1 (<|im_start|>think/answer) | solution | 'OPEN CLOSE'.")] = "auto",
-    chat_template: Annotated[bool, typer.Option(help="Wrap prompts in the chat template.")] = False,
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="hf backend batch size (default: automatic; fills the GPU on CUDA).")] = None,
     base_url: Annotated[str | None, typer.Option(help="openai backend server URL.")] = None,
     timeout: Annotated[float | None, typer.Option(help="openai backend: seconds each request waits for an answer (default 120).")] = None,
     seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
@@ -76,7 +68,8 @@ def eval_command(
 ) -> None:
     """Generate, score and aggregate one benchmark; writes OUT/eval/<benchmark>.parquet and metrics.json."""
     from xling.data import results_name
-    from xling.generate import SamplingParams
+    from xling.evaluation.run import run_eval
+    from xling.evaluation.settings import EvalConfig
     from xling.generate.openai import timeout_option
     from xling.interrupts import on_interrupt
     from xling.report.tables import (
@@ -86,20 +79,14 @@ def eval_command(
         reference_table,
         table_title,
     )
-    from xling.study.evaluate import EvalConfig, run_eval
 
-    sampling = SamplingParams(n=n, temperature=temperature, top_p=top_p,
-                              max_new_tokens=max_new_tokens, seed=seed)
-    cfg = EvalConfig(model=model, benchmark=benchmark, backend=backend, source=source, limit=limit,
-                     prompt_style=prompt_style, chat_template=chat_template, sampling=sampling,
-                     runs=runs, pass_k=_parse_ks(pass_k), think=think, think_format=think_format)
-    kwargs = {"batch_size": batch_size} if backend == "hf" and batch_size is not None else {}
-    if base_url:
-        kwargs["base_url"] = base_url
-    kwargs |= timeout_option(timeout, backend)
+    cfg = EvalConfig.of(settings, model=model, benchmark=benchmark, backend=backend,
+                        source=source, seed=seed)
+    options = {"base_url": base_url} if base_url else {}
+    options |= timeout_option(timeout, backend)
     on_interrupt(f"finished chunks and languages are kept in {out / 'eval' / '.shards'}; "
                  "rerun the same command to resume")
-    run_eval(cfg, langs, out, backend_kwargs=kwargs)
+    run_eval(cfg, langs, out, backend_kwargs=options)
     name = results_name(benchmark)
     result = load_run(out, name, name=model)
     header, rows, notes = reference_table([result])
@@ -120,24 +107,25 @@ def _parse_ks(text: str | None) -> tuple[int, ...]:
 
 @app.command("score", epilog="Example: xling score runs/vllm/completions.jsonl --benchmark mgsm "
                              "--out runs/vllm-scored")
+@settings_command(EvalSettings, only=("prompt_style", "think", "think_format"), help={
+    "prompt_style": "The style the completions were prompted in (recorded; 'authors' selects "
+                    "the authors' extraction)."})
 def score_command(
     input: Annotated[Path, typer.Argument(help="JSONL of {id, lang, completion[, finish_reason, sample, run]} (or rows with their own gold).")],
     benchmark: Annotated[str | None, typer.Option(help="Benchmark name or card.yaml whose items the rows answer (by id); omit when rows carry 'gold'.")] = None,
     source: Annotated[str | None, typer.Option(help="Benchmark folder or hub id.")] = None,
     name: Annotated[str | None, typer.Option(help="Results name (default: the benchmark's, else 'scored').")] = None,
-    prompt_style: Annotated[str, typer.Option(help="The style the completions were prompted in (recorded; 'authors' selects the authors' extraction).")] = "standard",
-    think: Annotated[str, typer.Option(help="auto | prefilled | off.")] = "auto",
-    think_format: Annotated[str, typer.Option(help="auto | think | s1 | solution | 'OPEN CLOSE'.")] = "auto",
+    settings: EvalSettings = EvalSettings(),  # noqa: B008 (one option per field: cli_settings)
     pass_k: Annotated[str | None, typer.Option(help="Unbiased pass@k for these k (rows with 'sample' numbers).")] = None,
     out: Annotated[Path, typer.Option(help="Run directory (eval/<name>.parquet, metrics.json).")] = Path("runs/scored"),
 ) -> None:
     """Score completions produced elsewhere (vLLM, SGLang, an API) exactly as `xling eval` scores
     its own: the same rows, metrics.json and table."""
+    from xling.evaluation.score_file import score_file
     from xling.report.tables import format_markdown, load_run, reference_table, table_title
-    from xling.study.score_file import score_file
 
-    score_file(input, out, benchmark=benchmark, source=source, name=name, think=think,
-               think_format=think_format, prompt_style=prompt_style, pass_k=_parse_ks(pass_k))
+    score_file(input, out, benchmark=benchmark, source=source, name=name, settings=settings,
+               pass_k=_parse_ks(pass_k))
     from xling.data import results_name
 
     results = name or (results_name(benchmark) if benchmark else "scored")

@@ -300,7 +300,7 @@ PROMPT_STYLES: tuple[str, ...] = ("standard", "english", "consistency", "think-p
 every language; consistency: the standard instruction plus 'reason only in <language>' (study A,
 and study B's instruction to reason in the question's language); think-prefill: the consistency
 prompt, and the model's thinking block is opened for it with ``Language.think_opening`` (study
-B's prefilled reasoning language; see ``study.evaluate``)."""
+B's prefilled reasoning language; see ``evaluation.run``)."""
 
 def get_language(code: str) -> Language:
     """Return the registry entry for ``code``.

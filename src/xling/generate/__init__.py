@@ -17,6 +17,7 @@ Try:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,9 +73,16 @@ class SamplingParams:
 
 
 class Generator(Protocol):
-    """A backend: one ``Generation`` list per prompt, each of length ``params.n``."""
+    """A backend: one ``Generation`` list per prompt, each of length ``params.n``.
 
-    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+    ``assistant_prefix`` (one string per prompt, or one for all) is text the model's turn starts
+    with, which it continues (study B's think-prefill opens the thinking block with it); every
+    built-in backend takes it and renders it with ``render_prompt``. A backend that does not
+    take it can still be used for every prompt style but think-prefill.
+    """
+
+    def generate(self, prompts: list[str], params: SamplingParams, *,
+                 assistant_prefix: str | Sequence[str] | None = None) -> list[list[Generation]]:
         """Sample ``params.n`` completions for each prompt, in prompt order."""
         ...
 
@@ -114,22 +122,75 @@ def truncate_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
+def render_prompt(prompt: str | Sequence[dict[str, str]], *, tokenizer: Any = None,
+                  system_prompt: str | None = None, assistant_prefix: str = "") -> str:
+    r"""The text a model continues for one request: the one place xling renders a prompt.
+
+    Without ``tokenizer``: the plain ``prompt``, then ``assistant_prefix`` (if any) on a new line.
+    With a tokenizer: the conversation (a string is one user turn; ``system_prompt`` is prepended
+    where it has no system turn) rendered with the tokenizer's chat template and the assistant's
+    generation prompt, then ``assistant_prefix``. Where the text already ends with the prefix's
+    first line, that line is not repeated: the templates of reasoning models (R1 distills, Qwen3)
+    open ``<think>`` themselves.
+
+    >>> render_prompt("2+2?", assistant_prefix="<think>\nLet me think.\n")
+    '2+2?\n<think>\nLet me think.\n'
+
+    Raises:
+        XlingError: a chat prompt without a tokenizer, or a tokenizer with no chat template.
+    """
+    if tokenizer is None:
+        if not isinstance(prompt, str):
+            raise XlingError("a chat conversation needs a tokenizer with a chat template to render")
+        text = prompt + "\n" if assistant_prefix else prompt
+    else:
+        if not getattr(tokenizer, "chat_template", None):
+            raise XlingError("the tokenizer has no chat template")
+        conversation = ([{"role": "user", "content": prompt}] if isinstance(prompt, str)
+                        else list(prompt))
+        if system_prompt and not any(m["role"] == "system" for m in conversation):
+            conversation = [{"role": "system", "content": system_prompt}, *conversation]
+        text = tokenizer.apply_chat_template(conversation, tokenize=False,
+                                             add_generation_prompt=True)
+    if not assistant_prefix:
+        return text
+    first, newline, rest = assistant_prefix.partition("\n")
+    if newline and first.strip() and text.rstrip().endswith(first.strip()):
+        return text + rest  # the template opened it already
+    return text + assistant_prefix
+
+
+def assistant_prefixes(prefix: str | Sequence[str] | None, count: int) -> list[str]:
+    """``assistant_prefix`` as one string per prompt ("" = none).
+
+    Raises:
+        XlingError: a list of another length than the prompts, or an item that is not a string.
+    """
+    if prefix is None or isinstance(prefix, str):
+        return [prefix or ""] * count
+    prefixes = list(prefix)
+    if len(prefixes) != count or not all(isinstance(p, str) for p in prefixes):
+        raise XlingError(f"assistant_prefix must be one string, or one string per prompt "
+                         f"({count}); got {len(prefixes)} items")
+    return prefixes
+
+
 def chat_token_ids(tokenizer, conversations: list[list[dict[str, str]]],
-                   system_prompt: str | None, model_name: str) -> list[list[int]]:
-    """Token ids of chat conversations rendered with the tokenizer's chat template (a generation
-    prompt appended; ``system_prompt`` prepended where a conversation has no system turn).
+                   system_prompt: str | None, model_name: str,
+                   assistant_prefix: str | Sequence[str] | None = None) -> list[list[int]]:
+    """Token ids of chat conversations rendered with the tokenizer's chat template
+    (``render_prompt``: a generation prompt appended, ``system_prompt`` prepended where a
+    conversation has no system turn, then ``assistant_prefix``).
 
     Raises:
         XlingError: the tokenizer has no chat template.
     """
     if not getattr(tokenizer, "chat_template", None):
         raise XlingError(f"the tokenizer of {model_name} has no chat template")
-    texts = []
-    for conversation in conversations:
-        if system_prompt and not any(m["role"] == "system" for m in conversation):
-            conversation = [{"role": "system", "content": system_prompt}, *conversation]
-        texts.append(tokenizer.apply_chat_template(list(conversation), tokenize=False,
-                                                   add_generation_prompt=True))
+    prefixes = assistant_prefixes(assistant_prefix, len(conversations))
+    texts = [render_prompt(c, tokenizer=tokenizer, system_prompt=system_prompt, assistant_prefix=x)
+             for c, x in zip(conversations, prefixes, strict=True)]
+    # the template writes the special tokens it wants (BOS included): add none
     return tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 
@@ -168,28 +229,36 @@ class TokenizedBackend:
     system_prompt: str | None
     model_name: str
 
-    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
-        """Sample ``params.n`` completions per prompt; outer list in prompt order."""
+    def generate(self, prompts: list[str], params: SamplingParams, *,
+                 assistant_prefix: str | Sequence[str] | None = None) -> list[list[Generation]]:
+        """Sample ``params.n`` completions per prompt; outer list in prompt order. Each prompt
+        is rendered by ``render_prompt`` (as a user turn when ``chat_template``), then
+        continued from its ``assistant_prefix``."""
         prompts = check_prompts(prompts)
+        prefixes = assistant_prefixes(assistant_prefix, len(prompts))
         if not prompts:
             return []
         if self.chat_template:
-            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
-        ids = self.tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params,
+                                      assistant_prefix=prefixes)
+        texts = [render_prompt(p, assistant_prefix=x) for p, x in zip(prompts, prefixes, strict=True)]
+        ids = self.tokenizer(texts, add_special_tokens=True)["input_ids"]
         return self._generate_ids(ids, params)
 
-    def generate_chat(self, conversations: list[list[dict[str, str]]],
-                      params: SamplingParams) -> list[list[Generation]]:
+    def generate_chat(self, conversations: list[list[dict[str, str]]], params: SamplingParams, *,
+                      assistant_prefix: str | Sequence[str] | None = None) -> list[list[Generation]]:
         """Like ``generate`` for chat message lists (rendered with the tokenizer's template)."""
         conversations = check_prompts(conversations, chat=True)
         if not conversations:
             return []
-        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name)
+        ids = chat_token_ids(self.tokenizer, conversations, self.system_prompt, self.model_name,
+                             assistant_prefix)
         return self._generate_ids(ids, params)
 
     def _generate_ids(self, ids: list[list[int]], params: SamplingParams) -> list[list[Generation]]:
         raise NotImplementedError
 
 
-__all__ = ["BACKENDS", "Generator", "SamplingParams", "TokenizedBackend", "chat_token_ids", "check_prompts",
-           "expect_workload", "get_generator", "truncate_at_stop"]
+__all__ = ["BACKENDS", "Generator", "SamplingParams", "TokenizedBackend", "assistant_prefixes",
+           "chat_token_ids", "check_prompts", "expect_workload", "get_generator", "render_prompt",
+           "truncate_at_stop"]

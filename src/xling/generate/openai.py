@@ -27,6 +27,16 @@ answering, a per-sample seed and error record, and key-free one-line errors. Str
 response objects, the SDK's other gains, are of no use here (exact token counts come from
 ``usage``). Revisit if the backend needs the Responses API, batching or streaming.
 
+A prefilled assistant turn (``assistant_prefix``: think-prefill) is rendered here, by the one
+rendering function of the hf and vllm backends (``generate.render_prompt``), and sent to
+/completions: the plain prompt with the prefix on a new line, or, with ``chat``, the model's chat
+template (loaded from ``tokenizer``, default the served model's name as a path or hub id) and
+then the prefix. Not a chat request with a final assistant message and
+``continue_final_message``: that is a vLLM extension (the OpenAI API and other servers lack it),
+and how a continued message renders depends on the server's transformers (versions that strip
+the message's trailing newline, templates that rewrite an assistant turn holding ``<think>``),
+so the model would not see the prompt the hf and vllm backends give it.
+
 Try:  OPENAI_BASE_URL=http://127.0.0.1:8000/v1 xling eval --backend openai --model tiny ...
 """
 
@@ -41,10 +51,17 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from xling.generate import SamplingParams, check_prompts, truncate_at_stop
+from xling.generate import (
+    SamplingParams,
+    assistant_prefixes,
+    check_prompts,
+    render_prompt,
+    truncate_at_stop,
+)
 from xling.progress import progress
 from xling.schema import Generation, XlingError
 
@@ -78,6 +95,9 @@ class OpenAIGenerator:
         chat_template: same as ``chat`` (the name the hf and vllm backends use, so callers can
             pass one option to any backend).
         system_prompt: system message prepended in chat mode.
+        tokenizer: local path or hub id of the tokenizer whose chat template renders a chat
+            prompt with an ``assistant_prefix`` (sent to /completions, module docstring);
+            None = ``model``. Loaded only for such a call.
         max_concurrency: requests in flight at once.
         max_retries: retries per request after the first attempt (429, 5xx, connection errors,
             timeouts); None = ``$XLING_OPENAI_MAX_RETRIES`` or 3.
@@ -99,6 +119,7 @@ class OpenAIGenerator:
         chat: bool = False,
         chat_template: bool = False,
         system_prompt: str | None = None,
+        tokenizer: str | None = None,
         max_concurrency: int = 8,
         max_retries: int | None = None,
         timeout_s: float | None = None,
@@ -116,6 +137,8 @@ class OpenAIGenerator:
         self.base_url = url.rstrip("/")
         self.chat = chat or chat_template
         self.system_prompt = system_prompt
+        self.tokenizer_name = tokenizer or model
+        self._tokenizer: Any = None
         self.max_concurrency = max_concurrency
         self.max_retries = max_retries
         self.timeout_s = timeout_s
@@ -133,23 +156,58 @@ class OpenAIGenerator:
     def _url(self, chat: bool) -> str:
         return f"{self.base_url}/{'chat/completions' if chat else 'completions'}"
 
-    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
-        """Sample ``params.n`` completions per prompt; outer list in prompt order.
+    def generate(self, prompts: list[str], params: SamplingParams, *,
+                 assistant_prefix: str | Sequence[str] | None = None) -> list[list[Generation]]:
+        """Sample ``params.n`` completions per prompt; outer list in prompt order. With an
+        ``assistant_prefix`` the prompts are rendered here and sent to /completions (module
+        docstring).
 
         Raises:
             XlingError: the server is unreachable, does not answer within ``timeout_s``, stops
                 answering, refuses every request, or rejects the key/URL/model (401, 403, 404).
         """
         prompts = check_prompts(prompts)
+        prefixes = assistant_prefixes(assistant_prefix, len(prompts))
         if self.chat:
-            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params)
+            return self.generate_chat([[{"role": "user", "content": p}] for p in prompts], params,
+                                      assistant_prefix=prefixes)
+        if any(prefixes):
+            prompts = [render_prompt(p, assistant_prefix=x)
+                       for p, x in zip(prompts, prefixes, strict=True)]
         return self._generate(prompts, params)
 
-    def generate_chat(self, conversations: list[list[dict[str, str]]],
-                      params: SamplingParams) -> list[list[Generation]]:
+    def generate_chat(self, conversations: list[list[dict[str, str]]], params: SamplingParams, *,
+                      assistant_prefix: str | Sequence[str] | None = None) -> list[list[Generation]]:
         """Like ``generate`` for chat message lists, sent to /chat/completions (the server
-        applies its chat template; ``system_prompt`` is prepended)."""
-        return self._generate(check_prompts(conversations, chat=True), params)
+        applies its chat template; ``system_prompt`` is prepended), or with an
+        ``assistant_prefix`` rendered here with ``tokenizer``'s template and sent to /completions."""
+        conversations = check_prompts(conversations, chat=True)
+        prefixes = assistant_prefixes(assistant_prefix, len(conversations))
+        if not any(prefixes):
+            return self._generate(conversations, params)
+        tokenizer = self._chat_tokenizer()
+        return self._generate([render_prompt(c, tokenizer=tokenizer, system_prompt=self.system_prompt,
+                                             assistant_prefix=x)
+                               for c, x in zip(conversations, prefixes, strict=True)], params)
+
+    def _chat_tokenizer(self) -> Any:
+        """The tokenizer whose chat template renders prefilled chat prompts (loaded once)."""
+        if self._tokenizer is None:
+            from xling.checkpoint import resolve_model_path
+
+            name = resolve_model_path(self.tokenizer_name)
+            try:
+                from transformers import AutoTokenizer
+
+                self._tokenizer = AutoTokenizer.from_pretrained(name)
+            except Exception as exc:  # any loading failure is one line naming the tokenizer
+                raise XlingError(f"openai backend: a chat prompt with an assistant prefix is "
+                                 f"rendered with the chat template of {self.tokenizer_name!r}, "
+                                 f"which did not load (pass tokenizer=...): "
+                                 f"{type(exc).__name__}: {exc}") from None
+            if not getattr(self._tokenizer, "chat_template", None):
+                raise XlingError(f"the tokenizer of {self.tokenizer_name} has no chat template")
+        return self._tokenizer
 
     def _generate(self, prompts: list[Any], params: SamplingParams) -> list[list[Generation]]:
         """Prompt strings (/completions) or message lists (/chat/completions), n samples each."""

@@ -1,6 +1,7 @@
 """Mechanism probes of study A (Huang et al., arXiv 2509.23657): why training generalises.
 
-Stage: probes (after train; reads checkpoints and sampled generations, feeds report).
+Stage: probes (after train; reads checkpoints and sampled generations, feeds report; the
+evaluation's settings come in ``ProbeContext.settings``).
 - ``perplexity``: mean question perplexity per language under a model (study A: German highest).
 - ``similarity``: self-BLEU between k sampled responses to one question (exploration).
 - ``composition``: the mean share of each language in the responses, per question language.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from xling.evaluation.settings import EvalSettings
 from xling.schema import Example, Section, markdown_table
 
 PROBES: dict[str, str] = {
@@ -52,10 +54,9 @@ class ProbeContext:
     seed: int = 0
     backend: str = "hf"
     """Generation backend for probes that sample (``xling.generate.BACKENDS``)."""
-    prompt_style: str = "standard"
-    max_new_tokens: int = 512
-    batch_size: int | None = None
-    """Prompts per generation batch (hf backend); None = the backend's default."""
+    settings: EvalSettings = EvalSettings()
+    """The study's evaluation settings (probes that sample read the prompt style, the length
+    cap and the hf batch size from them)."""
 
 
 @dataclass(frozen=True)

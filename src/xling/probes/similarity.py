@@ -102,11 +102,12 @@ def run(ctx: ProbeContext) -> dict[str, float]:
     from xling.generate import SamplingParams, get_generator
     from xling.languages import build_prompt
 
-    options = {"batch_size": ctx.batch_size} if ctx.backend == "hf" else {}
+    settings = ctx.settings
+    options = {"batch_size": settings.batch_size} if ctx.backend == "hf" else {}
     gen = get_generator(ctx.backend, ctx.model, **options)
-    params = SamplingParams(n=SAMPLES, temperature=1.0, max_new_tokens=ctx.max_new_tokens,
+    params = SamplingParams(n=SAMPLES, temperature=1.0, max_new_tokens=settings.max_new_tokens,
                             seed=ctx.seed)
-    prompts = [build_prompt(ex.question, ex.lang, ctx.prompt_style) for ex in ctx.examples]
+    prompts = [build_prompt(ex.question, ex.lang, settings.prompt_style) for ex in ctx.examples]
     by_lang: dict[str, list[list[str]]] = {}
     for ex, gens in zip(ctx.examples, gen.generate(prompts, params), strict=True):
         by_lang.setdefault(ex.lang, []).append([g.text for g in gens])

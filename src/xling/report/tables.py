@@ -1,6 +1,6 @@
 """The reference tables of the papers: per-language accuracy, Avg, Gen — as Markdown or CSV.
 
-Stage: report. Reads ``metrics.json`` of run directories (written by study/evaluate.py); every
+Stage: report. Reads ``metrics.json`` of run directories (written by evaluation/run.py); every
 derived number comes from ``xling.metrics``. Accuracies print as percentages with one decimal.
 Try:  xling report runs/base runs/sft --base runs/base
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from xling.metrics import average, gen_details
 from xling.schema import MISSING, XlingError, markdown_table, pct
-from xling.study.store import RunDir
+from xling.store import RunDir
 
 
 @dataclass(frozen=True)

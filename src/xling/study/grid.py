@@ -7,7 +7,7 @@ exactly what the edit changed and reuses the rest:
   languages, seed (the data selection's and the trainer's: ``train_config``), pool, training
   config;
 - evaluation (``Cell.stage_keys["eval"]``): the evaluation settings and the backend; each
-  benchmark's results also carry their own config fingerprint (``evaluate.run_eval``);
+  benchmark's results also carry their own config fingerprint (``evaluation.run.run_eval``);
 - probes (``Cell.stage_keys["probes"]``): the probe names and the evaluation key (probes read
   the evaluation's questions and rows); ``probes.json`` records the evaluation key its results
   were computed with, and each probe is kept or run on its own (``runner._probes``), so adding a
@@ -21,13 +21,14 @@ in ``spec.yaml`` but are in no key.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from xling.study.spec import CellSpec, StudySpec, merged_config
-from xling.study.store import RunDir, cell_key
+from xling.store import RunDir, cell_key
+from xling.study.blocks import CellSpec
+from xling.study.configs import merged_config
+from xling.study.spec import StudySpec
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,7 @@ def train_config(cell: Cell) -> dict[str, Any]:
 def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
     """What identifies a cell's starting model in its key: the study's base model, or the listed
     model ``model`` (the recipe for a sandbox base, else its path or hub id)."""
-    path, recipe = study.base_model, study.sandbox
-    if model:
-        listed = study.model(model)
-        path, recipe = listed.path, listed.sandbox
+    path, recipe = study.start(model)
     if path == "sandbox":
         from xling.study.sandbox import SandboxRecipe
 
@@ -122,22 +120,3 @@ def resolve_cells(study: StudySpec) -> list[Cell]:
         cells.append(Cell(spec, resolved, key, RunDir(Path(study.out_dir) / f"{slug}-{key}"),
                           stage_keys))
     return cells
-
-
-def eval_source(study: StudySpec, benchmark: str, model: str = "") -> str | None:
-    """Where ``benchmark`` is read from for a cell starting from listed model ``model`` (or the
-    study's base): the study's per-benchmark source, its global source, the sandbox recipe's
-    problems for a sandbox base, else None (the benchmark's default)."""
-    if benchmark in study.eval.sources:
-        return study.eval.sources[benchmark]
-    if study.eval.source is not None:
-        return study.eval.source
-    path, recipe = study.base_model, study.sandbox
-    if model:
-        listed = study.model(model)
-        path, recipe = listed.path, listed.sandbox
-    if benchmark == "sandbox" and path == "sandbox":
-        from xling.study.sandbox import SandboxRecipe
-
-        return json.dumps(SandboxRecipe.from_overrides(recipe).skill_overrides(), sort_keys=True)
-    return None

@@ -2,7 +2,7 @@
 
 Stage: study (composes data, probes). Builds one ``ProbeContext`` per cell — the evaluation
 questions of the study's first benchmark (``PROBE_QUESTIONS`` per language, parallel across
-languages), the cell's model, base and run directory, the study's sampling settings — and calls
+languages), the cell's model, base and run directory, the study's evaluation settings — and calls
 ``run(ctx)`` of every probe the study names (``xling.probes.PROBES``), in the study's order.
 The result, {probe name: its dict}, is the cell's ``probes.json``; a probe that returns None
 (drift on a base cell) has no entry.
@@ -24,25 +24,26 @@ PROBE_QUESTIONS = 16
 """Questions per language used by the probes."""
 
 
-def probe_examples(study: StudySpec) -> list[Example]:
+def probe_examples(study: StudySpec, cell: Cell) -> list[Example]:
+    """The probe questions of ``cell``: ``PROBE_QUESTIONS`` per language of the study's first
+    benchmark, read as the cell's evaluation reads it, in the languages it holds."""
     from xling.data import get_benchmark
-    from xling.study.grid import eval_source
 
     benchmark = study.eval.benchmarks[0]
     module = get_benchmark(benchmark)
-    source = eval_source(study, benchmark)
-    langs = [lang for lang in study.eval.langs if lang in module.available_langs(source)]
+    source = study.benchmark_source(benchmark, cell.spec.base)
+    langs, _ = module.split_langs(study.eval.langs, source)
     return module.load(langs, source=source, limit=PROBE_QUESTIONS)
 
 
 def probe_context(study: StudySpec, cell: Cell, model: str, base: str) -> ProbeContext:
-    """What the probes of ``cell`` read: its model, base, run directory and the probe questions."""
-    ev = study.eval
+    """What the probes of ``cell`` read: its model, base, run directory, the probe questions
+    and the study's evaluation settings."""
     return ProbeContext(
-        model=model, base=base, examples=probe_examples(study), run_dir=cell.run.root,
-        eval_file=cell.run.eval_file(ev.benchmarks[0]), trained=cell.spec.paradigm != "base",
-        seed=cell.spec.seed, backend=study.backend, prompt_style=ev.prompt_style,
-        max_new_tokens=ev.max_new_tokens, batch_size=ev.batch_size)
+        model=model, base=base, examples=probe_examples(study, cell), run_dir=cell.run.root,
+        eval_file=cell.run.eval_file(study.eval.benchmarks[0]),
+        trained=cell.spec.paradigm != "base", seed=cell.spec.seed, backend=study.backend,
+        settings=study.eval.settings)
 
 
 def run_probes(study: StudySpec, cell: Cell, model: str, base: str) -> dict[str, Any]:

@@ -29,9 +29,9 @@ from xling import __version__
 from xling.data.io import atomic_write_text, write_json
 from xling.provenance import DataReads
 from xling.schema import Example, XlingError
-from xling.study.grid import Cell, eval_source, resolve_cells, train_config
+from xling.store import AwaitingExternal, RunDir, attach_log
+from xling.study.grid import Cell, resolve_cells, train_config
 from xling.study.spec import StudySpec
-from xling.study.store import AwaitingExternal, RunDir, attach_log
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +125,7 @@ def study_status(study: StudySpec) -> list[CellStatus]:
 def base_model_path(study: StudySpec, model: str = "") -> str:
     """A cell's starting model as a loadable path or hub id: the study's base model, or the
     listed model ``model`` (building a sandbox base if needed)."""
-    path, recipe = study.base_model, study.sandbox
-    if model:
-        listed = study.model(model)
-        path, recipe = listed.path, listed.sandbox
+    path, recipe = study.start(model)
     if path == "sandbox":
         from xling.study.sandbox import SandboxRecipe, build_base
 
@@ -189,41 +186,31 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
 
 def _evaluate(study: StudySpec, cell: Cell, model: str,
               backend_options: dict[str, Any] | None = None) -> None:
+    """Every benchmark of the study, in the languages its source holds, with the study's
+    evaluation settings and the cell's seed; one backend for all of them."""
     from xling.data import get_benchmark
-    from xling.generate import SamplingParams, get_generator
-    from xling.study.evaluate import EvalConfig, run_eval
+    from xling.evaluation.run import load_generator, run_eval
+    from xling.evaluation.settings import EvalConfig
 
-    ev = study.eval
-    sampling = SamplingParams(n=ev.n, temperature=ev.temperature, top_p=ev.top_p,
-                              max_new_tokens=ev.max_new_tokens, seed=cell.spec.seed)
-    generator = None
+    loaded = None
 
-    def shared_generator():  # loaded once, and only if some benchmark has work left
-        nonlocal generator
-        if generator is None:
-            generator = get_generator(
-                "hf", model, batch_size=ev.batch_size,
-                chat_template=ev.chat_template and ev.prompt_style != "think-prefill")
-        return generator
+    def shared(cfg: EvalConfig):  # loaded once, and only if some benchmark has work left
+        nonlocal loaded
+        if loaded is None:
+            loaded = load_generator(cfg, backend_options)
+        return loaded
 
-    for benchmark in ev.benchmarks:
-        module = get_benchmark(benchmark)
-        source = eval_source(study, benchmark, cell.spec.base)
-        covered = module.available_langs(source)
-        langs = [lang for lang in ev.langs if lang in covered]
-        missing = [lang for lang in ev.langs if lang not in covered]
+    for benchmark in study.eval.benchmarks:
+        source = study.benchmark_source(benchmark, cell.spec.base)
+        langs, missing = get_benchmark(benchmark).split_langs(study.eval.langs, source)
         if missing:
             log.warning("%s has no %s: reported as n/a", benchmark, ", ".join(missing))
         if not langs:
             continue
-        cfg = EvalConfig(model=model, benchmark=benchmark, backend=study.backend,
-                         source=source, limit=ev.limit,
-                         prompt_style=ev.prompt_style, sampling=sampling, runs=ev.runs,
-                         pass_k=ev.pass_k, think=ev.think, think_format=ev.think_format,
-                         chat_template=ev.chat_template)
+        cfg = EvalConfig.of(study.eval, model=model, benchmark=benchmark, backend=study.backend,
+                            source=source, seed=cell.spec.seed)
         run_eval(cfg, langs, cell.run.root, replace_stale=True, keep_other_langs=False,
-                 generator=shared_generator if study.backend == "hf" else None,
-                 backend_kwargs=backend_options if study.backend != "hf" else None)
+                 generator=lambda cfg=cfg: shared(cfg))
 
 
 def _probes(study: StudySpec, cell: Cell, model: str, base: str) -> None:
@@ -291,10 +278,7 @@ def cell_pool(study: StudySpec, cell: Cell, langs: list[str]) -> list:
     name = cell.spec.pool or study.pool.name
     config = None
     if name in SANDBOX_POOLS:
-        path, recipe = study.base_model, study.sandbox
-        if cell.spec.base:
-            listed = study.model(cell.spec.base)
-            path, recipe = listed.path, listed.sandbox
+        path, recipe = study.start(cell.spec.base)
         if path == "sandbox":
             from xling.study.sandbox import SandboxRecipe
 
@@ -345,7 +329,7 @@ def check_models(study: StudySpec, cells: list[Cell]) -> None:
         if (cell.spec.paradigm == "base" and study.backend not in ("hf", "vllm")) or (
                 study.verl is not None and cell.spec.paradigm in study.verl.paradigms):
             continue
-        path = study.model(cell.spec.base).path if cell.spec.base else study.base_model
+        path = study.start(cell.spec.base)[0]
         if not path or path == "sandbox" or path in seen or Path(path).expanduser().exists():
             continue
         seen.add(path)

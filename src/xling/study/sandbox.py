@@ -28,7 +28,7 @@ from typing import Any
 from xling.data.sandbox import ANY, BASIC_PROBLEMS, SKILL_PROBLEMS
 from xling.paths import cache_root
 from xling.schema import XlingError
-from xling.study.store import cell_key
+from xling.store import cell_key
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,10 @@ import yaml
 
 from xling.data.io import atomic_write_text, write_json
 from xling.schema import Example, XlingError
+from xling.store import AwaitingExternal
+from xling.study.blocks import VerlSpec
 from xling.study.grid import Cell, train_config
-from xling.study.spec import StudySpec, VerlSpec
-from xling.study.store import AwaitingExternal
+from xling.study.spec import StudySpec
 
 log = logging.getLogger(__name__)
 

@@ -179,12 +179,12 @@ def train(
 
 
 def build_config(cls: type, config: dict[str, Any], what: str):
-    """``cls(**config)`` with one-line errors: unknown keys (listing the known ones) and the
-    class's own checks, prefixed with ``what``."""
-    known = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(config) - set(known))
-    if unknown:
-        raise XlingError(f"unknown {what} config key(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    """``cls(**config)``, its keys and types checked first as a study file's are (``config.build``:
+    ``<what> config: <key>: <what is wrong; what is allowed>``); the class's own errors as
+    it words them."""
+    from xling.config import build
+
+    build(cls, config, f"{what} config", construct=False)
     try:
         return cls(**config)
     except (TypeError, ValueError) as exc:

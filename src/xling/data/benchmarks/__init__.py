@@ -8,7 +8,9 @@ one place with defaulted hooks (nothing is looked up with ``getattr`` defaults e
   items per language, the same items in every language.
 - ``scorer``: the ``xling.scoring.SCORERS`` kind ``judge`` scores it with ("math", "choice", ...).
 - ``langs``: the languages the benchmark has; ``langs_for(source)`` the ones a given source holds
-  (a translated folder, an offline fallback), which ``--langs all`` expands to.
+  (a translated folder, an offline fallback). ``available_langs(source)`` is the one language
+  filter: ``--langs all`` expands to it (``resolve_langs``), and a study's evaluation and probes
+  keep the languages it holds (``split_langs``).
 - ``sources``: where its data comes from, each with its languages (``xling benchmarks``).
 - ``headline``: the number its paper publishes, structured (``Headline``): accuracy, pass@k,
   mean over runs, or the benchmark's own summary (PolyMath's DW-ACC, M-IFEval's
@@ -26,12 +28,12 @@ Cards (``card.py``) produce the same object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from xling.languages import STUDY_LANGS, get_language, parse_langs
 from xling.languages import build_prompt as uniform_prompt
-from xling.languages import get_language
 from xling.schema import Example, XlingError
 
 HEADLINE_KINDS: tuple[str, ...] = ("accuracy", "pass@k", "runs", "summary")
@@ -151,8 +153,34 @@ class Benchmark:
     """The ``Card`` a card benchmark was read from (None for the built-in ones)."""
 
     def available_langs(self, source: str | None = None) -> tuple[str, ...]:
-        """The languages ``source`` holds (``langs_for``), else ``langs``."""
+        """The languages ``source`` holds (``langs_for``), else ``langs``: the one answer to
+        "which languages can be evaluated", read by ``resolve_langs`` and ``split_langs``."""
         return tuple(self.langs_for(source)) if self.langs_for is not None else self.langs
+
+    def resolve_langs(self, langs: str | Sequence[str], source: str | None = None) -> list[str]:
+        """``--langs`` against this benchmark: ``all`` = the study languages ``source`` holds
+        (so Avg matches study A's ten-language Avg), ``all,te`` adds Telugu; explicit codes are
+        kept as given (the loader names what it has when one is missing).
+
+        Raises:
+            XlingError: an unknown language code.
+        """
+        if isinstance(langs, str):
+            tokens = [t.strip() for t in langs.split(",") if t.strip()]
+            if "all" in tokens:
+                have = self.available_langs(source)
+                expanded: list[str] = []
+                for t in tokens:
+                    expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
+                return parse_langs(expanded)
+        return parse_langs(langs)
+
+    def split_langs(self, langs: Sequence[str],
+                    source: str | None = None) -> tuple[list[str], list[str]]:
+        """``(held, missing)``: the languages of ``langs`` that ``source`` holds, and those it
+        lacks (a study reports those as n/a), both in the order of ``langs``."""
+        have = self.available_langs(source)
+        return [lang for lang in langs if lang in have], [lang for lang in langs if lang not in have]
 
     def build_prompt(self, example: Example, style: str) -> str:
         """The prompt of ``example`` in ``style``: the authors' protocol for ``AUTHORS``, else

@@ -1,6 +1,6 @@
 """Score completions produced elsewhere (vLLM, SGLang, an API): ``xling score``.
 
-Stage: study (composes data, scoring, metrics). Reads a JSONL of
+Stage: evaluation (composes data, scoring, metrics). Reads a JSONL of
 ``{"id", "lang", "completion"[, "finish_reason", "sample", "run", "prompt"]}`` rows and scores
 each with ``scoring.judge`` against a benchmark's (or a card's) items, matched by ``id`` (the
 item's id as ``xling eval`` writes it, e.g. ``mgsm-de-17``, or its ``parallel_id`` with
@@ -23,11 +23,12 @@ from typing import Any
 from xling.data import Benchmark, get_benchmark, record_reads
 from xling.data.benchmarks import Headline
 from xling.data.io import read_jsonl_numbered, write_json, write_parquet
+from xling.evaluation.rows import benchmark_metrics, json_or_none, verdict_fields
+from xling.evaluation.settings import EvalSettings
 from xling.languages import LANGUAGES, get_language
 from xling.schema import Example, Generation, XlingError
 from xling.scoring import FINISH_REASONS, get_scorer
-from xling.study.evaluate import _json_or_none, _verdict_fields, benchmark_metrics
-from xling.study.store import RunDir
+from xling.store import RunDir
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +102,8 @@ def _check_rows(rows: list[tuple[int, dict[str, Any]]], path: Path) -> None:
 
 
 def score_file(path: str | Path, out: str | Path, *, benchmark: str | None = None,
-               source: str | None = None, name: str | None = None, think: str = "auto",
-               think_format: str = "auto", prompt_style: str = "standard",
+               source: str | None = None, name: str | None = None,
+               settings: EvalSettings | None = None,
                pass_k: tuple[int, ...] = ()) -> dict[str, Any]:
     """Score the completions in ``path`` and record them under ``out`` (see the module docstring).
 
@@ -110,8 +111,10 @@ def score_file(path: str | Path, out: str | Path, *, benchmark: str | None = Non
         benchmark: a registered benchmark or card path whose items the rows answer; None = the
             rows carry their own ``gold``.
         name: the results name (default: the benchmark's, else "scored").
-        prompt_style: the style the completions were prompted in (recorded; ``authors`` also
-            selects the authors' extraction rule).
+        settings: what scoring reads of an evaluation's settings: ``prompt_style`` (the style
+            the completions were prompted in: recorded; ``authors`` also selects the authors'
+            extraction rule), ``think`` and ``think_format``; None = the defaults.
+        pass_k: unbiased pass@k for these k (every item needs that many samples).
 
     Returns:
         The benchmark's metrics entry (as ``run_eval`` returns it).
@@ -119,11 +122,9 @@ def score_file(path: str | Path, out: str | Path, *, benchmark: str | None = Non
     Raises:
         XlingError: a malformed row (file:line), an id the benchmark lacks, bad settings.
     """
-    from xling.study.evaluate import check_settings
-
     path = Path(path)
-    check_settings(limit=None, runs=1, pass_k=(), n=1, temperature=0.0, think=think,
-                   prompt_style=prompt_style)
+    settings = settings or EvalSettings()
+    think, think_format, prompt_style = settings.think, settings.think_format, settings.prompt_style
     rows = read_jsonl_numbered(path, required=("lang", "completion"))
     if not rows:
         raise XlingError(f"{path}: no rows to score")
@@ -151,10 +152,10 @@ def score_file(path: str | Path, out: str | Path, *, benchmark: str | None = Non
         out_rows.append({
             "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": sample,
             "gold": ex.answer, "prompt": str(row.get("prompt", "")), "completion": gen.text,
-            **_verdict_fields(ex, gen, kind, think, think_format),
+            **verdict_fields(ex, gen, kind, think, think_format),
             "run": run_index, "prompt_style": prompt_style,
             "prompt_tokens": None, "completion_tokens": None,
-            "finish_reason": gen.finish_reason, "error": None, "meta": _json_or_none(ex.meta),
+            "finish_reason": gen.finish_reason, "error": None, "meta": json_or_none(ex.meta),
         })
     langs = list(dict.fromkeys(r["lang"] for r in out_rows))
     per_item = {}

@@ -1,6 +1,7 @@
 """The run-directory layout, in one place: paths, the DONE marker, content keys.
 
-Stage: study. Every artifact of a run lives under one directory::
+Stage: below evaluation and study, which both write into it (report reads it). Every artifact
+of a run lives under one directory::
 
     <run>/spec.yaml            resolved spec of the run (model, paradigm, langs, seeds, versions)
     <run>/log.txt              log of every run of this directory

@@ -1,6 +1,6 @@
 """Evaluate one model on one benchmark: generate -> score -> metrics, resumable per language.
 
-Stage: study (composes data, generate, scoring, metrics). Writes ``<out>/eval/<bench>.parquet``
+Stage: evaluation (composes data, generate, scoring, metrics). Writes ``<out>/eval/<bench>.parquet``
 (one row per sample) and the benchmark's entry in ``<out>/metrics.json``. All languages'
 prompts are generated as one length-sorted stream (a batch can hold several languages, so the
 GPU stays full), in chunks that are saved as they finish; the rows are then saved per language
@@ -16,164 +16,26 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from xling.data import Benchmark, get_benchmark, is_card_path, record_reads
+from xling.data import Benchmark, get_benchmark, record_reads
 from xling.data.io import read_parquet, write_json, write_parquet
-from xling.generate import Generator, SamplingParams, expect_workload, get_generator
-from xling.languages import LANGUAGES, STUDY_LANGS, parse_langs
-from xling.metrics import acc_by_lang, average, summarize_rows
+from xling.evaluation.rows import benchmark_metrics, eval_rows
+from xling.evaluation.settings import EvalConfig
+from xling.generate import (
+    Generator,
+    SamplingParams,
+    expect_workload,
+    get_generator,
+    render_prompt,
+)
+from xling.languages import LANGUAGES
 from xling.schema import Example, Generation, XlingError
-from xling.scoring import judge
-from xling.study.store import RunDir
+from xling.store import RunDir
 
 log = logging.getLogger(__name__)
-
-
-def check_settings(*, limit: int | None, runs: int, pass_k: tuple[int, ...] | list[int], n: int,
-                   temperature: float, think: str, prompt_style: str) -> None:
-    """The checks every evaluation's settings pass, from the CLI (``EvalConfig``) or a study file
-    (``spec.EvalSpec``): one place, one wording.
-
-    Raises:
-        XlingError: naming the setting, its value and what is allowed.
-    """
-    from xling.data.benchmarks import AUTHORS
-    from xling.languages import PROMPT_STYLES
-    from xling.scoring.thinking import THINK_MODES
-
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise XlingError(f"limit must be >= 1 (or none = every question), got {limit!r}")
-    if not isinstance(runs, int) or runs < 1:
-        raise XlingError(f"runs must be an integer >= 1, got {runs!r}")
-    total = n * runs
-    bad = [k for k in pass_k if not isinstance(k, int) or not 1 <= k <= total]
-    if bad:
-        raise XlingError(f"pass_k {bad} needs 1 <= k <= n x runs = {total} samples per item")
-    if think not in THINK_MODES:
-        raise XlingError(f"think mode {think!r} unknown; known: {', '.join(THINK_MODES)}")
-    if prompt_style not in (*PROMPT_STYLES, AUTHORS):
-        raise XlingError(f"prompt style {prompt_style!r} unknown; known: "
-                         f"{', '.join((*PROMPT_STYLES, AUTHORS))}")
-    if prompt_style == "think-prefill" and think == "off":
-        raise XlingError("prompt style think-prefill opens a thinking block; think 'off' "
-                         "would score the thinking as the answer")
-    if temperature == 0 and total > 1:
-        # Greedy decoding gives the same completion every time: R runs or n samples would be
-        # identical copies and pass@k / run sd would be meaningless.
-        raise XlingError(f"{n} samples x {runs} runs with temperature 0 would be identical greedy "
-                         "copies; set temperature > 0, or n 1 and runs 1")
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    """What defines an evaluation; a run directory holds results of one config per benchmark."""
-
-    model: str
-    benchmark: str = "mgsm"
-    backend: str = "hf"
-    source: str | None = None
-    """Benchmark source: a local folder or hub id; None = the benchmark's default."""
-    limit: int | None = None
-    """First N items per language (quick runs); None = all."""
-    prompt_style: str = "standard"
-    """standard | english | consistency | think-prefill (study A's uniform prompt,
-    ``languages.build_prompt``) | authors (the benchmark's own authors' prompt and extraction,
-    ``Benchmark.protocols``)."""
-    chat_template: bool = False
-    sampling: SamplingParams = field(default_factory=SamplingParams)
-    runs: int = 1
-    """R seeded sampled runs (seeds ``sampling.seed + r``), reported as mean ± sd (study A: 6)."""
-    pass_k: tuple[int, ...] = ()
-    """k values of the unbiased pass@k, from the ``sampling.n * runs`` samples of each item."""
-    think: str = "auto"
-    """Reasoning models' ``<think>`` blocks: auto | prefilled | off (``scoring.thinking``)."""
-    think_format: str = "auto"
-    """The thinking block's delimiters: auto (any preset by its tags), a preset of
-    ``scoring.thinking.THINK_FORMATS`` (think, s1, solution) or "OPEN CLOSE"."""
-
-    def __post_init__(self) -> None:
-        check_settings(limit=self.limit, runs=self.runs, pass_k=self.pass_k, n=self.sampling.n,
-                       temperature=self.sampling.temperature, think=self.think,
-                       prompt_style=self.prompt_style)
-        from xling.scoring.thinking import parse_think_format
-
-        parse_think_format(self.think_format)  # a bad spec is a one-line error now
-        if is_card_path(self.benchmark) and Path(self.benchmark).is_file():
-            # A card is the same benchmark however its path is spelled (resume, fingerprints).
-            object.__setattr__(self, "benchmark", str(Path(self.benchmark).resolve()))
-        object.__setattr__(self, "pass_k", tuple(sorted(set(self.pass_k))))
-        if self.prompt_style == "think-prefill":
-            object.__setattr__(self, "think", "prefilled")
-
-    def fingerprint(self) -> dict[str, Any]:
-        return {**asdict(self), "sampling": asdict(self.sampling)}
-
-
-def benchmark_langs(benchmark: Benchmark, langs: list[str] | str,
-                    source: str | None = None) -> list[str]:
-    """Resolve ``--langs`` against a benchmark: ``all`` = the study languages the benchmark (from
-    this ``source``: ``Benchmark.available_langs``) has, so Avg matches study A's ten-language
-    Avg; ``all,te`` adds Telugu; explicit codes must be languages the benchmark has (the loader
-    names what it has otherwise)."""
-    if isinstance(langs, str):
-        tokens = [t.strip() for t in langs.split(",") if t.strip()]
-        if "all" in tokens:
-            have = benchmark.available_langs(source)
-            expanded: list[str] = []
-            for t in tokens:
-                expanded += [lang for lang in STUDY_LANGS if lang in have] if t == "all" else [t]
-            return parse_langs(expanded)
-    return parse_langs(langs)
-
-
-def _verdict_fields(ex: Example, gen: Generation, scorer: str, think: str,
-                    think_format: str = "auto") -> dict[str, Any]:
-    """Scoring of one completion by ``scoring.judge`` (the verdict rewards use too), and the
-    language of its thinking measured apart from the answer's."""
-    from xling.scoring.language import language_composition
-
-    v = judge(gen.text, ex.answer, ex.lang, scorer=scorer, choices=ex.choices, meta=ex.meta,
-              think=think, finish_reason=gen.finish_reason, think_format=think_format)
-    thinking: dict[str, Any] = {"think_state": v.think_state, "thinking": v.thinking,
-                                "thinking_lang": None, "thinking_top_share": None}
-    if v.thinking:
-        shares = language_composition(v.thinking)
-        if shares:
-            top = max(shares, key=shares.__getitem__)
-            thinking.update(thinking_lang=top, thinking_top_share=shares[top])
-    return {"extracted": v.extracted, "correct": v.correct, "reason": v.reason,
-            "response_lang": v.response_lang, "ambiguous_number": v.ambiguous_number,
-            "details": _json_or_none(v.details), **thinking}
-
-
-def _rows(
-    examples: list[Example], prompts: list[str], gens: list[list[Generation]], scorer: str,
-    run_index: int = 0, think: str = "auto", prompt_style: str = "standard",
-    think_format: str = "auto",
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for ex, prompt, samples in zip(examples, prompts, gens, strict=True):
-        for k, gen in enumerate(samples):
-            verdict_fields = _verdict_fields(ex, gen, scorer, think, think_format)
-            rows.append({
-                "id": ex.id, "parallel_id": ex.parallel_id, "lang": ex.lang, "sample": k,
-                "gold": ex.answer, "prompt": prompt, "completion": gen.text,
-                **verdict_fields,
-                "run": run_index,
-                "prompt_style": prompt_style,
-                "prompt_tokens": gen.prompt_tokens, "completion_tokens": gen.completion_tokens,
-                "finish_reason": gen.finish_reason, "error": gen.error,
-                "meta": _json_or_none(ex.meta),
-            })
-    return rows
-
-
-def _json_or_none(value: Any) -> str | None:
-    """Scorer details and example meta travel as JSON strings (one parquet type for any shape)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str) if value else None
 
 
 def _check_config(run: RunDir, cfg: EvalConfig, name: str, replace_stale: bool = False) -> None:
@@ -266,9 +128,8 @@ def _generate_stream(
     Each finished chunk is written to ``parts/.part-r<run>-<chunk>.parquet`` and
     reused on a rerun; a chunk holding only finished languages is skipped.
     """
-    prompts = {ex.id: module.build_prompt(ex, cfg.prompt_style) for ex in examples}
-    if cfg.prompt_style == "think-prefill":
-        prompts = _prefill(prompts, examples, cfg, generator)
+    requests = _requests(module, examples, cfg.prompt_style)
+    prompts = {i: request.text for i, request in requests.items()}
     order = sorted(examples, key=lambda ex: (-len(prompts[ex.id]), ex.lang, ex.id))
     size = _chunk_prompts()
     chunks = [order[i:i + size] for i in range(0, len(order), size)]
@@ -288,11 +149,11 @@ def _generate_stream(
         state = "reused" if got is not None else "done"
         if got is None:
             sampling = replace(cfg.sampling, seed=cfg.sampling.seed + r)
-            gens = generator.generate([prompts[i] for i in want], sampling)
-            got = _rows(chunk, [prompts[i] for i in want], gens,
-                        module.scorer_for(cfg.prompt_style), run_index=r,
-                        think=cfg.think, prompt_style=cfg.prompt_style,
-                        think_format=cfg.think_format)
+            gens = _sample(generator, [requests[i] for i in want], sampling)
+            got = eval_rows(chunk, [prompts[i] for i in want], gens,
+                            module.scorer_for(cfg.prompt_style), run_index=r,
+                            think=cfg.think, prompt_style=cfg.prompt_style,
+                            think_format=cfg.think_format)
             write_parquet(path, got)
         rows += [row for row in got if row["lang"] in pending]
         log.info("%s: chunk %d/%d (%d prompts, run %d) %s, %.0fs", cfg.benchmark, step,
@@ -302,38 +163,52 @@ def _generate_stream(
     return rows
 
 
-def _prefill(prompts: dict[str, str], examples: list[Example], cfg: EvalConfig,
-             generator: Generator) -> dict[str, str]:
-    """Study B's prefilled reasoning language: each prompt is rendered with the model's chat
-    template here (the backend then generates from the raw text) and ends with an opened
-    thinking block whose first sentence is in the question's language
-    (``Language.think_opening``)."""
+@dataclass(frozen=True)
+class _Request:
+    """What the backend is asked for one item: the user turn and the assistant's first words."""
+
+    prompt: str
+    """The benchmark's prompt in the evaluation's style (``Benchmark.build_prompt``)."""
+    prefix: str = ""
+    """The start of the model's turn, which it continues ('' = none; think-prefill)."""
+
+    @property
+    def text(self) -> str:
+        """The request as the eval rows record it (``render_prompt`` without a chat template:
+        the prompt, then the prefix on a new line)."""
+        return render_prompt(self.prompt, assistant_prefix=self.prefix)
+
+
+def assistant_prefix(lang: str, style: str) -> str:
+    """Study B's prefilled reasoning language: think-prefill opens the model's thinking block with
+    a sentence in the question's language (``Language.think_opening``); '' for every other style."""
+    if style != "think-prefill":
+        return ""
     from xling.languages import get_language
     from xling.scoring.thinking import OPEN
 
-    render = None
-    if cfg.chat_template:
-        tokenizer = getattr(generator, "tokenizer", None)
-        if tokenizer is None:
-            try:
-                from transformers import AutoTokenizer
+    return f"{OPEN}\n{get_language(lang).think_opening}\n"
 
-                tokenizer = AutoTokenizer.from_pretrained(cfg.model)
-            except Exception as exc:
-                raise XlingError(f"think-prefill with a chat template needs the tokenizer of "
-                                 f"{cfg.model!r} to render it: {exc}") from None
 
-        def render(text: str) -> str:
-            return tokenizer.apply_chat_template([{"role": "user", "content": text}],
-                                                 tokenize=False, add_generation_prompt=True)
-    out = {}
-    for ex in examples:
-        text = render(prompts[ex.id]) if render else prompts[ex.id] + "\n"
-        # Templates of reasoning models (R1 distills, Qwen3) already open the block.
-        opened = text.rstrip().endswith(OPEN)
-        opening = get_language(ex.lang).think_opening
-        out[ex.id] = (text if opened else text + OPEN + "\n") + f"{opening}\n"
-    return out
+def _requests(module: Benchmark, examples: list[Example], style: str) -> dict[str, _Request]:
+    return {ex.id: _Request(module.build_prompt(ex, style), assistant_prefix(ex.lang, style))
+            for ex in examples}
+
+
+def _sample(generator: Generator, requests: list[_Request],
+            sampling: SamplingParams) -> list[list[Generation]]:
+    """The backend's completions of ``requests``; the assistant prefixes go to its chat call
+    (which renders them, with the chat template where the backend applies one)."""
+    prompts = [request.prompt for request in requests]
+    if not any(request.prefix for request in requests):
+        return generator.generate(prompts, sampling)
+    import inspect
+
+    if "assistant_prefix" not in inspect.signature(generator.generate).parameters:
+        raise XlingError(f"backend {type(generator).__name__} cannot start the model's turn with "
+                         "a prefix (think-prefill): its generate() takes no assistant_prefix")
+    return generator.generate(prompts, sampling,
+                              assistant_prefix=[request.prefix for request in requests])
 
 
 def _read_part(path: Path, ids: list[str], n: int) -> list[dict[str, Any]] | None:
@@ -382,7 +257,7 @@ def _earlier_langs(run: RunDir, name: str, langs: list[str],
 def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
                   examples: list[Example], backend: Callable[[], Generator], where: str) -> bool:
     """Ask again for the samples of ``rows`` a backend failed on (``finish_reason`` "error"),
-    with the prompt and seed they had (run ``r``: ``seed + r``; the openai backend seeds sample
+    with the request and seed they had (run ``r``: ``seed + r``; the openai backend seeds sample
     ``k`` with ``seed + k``, so each retry is the request that failed); replaces them in place.
     Returns whether any was retried."""
     failed = [i for i, row in enumerate(rows) if row["finish_reason"] == "error"]
@@ -393,12 +268,12 @@ def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
     by_id = {ex.id: ex for ex in examples}
     for r in sorted({rows[i]["run"] for i in failed}):
         ids = list(dict.fromkeys(rows[i]["id"] for i in failed if rows[i]["run"] == r))
-        prompt = {rows[i]["id"]: rows[i]["prompt"] for i in failed if rows[i]["run"] == r}
-        gens = backend().generate([prompt[i] for i in ids],
-                                  replace(cfg.sampling, seed=cfg.sampling.seed + r))
-        fresh = _rows([by_id[i] for i in ids], [prompt[i] for i in ids], gens,
-                      module.scorer_for(cfg.prompt_style), run_index=r, think=cfg.think,
-                      prompt_style=cfg.prompt_style, think_format=cfg.think_format)
+        requests = _requests(module, [by_id[i] for i in ids], cfg.prompt_style)
+        gens = _sample(backend(), [requests[i] for i in ids],
+                       replace(cfg.sampling, seed=cfg.sampling.seed + r))
+        fresh = eval_rows([by_id[i] for i in ids], [requests[i].text for i in ids], gens,
+                          module.scorer_for(cfg.prompt_style), run_index=r, think=cfg.think,
+                          prompt_style=cfg.prompt_style, think_format=cfg.think_format)
         by_sample = {(row["id"], row["sample"]): row for row in fresh}
         for i in failed:
             if rows[i]["run"] == r:
@@ -408,6 +283,12 @@ def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
         log.warning("%s: %d of %d retried samples failed again (counted as wrong; rerun to "
                     "retry)", where, still, len(failed))
     return True
+
+
+def load_generator(cfg: EvalConfig, options: dict[str, Any] | None = None) -> Generator:
+    """The backend of ``cfg`` for its model (``EvalConfig.backend_options``: the chat template,
+    the hf batch size), with ``options`` of the backend's own (``base_url``, ``timeout_s``)."""
+    return get_generator(cfg.backend, cfg.model, **{**cfg.backend_options(), **(options or {})})
 
 
 def run_eval(
@@ -445,7 +326,7 @@ def run_eval(
     name = module.name  # a card path's results: its card's name
     if cfg.prompt_style == "authors":
         module.protocol(cfg.prompt_style)  # no authors' protocol: one line, before any work
-    langs = benchmark_langs(module, langs, cfg.source)
+    langs = module.resolve_langs(langs, cfg.source)
     with record_reads() as reads:  # the data files and hub ids behind these results
         examples = module.load(langs, source=cfg.source, limit=cfg.limit)
     if not examples:
@@ -472,12 +353,7 @@ def run_eval(
             if callable(generator) and not hasattr(generator, "generate"):
                 generator = generator()
             if generator is None:
-                # think-prefill renders the chat template itself (to open the assistant's
-                # thinking).
-                generator = get_generator(
-                    cfg.backend, cfg.model,
-                    chat_template=cfg.chat_template and cfg.prompt_style != "think-prefill",
-                    **(backend_kwargs or {}))
+                generator = load_generator(cfg, backend_kwargs)
         return generator  # type: ignore[return-value]
 
     retried = [lang for lang, rows in done.items()
@@ -517,18 +393,3 @@ def run_eval(
     metrics.setdefault("benchmarks", {})[name] = result
     write_json(run.metrics, metrics)
     return result
-
-
-def benchmark_metrics(rows: list[dict[str, Any]], module: Benchmark, langs: list[str],
-                      pass_k: tuple[int, ...] = ()) -> dict[str, Any]:
-    """A benchmark's entry of metrics.json from its eval rows (``xling eval`` and ``xling
-    score`` alike): per-language metrics, the benchmark's own summary, Avg and its headline."""
-    summary = summarize_rows(rows, pass_k=pass_k)
-    return {
-        "langs": {lang: summary[lang] for lang in langs},
-        **({"summary": extra} if (extra := module.summarize(rows)) else {}),
-        "avg": average(acc_by_lang(summary), langs),
-        "n_samples": len(rows),
-        "headline": module.headline.to_dict(),
-    }
-
