@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 FOUNDATION = frozenset({"xling", "xling.schema", "xling.languages", "xling.registry", "xling.paths",
                         "xling.hub", "xling.checkpoint", "xling.progress", "xling.interrupts",
-                        "xling.provenance"})
+                        "xling.provenance", "xling.config"})
 """Import nothing above them (and may import one another, without a cycle)."""
 LEAVES = frozenset({"xling.scoring", "xling.metrics", "xling.generate"})
 """Verdicts, formulas, completions: the foundation only (so scoring can be tested, benchmarked
@@ -28,22 +28,32 @@ DATA = frozenset({"xling.data"})
 """Where Examples come from. A benchmark declares how it is scored and summarised: a card's gold
 answers are checked with its scorer's reader, PolyMath's and IFEval's summaries use metrics'
 formulas. It never samples (translation is a composer)."""
+STORE = frozenset({"xling.store"})
+"""The run directory (``RunDir``): every path and marker of a run, written with data's atomic
+writers; read by evaluation, studies and reports."""
+EVALUATION = frozenset({"xling.evaluation"})
+"""A stage of its own: benchmark items -> completions -> verdicts -> rows and metrics in a run
+directory. Composers (probes) and studies run evaluations; it runs no trainer."""
+BELOW_COMPOSERS = FOUNDATION | LEAVES | DATA | STORE | EVALUATION
 COMPOSERS = frozenset({"xling.train", "xling.probes", "xling.scaling", "xling.translate",
                        "xling.tiny"})
 """Compose the stages below; none imports another."""
 STUDY = frozenset({"xling.study"})
 REPORT = frozenset({"xling.report"})
-TOP = frozenset({"xling.demo", "xling.cli", "xling.cli_train", "xling.cli_translate"})
+TOP = frozenset({"xling.demo", "xling.cli", "xling.cli_settings", "xling.cli_train",
+                 "xling.cli_translate"})
 """Compose everything (and one another)."""
 
 MAY_IMPORT: dict[str, frozenset[str]] = {
     **{part: FOUNDATION for part in FOUNDATION},
     **{part: FOUNDATION for part in LEAVES},
     **{part: FOUNDATION | {"xling.scoring", "xling.metrics"} for part in DATA},
-    **{part: FOUNDATION | LEAVES | DATA for part in COMPOSERS},
-    **{part: FOUNDATION | LEAVES | DATA | COMPOSERS for part in STUDY},
-    **{part: FOUNDATION | LEAVES | DATA | COMPOSERS | STUDY for part in REPORT},
-    **{part: FOUNDATION | LEAVES | DATA | COMPOSERS | STUDY | REPORT | TOP for part in TOP},
+    **{part: FOUNDATION | DATA for part in STORE},
+    **{part: FOUNDATION | LEAVES | DATA | STORE for part in EVALUATION},
+    **{part: BELOW_COMPOSERS for part in COMPOSERS},
+    **{part: BELOW_COMPOSERS | COMPOSERS for part in STUDY},
+    **{part: BELOW_COMPOSERS | COMPOSERS | STUDY for part in REPORT},
+    **{part: BELOW_COMPOSERS | COMPOSERS | STUDY | REPORT | TOP for part in TOP},
 }
 """Top-level part -> the parts it may import (itself always)."""
 
