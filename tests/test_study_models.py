@@ -178,3 +178,74 @@ def test_study_b_files_parse():
                  "study_b_interventional_sandbox.yaml"):
         study = load_spec(root / name)
         assert study.models and not math.isnan(len(study.cells))
+
+
+TAGGED = '''
+from xling.data import load_benchmark
+from xling.schema import Generation
+
+ITEMS = {ex.question: ex.answer for ex in load_benchmark("mgsm", ["en"], limit=2)}
+
+
+class Tagged:
+    """Both models think in <reasoning> tags; item 0 closes the block, item 1 is cut off in it
+    with the right answer boxed as a draft."""
+
+    def __init__(self, model, **_):
+        self.name = model
+
+    def generate(self, prompts, params):
+        out = []
+        for i, prompt in enumerate(prompts):
+            gold = next(a for q, a in ITEMS.items() if prompt.startswith(q))
+            if i == 0:
+                text, finish = "<reasoning>so \\\\boxed{0}</reasoning> \\\\boxed{" + gold + "}", "stop"
+            else:
+                text, finish = "<reasoning>a draft: \\\\boxed{" + gold + "} but wait", "length"
+            out.append([Generation(text, 5, 9, finish)] * params.n)
+        return out
+'''
+
+
+def test_a_listed_models_think_format_scores_its_cells(tmp_path, monkeypatch, shared_data):
+    """Study B lists models that delimit thinking differently: a model's ``think_format`` is used
+    for its own cell (and cells trained from it), the eval block's for the others, and only the
+    cells whose settings change get a new evaluation key."""
+    from xling.study.grid import resolve_cells
+    from xling.study.runner import run_study
+
+    (tmp_path / "tagged_models.py").write_text(textwrap.dedent(TAGGED), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    data = {
+        "name": "tags", "backend": "tagged_models:Tagged", "out": str(tmp_path / "runs"),
+        "models": [{"name": "plain", "path": "plain"},
+                   {"name": "tagged", "path": "tagged", "initial": "plain",
+                    "think_format": "<reasoning> </reasoning>"}],
+        "eval": {"benchmarks": ["mgsm"], "langs": ["en"], "limit": 2, "max_new_tokens": 8},
+    }
+    study = parse_spec(data, "tags.yaml")
+    assert study.eval_for(study.cells[1]).think_format == "<reasoning> </reasoning>"
+    assert study.eval_for(study.cells[0]) is study.eval
+    untagged = parse_spec({**data, "models": [{k: v for k, v in m.items() if k != "think_format"}
+                                              for m in data["models"]]}, "tags.yaml")
+    keys = [c.stage_keys["eval"] for c in resolve_cells(study)]
+    plain_keys = [c.stage_keys["eval"] for c in resolve_cells(untagged)]
+    assert keys[0] == plain_keys[0] and keys[1] != plain_keys[1]
+
+    run_study(study)
+    rows = {c.spec.label: read_parquet(c.run.eval_file("mgsm")) for c in resolve_cells(study)}
+    # The eval block's auto format does not know <reasoning>: the boxes are read as answers,
+    # the draft of the cut-off item included.
+    assert [(r["think_state"], r["correct"]) for r in rows["plain"]] == [("none", True),
+                                                                          ("none", True)]
+    # The model's own tags: the answer after the block is scored; the cut-off item is unanswered.
+    assert [(r["think_state"], r["correct"], r["reason"]) for r in rows["tagged"]][1] == (
+        "unclosed", False, "truncated-thinking")
+    assert rows["tagged"][0]["think_state"] == "closed" and rows["tagged"][0]["correct"]
+
+
+def test_a_bad_model_think_format_is_one_line():
+    data = {"name": "x", "models": [{"name": "m", "path": "m", "think_format": "<a> <b> <c>"}],
+            "eval": {"benchmarks": ["mgsm"]}}
+    with pytest.raises(XlingError, match=r"^x.yaml: models\[0\]: think format '<a> <b> <c>'"):
+        parse_spec(data, "x.yaml")

@@ -157,8 +157,18 @@ class ModelSpec:
     """Label: one of ``MODEL_TYPES`` ('' = unknown)."""
     sandbox: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     """Sandbox recipe overrides when ``path`` is 'sandbox' (see study/sandbox.py)."""
+    think_format: str = ""
+    """The delimiters of this model's thinking block when they differ from the ``eval:``
+    block's ``think_format`` ('' = the eval block's): a preset (think, s1, solution) or
+    'OPEN CLOSE'. It applies to this model's cell and to every cell trained from it
+    (``StudySpec.eval_for``): a study B list mixes R1 distills, s1 and models with their own
+    tags."""
 
     def __post_init__(self) -> None:
+        if self.think_format:
+            from xling.scoring.thinking import parse_think_format
+
+            parse_think_format(self.think_format)  # a bad spec is a one-line error now
         if not self.name or not all(ch.isalnum() or ch in "._-+" for ch in self.name):
             raise XlingError(f"name {self.name!r}: use letters, digits, '.', '_', '-', '+'")
         if bool(self.path) == bool(self.train):

@@ -92,9 +92,12 @@ UNKEYED_EVAL: tuple[str, ...] = ("batch_size",)
 def resolve_cells(study: StudySpec) -> list[Cell]:
     """All cells of ``study`` with keys and directories under ``study.out_dir``."""
     cells: list[Cell] = []
-    evaluation = {k: v for k, v in dataclasses.asdict(study.eval).items() if k not in UNKEYED_EVAL}
-    eval_key = cell_key({"eval": evaluation, "backend": study.backend})
     for spec in study.cells:
+        # A listed model's think_format changes how its rows are scored (StudySpec.eval_for);
+        # every other cell keeps the key of the study's eval block.
+        evaluation = {k: v for k, v in dataclasses.asdict(study.eval_for(spec)).items()
+                      if k not in UNKEYED_EVAL}
+        eval_key = cell_key({"eval": evaluation, "backend": study.backend})
         training = {
             "base": base_identity(study, spec.base),
             "paradigm": spec.paradigm,

@@ -43,7 +43,7 @@ def probe_context(study: StudySpec, cell: Cell, model: str, base: str) -> ProbeC
         model=model, base=base, examples=probe_examples(study, cell), run_dir=cell.run.root,
         eval_file=cell.run.eval_file(study.eval.benchmarks[0]),
         trained=cell.spec.paradigm != "base", seed=cell.spec.seed, backend=study.backend,
-        settings=study.eval.settings)
+        settings=study.eval_for(cell.spec).settings)
 
 
 def run_probes(study: StudySpec, cell: Cell, model: str, base: str) -> dict[str, Any]:

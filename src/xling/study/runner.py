@@ -186,8 +186,8 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
 
 def _evaluate(study: StudySpec, cell: Cell, model: str,
               backend_options: dict[str, Any] | None = None) -> None:
-    """Every benchmark of the study, in the languages its source holds, with the study's
-    evaluation settings and the cell's seed; one backend for all of them."""
+    """Every benchmark of the study, in the languages its source holds, with the cell's
+    evaluation settings (``StudySpec.eval_for``) and seed; one backend for all of them."""
     from xling.data import get_benchmark
     from xling.evaluation.run import load_generator, run_eval
     from xling.evaluation.settings import EvalConfig
@@ -207,8 +207,8 @@ def _evaluate(study: StudySpec, cell: Cell, model: str,
             log.warning("%s has no %s: reported as n/a", benchmark, ", ".join(missing))
         if not langs:
             continue
-        cfg = EvalConfig.of(study.eval, model=model, benchmark=benchmark, backend=study.backend,
-                            source=source, seed=cell.spec.seed)
+        cfg = EvalConfig.of(study.eval_for(cell.spec), model=model, benchmark=benchmark,
+                            backend=study.backend, source=source, seed=cell.spec.seed)
         run_eval(cfg, langs, cell.run.root, replace_stale=True, keep_other_langs=False,
                  generator=lambda cfg=cfg: shared(cfg))
 

@@ -21,6 +21,7 @@ Try:  xling study run studies/sandbox.yaml
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,6 +83,16 @@ class StudySpec:
                 return model
         raise XlingError(f"no model named {name!r} in {self.source_file or self.name}; "
                          f"listed: {', '.join(m.name for m in self.models) or 'none'}")
+
+    def eval_for(self, cell: CellSpec) -> EvalSpec:
+        """The evaluation settings of ``cell``: the ``eval:`` block, with the ``think_format``
+        of the listed model the cell is (its name) or starts from (its ``base``) where that
+        model names one; the cell's own model first."""
+        listed = {model.name: model for model in self.models}
+        for name in (cell.name, cell.base):
+            if name in listed and listed[name].think_format:
+                return dataclasses.replace(self.eval, think_format=listed[name].think_format)
+        return self.eval
 
     def start(self, model: str = "") -> tuple[str, dict[str, Any]]:
         """``(path, sandbox recipe)`` of the model a cell starts from: the listed model
