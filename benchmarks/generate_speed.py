@@ -68,7 +68,7 @@ def sandbox_prompts(per_lang: int) -> list[str]:
     """The sandbox eval prompts of all study languages, as evaluation builds them."""
     from xling.data.benchmarks import sandbox
     from xling.languages import STUDY_LANGS, build_prompt
-    from xling.study.sandbox import SandboxRecipe
+    from xling.study.sandbox_base import SandboxRecipe
 
     examples = sandbox.load(list(STUDY_LANGS), json.dumps(SandboxRecipe().problems), per_lang)
     return [build_prompt(ex.question, ex.lang) for ex in examples]
@@ -182,7 +182,7 @@ def run_cpu_model(model_dir: str, name: str, prompts: list[str], max_new: int,
 def main_cpu(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from xling.study.sandbox import ASSET
+    from xling.study.sandbox_base import ASSET
     from xling.tiny import build_tiny_model, default_corpus
 
     prompts = sandbox_prompts(args.per_lang)

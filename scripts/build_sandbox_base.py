@@ -1,6 +1,6 @@
 """Rebuild the shipped sandbox base model from its committed recipe.
 
-The default ``SandboxRecipe`` (src/xling/study/sandbox.py) is built here and copied to
+The default ``SandboxRecipe`` (src/xling/study/sandbox_base.py) is built here and copied to
 ``src/xling/assets/sandbox-base/`` so that ``xling demo`` needs no pretraining on a fresh machine.
 The same recipe rebuilt anywhere gives the same model on CPU (seeded); ``tests/test_sandbox_base.py``
 checks that the shipped files carry the recipe's key and that the recipe's first steps reproduce
@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from xling.study.sandbox import ASSET, SandboxRecipe, build_base
+from xling.study.sandbox_base import ASSET, SandboxRecipe, build_base
 
 
 def main() -> None:

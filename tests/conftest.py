@@ -81,7 +81,7 @@ def tiny_model(tmp_path_factory, shared_data) -> Path:
 @pytest.fixture(scope="session")
 def sandbox_base() -> Path:
     """The shipped sandbox base model (the default recipe; see scripts/build_sandbox_base.py)."""
-    from xling.study.sandbox import ASSET, SandboxRecipe, _asset_matches
+    from xling.study.sandbox_base import ASSET, SandboxRecipe, _asset_matches
 
     if not _asset_matches(SandboxRecipe()):
         pytest.fail("the shipped sandbox base does not match the default recipe; "

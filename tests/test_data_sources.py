@@ -253,16 +253,16 @@ def test_grpo_progress_is_logged_under_grpo(tmp_path, monkeypatch, caplog):
 # --- item 6: the sandbox's repeat warning once per config and split --------------------------
 
 def test_sandbox_repeat_warning_once_per_config_and_split(caplog):
-    from xling.data.sandbox import SandboxConfig, generate_problems
+    from xling.data.sandbox_world import SandboxConfig, generate_problems
 
     cfg = SandboxConfig(seed=9137, max_steps=1, max_value=3, max_result=10, ops=("add",))
-    with caplog.at_level(logging.INFO, logger="xling.data.sandbox"):
+    with caplog.at_level(logging.INFO, logger="xling.data.sandbox_world"):
         for _ in range(3):
             generate_problems(20, cfg, "train", ["en"])
     repeats = [r for r in caplog.records if "repeat an earlier one" in r.getMessage()]
     assert [r.levelno for r in repeats] == [logging.WARNING, logging.INFO, logging.INFO]
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="xling.data.sandbox"):
+    with caplog.at_level(logging.INFO, logger="xling.data.sandbox_world"):
         generate_problems(20, cfg, "eval", ["en"])  # another split: its own first warning
     assert [r.levelno for r in caplog.records if "repeat" in r.getMessage()] == [logging.WARNING]
 

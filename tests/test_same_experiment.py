@@ -21,10 +21,10 @@ import yaml
 
 from xling.data.io import read_parquet
 from xling.schema import XlingError
+from xling.store import AwaitingExternal
 from xling.study.grid import resolve_cells
 from xling.study.runner import run_cell, run_study
 from xling.study.spec import parse_spec
-from xling.store import AwaitingExternal
 
 SEED = 3
 

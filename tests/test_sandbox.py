@@ -12,17 +12,14 @@ from collections import defaultdict
 
 import pytest
 
-from xling.data import sandbox
-from xling.data.sandbox import (
+from xling.data import sandbox_world
+from xling.data.sandbox_world import (
     DEFAULT_PRETRAIN_MIX,
     SandboxConfig,
     generate_problems,
-    pretrain_counts,
-    pretraining_corpus,
     problem_key,
     split_of,
 )
-from xling.data.sandbox_templates import LANG_TEXTS
 from xling.languages import STUDY_LANGS
 from xling.schema import XlingError
 
@@ -125,18 +122,13 @@ def test_templates_vary_per_op_and_language(train_examples, lang):
 def test_splits_are_disjoint():
     cfg = SandboxConfig(seed=3)
     keys = {}
-    for split in sandbox.SPLITS:
+    for split in sandbox_world.SPLITS:
         examples = generate_problems(2000, cfg, split, langs=["en"])
         keys[split] = {problem_key(ex.meta["ops"], ex.meta["operands"]) for ex in examples}
         assert all(split_of(key) == split for key in keys[split])
     assert not keys["pretrain"] & keys["train"]
     assert not keys["pretrain"] & keys["eval"]
     assert not keys["train"] & keys["eval"]
-    corpus_cfg = SandboxConfig(seed=3, min_steps=1, max_steps=1)
-    pretrain_text = pretraining_corpus({"en": 300}, corpus_cfg)
-    eval_text = {f"{e.question}\n{e.solution}" for e in generate_problems(100, corpus_cfg, "eval",
-                                                                         langs=["en"])}
-    assert not eval_text & set(pretrain_text)
 
 
 def test_unique_within_a_call_when_possible():
@@ -152,32 +144,12 @@ def test_deterministic_and_seed_sensitive():
     assert dump(generate_problems(30, cfg, "eval")) == dump(generate_problems(30, cfg, "eval"))
     other = generate_problems(30, SandboxConfig(seed=12), "eval")
     assert [e.question for e in other] != [e.question for e in generate_problems(30, cfg, "eval")]
-    mix = {"en": 20, "de": 5, "bn": 3}
-    assert pretraining_corpus(mix, cfg) == pretraining_corpus(mix, cfg)
-    assert pretraining_corpus(mix, cfg) != pretraining_corpus(mix, cfg, seed=99)
-    assert pretraining_corpus(mix, cfg, seed=11) == pretraining_corpus(mix, cfg)
 
 
 def test_problem_index_is_a_prefix():
     cfg = SandboxConfig(seed=5)
     short = generate_problems(5, cfg, "train", ["en"])
     assert short == generate_problems(9, cfg, "train", ["en"])[:5]
-
-
-def test_pretraining_corpus_counts_and_format():
-    counts = {"en": 40, "zh": 8, "th": 3, "bn": 2}
-    texts = pretraining_corpus(counts, SandboxConfig())
-    assert len(texts) == sum(counts.values())
-    prefixes = {lang: LANG_TEXTS[lang].answer.split("\\boxed")[0] for lang in STUDY_LANGS}
-    seen = defaultdict(int)
-    for text in texts:
-        question, solution = text.split("\n")
-        assert re.search(r"\\boxed\{\d+\}$", solution)
-        matches = [lang for lang, p in prefixes.items() if p in solution]
-        assert len(matches) == 1, matches
-        seen[matches[0]] += 1
-    assert dict(seen) == counts
-    assert pretraining_corpus({}, SandboxConfig()) == []
 
 
 def test_default_mix_is_english_heavy():
@@ -188,8 +160,6 @@ def test_default_mix_is_english_heavy():
     assert DEFAULT_PRETRAIN_MIX["en"] > 2 * DEFAULT_PRETRAIN_MIX["zh"]
     assert max(DEFAULT_PRETRAIN_MIX[lang] for lang in ("th", "sw", "bn")) < min(
         DEFAULT_PRETRAIN_MIX[lang] for lang in ("zh", "de", "es", "fr", "ja", "ru"))
-    counts = pretrain_counts(997)
-    assert sum(counts.values()) == 997 and counts["en"] == max(counts.values())
 
 
 @pytest.mark.parametrize(
@@ -198,13 +168,13 @@ def test_default_mix_is_english_heavy():
      (21, "21 банан."), (14, "14 бананов.")],
 )
 def test_russian_number_agreement(n, expected):
-    question, _ = sandbox._render(sandbox._Problem(("add",), (n, 2), 0), "ru")
+    question, _ = sandbox_world._render(sandbox_world._Problem(("add",), (n, 2), 0), "ru")
     assert question.startswith(f"У Миши есть {expected}")
 
 
 def test_number_agreement_in_other_languages():
     def q(lang, a, op, b, story):
-        return sandbox._render(sandbox._Problem((op,), (a, b), story), lang)[0]
+        return sandbox_world._render(sandbox_world._Problem((op,), (a, b), story), lang)[0]
 
     assert q("en", 1, "add", 1, 0).startswith("Tom has 1 banana. Then Tom buys 1 more banana ")
     assert "gives 1 book to" in q("en", 3, "sub", 1, 2)
@@ -239,8 +209,6 @@ def test_invalid_calls_raise():
         generate_problems(1, cfg, "train", langs=["te"])
     with pytest.raises(XlingError):
         generate_problems(-1, cfg)
-    with pytest.raises(XlingError):
-        pretraining_corpus({"en": -1}, cfg)
     with pytest.raises(XlingError, match="could not draw"):  # no 3-step chain of subtractions
         generate_problems(1, SandboxConfig(ops=("sub",), min_steps=3, max_steps=3, max_value=2))
 
@@ -251,7 +219,7 @@ def test_ops_subset_and_list_ops_accepted():
 
 
 def test_import_loads_no_torch():
-    code = "import sys, xling.data.sandbox; assert 'torch' not in sys.modules"
+    code = "import sys, xling.data.sandbox_world; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -270,7 +238,7 @@ def test_equation_solutions_keep_only_the_shared_notation():
         for word in ("Add", "Wir", "On ", "加上", "Умножаем"):
             assert word not in e.solution
     assert all(len({tuple(v) for v in langs.values()}) == 1 for langs in by_pid.values())
-    question, solution = sandbox._render(sandbox._Problem(("add",), (5, 5), 0), "zh", "equations")
+    question, solution = sandbox_world._render(sandbox_world._Problem(("add",), (5, 5), 0), "zh", "equations")
     assert solution == "小明有5根香蕉。5 + 5 = 10。答案是 \\boxed{10}"
 
 
@@ -279,7 +247,7 @@ def test_max_start_step_weights_and_any_split():
                             langs=["en"])
     starts = [ex.meta["operands"][0] for ex in one]
     assert max(starts) > 15 and max(starts) <= 60
-    assert {split_of(ex.meta["key"]) for ex in one} == set(sandbox.SPLITS)  # every split's keys
+    assert {split_of(ex.meta["key"]) for ex in one} == set(sandbox_world.SPLITS)  # every split's keys
     mixed = generate_problems(100, SandboxConfig(max_steps=2, step_weights=[9, 1]), "any",
                               langs=["en"])
     two = sum(len(ex.meta["ops"]) == 2 for ex in mixed)

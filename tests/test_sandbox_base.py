@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from xling.study.sandbox import ASSET, SandboxRecipe, pretraining_texts
+from xling.study.sandbox_base import ASSET, SandboxRecipe, pretraining_texts
 
 
 def test_shipped_base_carries_the_default_recipe_key(sandbox_base):
@@ -33,9 +33,9 @@ def test_pretraining_mix_follows_the_recipe_and_holds_no_skill_problem():
 @pytest.mark.slow
 def test_recipe_reproduces_the_shipped_training_log(tmp_path, sandbox_base):
     """The first 50 steps of the recipe, rebuilt here, log the shipped loss (seeded, CPU)."""
-    from xling.data.sandbox import generate_problems
+    from xling.data.sandbox_world import generate_problems
     from xling.languages import STUDY_LANGS
-    from xling.study.sandbox import document
+    from xling.study.sandbox_base import document
     from xling.tiny import build_tiny_model
     from xling.train.pretrain import PretrainConfig, run_pretrain
 

@@ -123,9 +123,9 @@ def load_mgsm8k(langs: list[str]) -> list[Example]:
 
 def load_sandbox(langs: list[str], n: int = 2000, config=None) -> list[Example]:
     """The sandbox world's post-training problems: ``n`` problems of its skill (``config``, a
-    ``data.sandbox.SandboxConfig``; None = the default world's ``SKILL``) from the ``train``
+    ``data.sandbox_world.SandboxConfig``; None = the default world's ``SKILL``) from the ``train``
     split, parallel across all languages by construction."""
-    from xling.data.sandbox import SKILL, generate_problems
+    from xling.data.sandbox_world import SKILL, generate_problems
 
     return generate_problems(n, config or SKILL, "train", langs)
 
@@ -134,7 +134,7 @@ def load_sandbox_basic(langs: list[str], n: int = 2000, config=None) -> list[Exa
     """Problems of the kind the sandbox base was pretrained on (``config``; None = the default
     world's ``BASIC``), ``train`` split: post-training data that carries no new skill (the
     negative control of ``studies/sandbox_controls.yaml``)."""
-    from xling.data.sandbox import BASIC, generate_problems
+    from xling.data.sandbox_world import BASIC, generate_problems
 
     return generate_problems(n, config or BASIC, "train", langs)
 

@@ -1,6 +1,6 @@
 """Texts of the sandbox word problems: four story templates x ten languages, plus solution words.
 
-Stage: data (used only by ``xling.data.sandbox``). Template ``k`` in one language is the
+Stage: data (used only by ``xling.data.sandbox_world``). Template ``k`` in one language is the
 translation of template ``k`` in every other language, so a problem rendered with the same
 numbers and the same ``k`` is parallel by construction.
 

@@ -156,7 +156,7 @@ class ModelSpec:
     type: str = ""
     """Label: one of ``MODEL_TYPES`` ('' = unknown)."""
     sandbox: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    """Sandbox recipe overrides when ``path`` is 'sandbox' (see study/sandbox.py)."""
+    """Sandbox recipe overrides when ``path`` is 'sandbox' (see study/sandbox_base.py)."""
     think_format: str = ""
     """The delimiters of this model's thinking block when they differ from the ``eval:``
     block's ``think_format`` ('' = the eval block's): a preset (think, s1, solution) or

@@ -87,8 +87,8 @@ def check_paradigm_config(paradigm: str, data: Any, file: str, path: str, constr
 
 def check_sandbox(overrides: Any, file: str) -> None:
     """The ``sandbox:`` block: keys, types and values of the recipe and its problem range."""
-    from xling.data.sandbox import SandboxConfig
-    from xling.study.sandbox import PRESETS, SandboxRecipe
+    from xling.data.sandbox_world import SandboxConfig
+    from xling.study.sandbox_base import PRESETS, SandboxRecipe
 
     if not isinstance(overrides, dict):
         raise XlingError(f"{file}: sandbox: expected a mapping, got {shown(overrides)}")

@@ -79,7 +79,7 @@ def base_identity(study: StudySpec, model: str = "") -> dict[str, Any]:
     model ``model`` (the recipe for a sandbox base, else its path or hub id)."""
     path, recipe = study.start(model)
     if path == "sandbox":
-        from xling.study.sandbox import SandboxRecipe
+        from xling.study.sandbox_base import SandboxRecipe
 
         return {"sandbox": SandboxRecipe.from_overrides(recipe).key()}
     return {"model": path}

@@ -127,7 +127,7 @@ def base_model_path(study: StudySpec, model: str = "") -> str:
     listed model ``model`` (building a sandbox base if needed)."""
     path, recipe = study.start(model)
     if path == "sandbox":
-        from xling.study.sandbox import SandboxRecipe, build_base
+        from xling.study.sandbox_base import SandboxRecipe, build_base
 
         return str(build_base(SandboxRecipe.from_overrides(recipe)))
     return path
@@ -280,7 +280,7 @@ def cell_pool(study: StudySpec, cell: Cell, langs: list[str]) -> list:
     if name in SANDBOX_POOLS:
         path, recipe = study.start(cell.spec.base)
         if path == "sandbox":
-            from xling.study.sandbox import SandboxRecipe
+            from xling.study.sandbox_base import SandboxRecipe
 
             config = SandboxRecipe.from_overrides(recipe).pool_config(name)
     return load_pool(name, langs, sandbox=config)

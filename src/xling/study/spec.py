@@ -63,7 +63,7 @@ class StudySpec:
     probes: tuple[str, ...] = ()
     scaling: ScalingSpec | None = None
     sandbox: dict[str, Any] = field(default_factory=dict)
-    """Sandbox recipe overrides when base_model is 'sandbox' (see study/sandbox.py)."""
+    """Sandbox recipe overrides when base_model is 'sandbox' (see study/sandbox_base.py)."""
     backend: str = "hf"
     out: str = ""
     """Run directory; default runs/<name>."""
@@ -114,7 +114,7 @@ class StudySpec:
         if benchmark == "sandbox" and path == "sandbox":
             # The sandbox benchmark's source format (SandboxConfig JSON) belongs in its module
             # (data/benchmarks/sandbox.py, issue 20's file): to move there as a Benchmark hook.
-            from xling.study.sandbox import SandboxRecipe
+            from xling.study.sandbox_base import SandboxRecipe
 
             return json.dumps(SandboxRecipe.from_overrides(recipe).skill_overrides(),
                               sort_keys=True)

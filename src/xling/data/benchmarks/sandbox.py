@@ -1,8 +1,8 @@
-"""The sandbox benchmark: held-out multilingual arithmetic word problems (data/sandbox.py).
+"""The sandbox benchmark: held-out multilingual arithmetic word problems (data/sandbox_world.py).
 
 Stage: data. The ``eval`` split of the sandbox generator, parallel across all 10 languages by
 construction (parallel_id = problem index); scored by scoring.math. No file or download:
-the problems are generated, seeded. By default the default world's skill (``data.sandbox.SKILL``);
+the problems are generated, seeded. By default the default world's skill (``data.sandbox_world.SKILL``);
 ``source`` optionally carries SandboxConfig overrides as JSON (a study passes its base recipe's
 skill, so evaluation measures what that world's post-training teaches).
 Try:  xling eval --model <sandbox base> --benchmark sandbox --langs all --limit 50
@@ -24,7 +24,7 @@ DEFAULT_SIZE = 200
 
 def load(langs: list[str], source: str | None = None, limit: int | None = None) -> list[Example]:
     """``limit`` (default 200) held-out problems, rendered in each of ``langs``."""
-    from xling.data.sandbox import SKILL, SandboxConfig, generate_problems
+    from xling.data.sandbox_world import SKILL, SandboxConfig, generate_problems
 
     langs = parse_langs(langs)
     for lang in langs:
@@ -48,6 +48,6 @@ def load(langs: list[str], source: str | None = None, limit: int | None = None) 
 SANDBOX = Benchmark(
     name="sandbox", load=load, scorer=SCORER, langs=LANGS,
     doc="The sandbox: generated multilingual arithmetic word problems (held-out split).",
-    sources=(Source("generated (xling.data.sandbox, seeded; source = SandboxConfig JSON)", LANGS),),
+    sources=(Source("generated (xling.data.sandbox_world, seeded; source = SandboxConfig JSON)", LANGS),),
 )
 """The sandbox benchmark (registry name ``sandbox``)."""

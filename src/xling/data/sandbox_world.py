@@ -23,7 +23,7 @@ keys, so large eval sets lean towards two-step problems once the one-step ones r
 default world's ``SKILL`` has about 650 two-step keys in its train split, so a 2,000-problem
 training pool repeats each about three times).
 
-Try:  python -c "from xling.data import sandbox as s; e = s.generate_problems(1, \\
+Try:  python -c "from xling.data import sandbox_world as s; e = s.generate_problems(1, \\
           s.SandboxConfig(), langs=['de'])[0]; print(e.question); print(e.solution)"
 """
 
@@ -279,7 +279,9 @@ def _check_langs(langs: Sequence[str] | str) -> list[str]:
     missing = [lang for lang in codes if lang not in STORIES]
     if missing:
         raise XlingError(
-            f"the sandbox has no templates for {', '.join(missing)}; has: {', '.join(STORIES)}"
+            f"the sandbox has no templates for {', '.join(missing)}; has: {', '.join(STORIES)} "
+            "(a language of the sandbox is one LANG_TEXTS entry and its STORIES in "
+            "data/sandbox_templates.py)"
         )
     return codes
 
@@ -332,51 +334,3 @@ def generate_problems(
                 "sandbox %s split: %d of %d problems repeat an earlier one (config too small "
                 "for unique problems)", split, repeats, n)
     return examples
-
-
-def pretrain_counts(total: int, mix: dict[str, float] | None = None) -> dict[str, int]:
-    """Split ``total`` texts over languages by ``mix`` (largest remainder; sums to ``total``).
-
-    >>> pretrain_counts(1000)["en"], sum(pretrain_counts(1000).values())
-    (500, 1000)
-    """
-    mix = DEFAULT_PRETRAIN_MIX if mix is None else mix
-    if total < 0 or not mix or any(share < 0 for share in mix.values()):
-        raise XlingError(f"need total >= 0 and non-negative shares, got {total}, {mix}")
-    norm = sum(mix.values())
-    if norm <= 0:
-        raise XlingError(f"pretraining mix shares sum to {norm}; need a positive sum")
-    exact = {lang: total * share / norm for lang, share in mix.items()}
-    counts = {lang: int(v) for lang, v in exact.items()}
-    order = sorted(exact, key=lambda lang: (counts[lang] - exact[lang], list(mix).index(lang)))
-    for lang in order[: total - sum(counts.values())]:
-        counts[lang] += 1
-    return counts
-
-
-def pretraining_corpus(
-    n_per_lang: dict[str, int], cfg: SandboxConfig, seed: int | None = None
-) -> list[str]:
-    """Texts ``"question\\nsolution"`` from the pretrain split, ``n_per_lang[lang]`` per language.
-
-    Each language draws its own problems (stream ``(seed, "pretrain", lang)``), so the corpus
-    is not a parallel one; repeats are allowed. The texts come back shuffled (seeded).
-    ``seed`` defaults to ``cfg.seed``. Use ``pretrain_counts(total)`` for the default mix.
-
-    >>> texts = pretraining_corpus({"en": 3, "bn": 1}, SandboxConfig())
-    >>> len(texts), all(t.endswith("}") for t in texts)
-    (4, True)
-    """
-    seed = cfg.seed if seed is None else seed
-    codes = _check_langs(list(n_per_lang)) if n_per_lang else []
-    texts: list[str] = []
-    for lang in codes:
-        count = n_per_lang[lang]
-        if not isinstance(count, int) or count < 0:
-            raise XlingError(f"n_per_lang[{lang!r}] must be a non-negative integer, got {count!r}")
-        rng = random.Random(f"xling-sandbox:{seed}:pretrain:{lang}")
-        for _ in range(count):
-            question, solution = _render(_draw(rng, cfg, "pretrain"), lang, cfg.solution)
-            texts.append(f"{question}\n{solution}")
-    random.Random(f"xling-sandbox:{seed}:pretrain-shuffle").shuffle(texts)
-    return texts

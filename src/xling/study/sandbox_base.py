@@ -1,6 +1,6 @@
 """The sandbox base model: a tiny Qwen2 LM pretrained on one kind of sandbox problem.
 
-Stage: study (composes data.sandbox, tiny, train.pretrain). A recipe fixes the world and its
+Stage: study (composes data.sandbox_world, tiny, train.pretrain). A recipe fixes the world and its
 base — the problems the base is pretrained on, the skill post-training teaches (the ``sandbox``
 pool and benchmark of a study on this base), the language mix, tokenizer, model size,
 pretraining steps, seed — and the built model is cached under ``$XLING_CACHE`` (default
@@ -10,7 +10,7 @@ The default world (README, "The sandbox"): pretrained on one-step problems in al
 base never saw and rarely solves in any language; the steps are written as equations, the
 notation all languages share. Named recipes: ``PRESETS``. Pretraining texts use the exact prompt
 format of evaluation and SFT (``build_prompt(question, lang)`` + space + solution).
-Try:  python -c "from xling.study.sandbox import *; print(build_base(SandboxRecipe()))"
+Try:  python -c "from xling.study.sandbox_base import *; print(build_base(SandboxRecipe()))"
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xling.data.sandbox import ANY, BASIC_PROBLEMS, SKILL_PROBLEMS
+from xling.data.sandbox_world import ANY, BASIC_PROBLEMS, SKILL_PROBLEMS
 from xling.paths import cache_root
 from xling.schema import XlingError
 from xling.store import cell_key
@@ -62,7 +62,7 @@ class SandboxRecipe:
 
     problems: dict[str, Any] = field(default_factory=lambda: dict(BASIC_PROBLEMS))
     """The pretraining problems, the kind the base learns to solve (overrides of
-    data.sandbox.SandboxConfig); also the ``sandbox-basic`` pool (a negative control's data)."""
+    data.sandbox_world.SandboxConfig); also the ``sandbox-basic`` pool (a negative control's data)."""
     skill: dict[str, Any] | None = field(default_factory=lambda: dict(SKILL_PROBLEMS))
     """The problems of the ``sandbox`` pool and benchmark on this base: the skill post-training
     teaches (SandboxConfig overrides); None = ``problems`` (a world without a separate skill)."""
@@ -73,7 +73,7 @@ class SandboxRecipe:
     pretrain_texts: int = 8000
     """Pretraining documents in all, split across languages by ``mix``."""
     mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
-    """Language shares of the pretraining corpus; {} = data.sandbox.DEFAULT_PRETRAIN_MIX."""
+    """Language shares of the pretraining corpus; {} = data.sandbox_world.DEFAULT_PRETRAIN_MIX."""
     vocab_size: int = 1024
     hidden_size: int = 96
     num_layers: int = 3
@@ -104,13 +104,13 @@ class SandboxRecipe:
 
     def problem_config(self):
         """The pretraining problems as a ``SandboxConfig``."""
-        from xling.data.sandbox import SandboxConfig
+        from xling.data.sandbox_world import SandboxConfig
 
         return SandboxConfig(**{"seed": self.seed, **self.problems})
 
     def skill_config(self):
         """The skill's problems (post-training and evaluation) as a ``SandboxConfig``."""
-        from xling.data.sandbox import SandboxConfig
+        from xling.data.sandbox_world import SandboxConfig
 
         return SandboxConfig(**{"seed": self.seed, **(self.problems if self.skill is None
                                                        else self.skill)})
@@ -152,7 +152,7 @@ PRESETS: dict[str, SandboxRecipe] = {
 def pretraining_texts(recipe: SandboxRecipe) -> list[str]:
     """The pretraining corpus (``recipe.problems`` in the ``recipe.mix`` of languages) in the
     evaluation prompt format."""
-    from xling.data.sandbox import DEFAULT_PRETRAIN_MIX, generate_problems
+    from xling.data.sandbox_world import DEFAULT_PRETRAIN_MIX, generate_problems
 
     mix = recipe.mix or DEFAULT_PRETRAIN_MIX
     if abs(sum(mix.values()) - 1.0) > 1e-6:
@@ -185,7 +185,7 @@ def build_base(recipe: SandboxRecipe | None = None, cache_dir: str | Path | None
     Built in a temporary directory and renamed into place, so a killed build never leaves a
     half-built model that looks finished.
     """
-    from xling.data.sandbox import generate_problems
+    from xling.data.sandbox_world import generate_problems
     from xling.languages import STUDY_LANGS
     from xling.tiny import build_tiny_model
     from xling.train.pretrain import PretrainConfig, run_pretrain
