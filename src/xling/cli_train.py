@@ -15,12 +15,13 @@ from typing import Annotated, Any
 
 import typer
 
+from xling.data.pools import POOLS
 from xling.schema import XlingError
 
 export_app = typer.Typer(no_args_is_help=True, help="Export training data for other engines (verl).")
 
 Model = Annotated[str, typer.Option(help="Base model: local path or hub id.")]
-Pool = Annotated[str, typer.Option(help="Pool name (gsm8k, mgsm8k, sandbox), a .jsonl file, a "
+Pool = Annotated[str, typer.Option(help=f"Pool name ({', '.join(POOLS)}), a .jsonl file, a "
                                         "card, or a dotted path 'my_pkg.module:load'.")]
 Langs = Annotated[str, typer.Option(help="Training language(s): comma-separated ISO 639-1 codes.")]
 Design = Annotated[str, typer.Option(help="single | mixed | parallel (see data/pools.py).")]
