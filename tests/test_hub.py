@@ -39,6 +39,23 @@ def test_hub_only_benchmark_without_the_hub_is_one_line(tmp_path, benchmark, env
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("env", [NO_NETWORK, OFFLINE], ids=["no-network", "HF_HUB_OFFLINE"])
+def test_eval_of_a_hub_model_that_cannot_load_is_one_line(tmp_path, env):
+    """``xling eval --model org/typo``: the model is looked up before the loader's retries."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_ENDPOINT")}
+    r = subprocess.run([*XLING, "eval", "--model", "org/no-such-model", "--benchmark", "sandbox",
+                        "--langs", "en", "--limit", "1", "--out", str(tmp_path / "run")],
+                       capture_output=True, text=True, timeout=300,
+                       env={**clean, **env, "HF_HOME": str(tmp_path / "hf")})
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "Retrying" not in r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0] == r.stderr.strip().splitlines()[-1]
+    assert "'org/no-such-model'" in errors[0]
+    assert ("HF_HUB_OFFLINE is set" if env is OFFLINE else "cannot reach the Hugging Face hub") \
+        in errors[0]
+
+
 def test_no_network_for_a_hub_file_is_one_line(monkeypatch):
     from xling import hub
 

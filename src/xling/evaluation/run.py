@@ -32,6 +32,7 @@ from xling.generate import (
     render_prompt,
 )
 from xling.languages import LANGUAGES
+from xling.paths import looks_local
 from xling.schema import Example, Generation, XlingError
 from xling.store import RunDir
 
@@ -287,7 +288,16 @@ def _retry_errors(rows: list[dict[str, Any]], cfg: EvalConfig, module: Any,
 
 def load_generator(cfg: EvalConfig, options: dict[str, Any] | None = None) -> Generator:
     """The backend of ``cfg`` for its model (``EvalConfig.backend_options``: the chat template,
-    the hf batch size), with ``options`` of the backend's own (``base_url``, ``timeout_s``)."""
+    the hf batch size), with ``options`` of the backend's own (``base_url``, ``timeout_s``).
+
+    A hub model the hf or vllm backend is to load is looked up first (``hub.check_model``:
+    cached, or one quick request), so a mistyped id is one line at once, not half a minute of
+    the loader's retries ending in a traceback.
+    """
+    if cfg.backend in ("hf", "vllm") and not looks_local(cfg.model):
+        from xling import hub
+
+        hub.check_model(cfg.model)
     return get_generator(cfg.backend, cfg.model, **{**cfg.backend_options(), **(options or {})})
 
 
