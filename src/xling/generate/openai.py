@@ -46,13 +46,13 @@ import http.client
 import json
 import logging
 import os
+import queue
 import random
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from xling.generate import (
@@ -219,19 +219,21 @@ class OpenAIGenerator:
         with _Heartbeat(url, results, len(jobs), self.heartbeat_s, self.timeout_s):
             if jobs:  # the first request alone: an unreachable or silent server fails fast, once
                 results[jobs[0]] = self._sample(prompts[0], params, params.seed, probe=True)
-            pool = ThreadPoolExecutor(self.max_concurrency)
+            rest = jobs[1:]
+            answers = _in_daemon_threads(
+                lambda job: self._sample(prompts[job[0]], params, params.seed + job[1], gone=gone),
+                rest, self.max_concurrency)
             try:
-                futures = {pool.submit(self._sample, prompts[i], params, params.seed + j,
-                                       gone=gone): (i, j) for i, j in jobs[1:]}
-                for fut in progress(as_completed(futures), "generate", len(futures),
-                                    enabled=self.show_progress):
-                    results[futures[fut]] = fut.result()
-            except BaseException:  # Ctrl-C: send nothing more; requests in flight end by timeout_s
-                with self._gone_lock:
+                for _ in progress(range(len(rest)), "generate", len(rest),
+                                  enabled=self.show_progress):
+                    job, answer = answers.get()
+                    if isinstance(answer, BaseException):
+                        raise answer
+                    results[job] = answer
+            except BaseException:  # Ctrl-C: send nothing more, and do not wait for the requests in
+                with self._gone_lock:  # flight (their threads are daemons: the process exits now)
                     gone.append("interrupted")
-                pool.shutdown(wait=False, cancel_futures=True)
                 raise
-            pool.shutdown()
         if gone:
             done = sum(g.finish_reason != "error" for g in results.values())
             raise XlingError(f"{self._url(isinstance(prompts[0], list))} stopped answering ({done} of {len(jobs)} requests "
@@ -342,6 +344,35 @@ def timeout_option(timeout: float | None, *backends: str | None) -> dict[str, fl
     if not timeout > 0:
         raise XlingError(f"--timeout must be > 0 seconds, got {timeout:g}")
     return {"timeout_s": timeout}
+
+
+def _in_daemon_threads(fn: Any, jobs: Sequence[Any], workers: int) -> queue.Queue:
+    """Run ``fn(job)`` for every job in at most ``workers`` daemon threads; returns the queue that
+    receives ``(job, result or the exception raised)`` as each finishes.
+
+    Daemon threads, not a ``ThreadPoolExecutor``: the executor's threads are joined when the
+    interpreter exits, so after Ctrl-C the process would wait up to ``timeout_s`` for requests
+    already in flight; these end with the process.
+    """
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for job in jobs:
+        todo.put(job)
+    done: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        while True:
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((job, fn(job)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+                done.put((job, exc))
+
+    for k in range(min(workers, len(jobs))):
+        threading.Thread(target=work, daemon=True, name=f"xling-openai-{k}").start()
+    return done
 
 
 class _Heartbeat:
