@@ -14,10 +14,10 @@ import socket
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from helpers.json_http import JsonHandler, listening
 from helpers.openai_server import serve, serving
 from xling.generate import SamplingParams, get_generator
 from xling.generate.hf import HFGenerator
@@ -110,7 +110,7 @@ def test_closed_port_raises_with_url():
         client(url, max_retries=1, backoff_s=0.01).generate(PROMPTS, SamplingParams())
 
 
-class Scripted(BaseHTTPRequestHandler):
+class Scripted(JsonHandler):
     """FAIL -> 500 always; FLAKY -> 503 once; RATE -> 429 once; BAD -> 400; ECHO -> 500 or 401
     echoing the Authorization header; anything else -> 'ok:<prompt>'."""
 
@@ -118,46 +118,29 @@ class Scripted(BaseHTTPRequestHandler):
     auth_seen: list[str] = []
 
     def do_POST(self):  # noqa: N802
-        prompt = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["prompt"]
+        prompt = self.read_json()["prompt"]
         n = self.attempts[prompt] = self.attempts.get(prompt, 0) + 1
         self.auth_seen.append(self.headers.get("Authorization", ""))
         auth = self.headers.get("Authorization", "")
         if prompt.startswith("FAIL") or (prompt == "FLAKY" and n == 1):
-            return self._send(503 if prompt == "FLAKY" else 500, {"error": {"message": "boom"}})
+            return self.send_json(503 if prompt == "FLAKY" else 500, {"error": {"message": "boom"}})
         if prompt == "RATE" and n == 1:
-            return self._send(429, {"error": {"message": "slow down"}}, {"Retry-After": "0"})
+            return self.send_json(429, {"error": {"message": "slow down"}}, {"Retry-After": "0"})
         if prompt == "BAD":
-            return self._send(400, {"error": {"message": "bad prompt"}})
+            return self.send_json(400, {"error": {"message": "bad prompt"}})
         if prompt.startswith("ECHO"):
             code = 401 if prompt == "ECHO-401" else 500
-            return self._send(code, {"error": {"message": f"rejected key {auth}"}})
-        self._send(200, {"choices": [{"text": f"ok:{prompt}", "finish_reason": "length"}],
+            return self.send_json(code, {"error": {"message": f"rejected key {auth}"}})
+        self.send_json(200, {"choices": [{"text": f"ok:{prompt}", "finish_reason": "length"}],
                          "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
-
-    def _send(self, code, payload, headers=None):
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def scripted(monkeypatch):
     monkeypatch.setenv("XLING_TEST_KEY", SECRET)
     Scripted.attempts, Scripted.auth_seen = {}, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield client(f"http://127.0.0.1:{server.server_address[1]}/v1", api_key_env="XLING_TEST_KEY",
-                 max_retries=2, backoff_s=0.01)
-    server.shutdown()
-    server.server_close()
+    with listening(Scripted) as url:
+        yield client(url, api_key_env="XLING_TEST_KEY", max_retries=2, backoff_s=0.01)
 
 
 def test_failures_are_recorded_and_retried(scripted):
@@ -277,23 +260,12 @@ def test_a_line_is_logged_while_answers_are_outstanding(caplog):
     caplog.set_level(logging.INFO, logger="xling.generate.openai")
     seen = threading.Event()
 
-    class Holding(BaseHTTPRequestHandler):
+    class Holding(JsonHandler):
         def do_POST(self):  # noqa: N802
-            self.rfile.read(int(self.headers["Content-Length"]))
+            self.read_json()
             seen.wait(60)
-            data = json.dumps({"choices": [{"text": " 4", "finish_reason": "stop"}],
-                               "usage": {"prompt_tokens": 1, "completion_tokens": 1}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Holding)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+            self.send_json(200, {"choices": [{"text": " 4", "finish_reason": "stop"}],
+                                 "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
 
     def watch():
         while "waiting for" not in caplog.text:
@@ -302,12 +274,11 @@ def test_a_line_is_logged_while_answers_are_outstanding(caplog):
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    try:
-        got = client(url, timeout_s=60, heartbeat_s=0.05).generate(["2+2="], SamplingParams())
-    finally:
-        seen.set()
-        httpd.shutdown()
-        httpd.server_close()
+    with listening(Holding) as url:
+        try:
+            got = client(url, timeout_s=60, heartbeat_s=0.05).generate(["2+2="], SamplingParams())
+        finally:
+            seen.set()
     assert got[0][0].text == " 4"
     line = next(r.getMessage() for r in caplog.records if "waiting for" in r.getMessage())
     assert line.startswith(f"waiting for {url}/completions: 0 of 1 answers after ")

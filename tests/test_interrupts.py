@@ -68,50 +68,36 @@ def test_ctrl_c_does_not_wait_for_openai_requests_in_flight(tmp_path):
     """Ctrl-C while an OpenAI-compatible server sits on requests: the process exits at once with
     130, not after the requests' timeout (600 s here; the guard of ``interrupt_when`` is 300 s,
     so a process that waited for them fails the test)."""
-    import json
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from helpers.json_http import JsonHandler, listening
 
     release = threading.Event()
     seen = {"posts": 0}
 
-    class Silent(BaseHTTPRequestHandler):
+    class Silent(JsonHandler):
         def do_GET(self):  # noqa: N802
-            self._send({"object": "list", "data": [{"id": "m", "object": "model"}]})
+            self.send_json(200, {"object": "list", "data": [{"id": "m", "object": "model"}]})
 
         def do_POST(self):  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.read_json()
             seen["posts"] += 1
             if seen["posts"] > 1:  # the first request is answered; the others never are
                 release.wait(600)
                 return
-            self._send({"choices": [{"index": 0, "text": " \\boxed{1}", "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 5, "completion_tokens": 3}, "model": "m"})
+            self.send_json(200, {"choices": [{"index": 0, "text": " \\boxed{1}",
+                                              "finish_reason": "stop"}],
+                                 "usage": {"prompt_tokens": 5, "completion_tokens": 3},
+                                 "model": "m"})
 
-        def _send(self, payload):
-            body = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Silent)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        cmd = [*XLING, "eval", "--backend", "openai", "--model", "m", "--base-url",
-               f"http://127.0.0.1:{server.server_address[1]}/v1", "--timeout", "600",
-               "--benchmark", "sandbox", "--langs", "en", "--limit", "6",
-               "--out", str(tmp_path / "run")]
-        r = interrupt_when(cmd, lambda: seen["posts"] >= 3, signal.SIGINT)
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    with listening(Silent) as url:
+        try:
+            cmd = [*XLING, "eval", "--backend", "openai", "--model", "m", "--base-url", url,
+                   "--timeout", "600", "--benchmark", "sandbox", "--langs", "en", "--limit", "6",
+                   "--out", str(tmp_path / "run")]
+            r = interrupt_when(cmd, lambda: seen["posts"] >= 3, signal.SIGINT)
+        finally:
+            release.set()
     assert r.returncode == 130, r.stderr[-3000:]
     assert last_line(r.stderr).startswith("interrupted: finished chunks and languages are kept")
     assert "Traceback" not in r.stderr

@@ -22,12 +22,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from helpers.json_http import JsonHandler, listening
 from xling.languages import get_language
 from xling.schema import Example, XlingError
 from xling.translate import (
@@ -68,7 +68,7 @@ SOLUTION = {
 
 # ---- the fake model server ---------------------------------------------------------------------
 
-class FakeModel(BaseHTTPRequestHandler):
+class FakeModel(JsonHandler):
     """POST /v1/chat/completions. Model 'judge' answers VERDICT lines; any other model translates
     the tagged source block of the prompt with ``table`` (English text -> {lang: text}), or back
     into English with the reverse table, applying ``corrupt[(lang, English question)]``."""
@@ -85,7 +85,7 @@ class FakeModel(BaseHTTPRequestHandler):
     max_requests = 5000
 
     def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.read_json()
         cls = type(self)
         with cls.lock:
             cls.inflight += 1
@@ -93,14 +93,14 @@ class FakeModel(BaseHTTPRequestHandler):
             too_many = len(cls.log) >= cls.max_requests
         try:
             if too_many or not self.path.endswith("/chat/completions"):
-                return self._send(500, {"error": {"message": "refused"}})
+                return self.send_json(500, {"error": {"message": "refused"}})
             time.sleep(cls.delay)
             text = self._answer(body["model"], body["messages"][-1]["content"],
                                 self.headers.get("Authorization", ""))
         finally:
             with cls.lock:
                 cls.inflight -= 1
-        self._send(200, {"choices": [{"message": {"role": "assistant", "content": text},
+        self.send_json(200, {"choices": [{"message": {"role": "assistant", "content": text},
                                       "finish_reason": "stop"}],
                          "usage": {"prompt_tokens": 10, "completion_tokens": 10}})
 
@@ -154,17 +154,6 @@ class FakeModel(BaseHTTPRequestHandler):
             self.log.append({"model": model, "lang": lang, "q": question, "retry": retry,
                              "auth": auth})
 
-    def _send(self, code, payload):
-        data = json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture(scope="module")
 def items(shared_data):
@@ -198,14 +187,8 @@ def server(items):
     FakeModel.corrupt, FakeModel.log = {}, []
     FakeModel.inflight = FakeModel.max_inflight = 0
     FakeModel.delay = 0.01
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeModel)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with listening(FakeModel) as url:
+        yield url
 
 
 def write_source(path: Path, items: list[dict], with_solution: set[int] = frozenset(),

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from xling.cli_settings import settings_command
+from xling.cli_settings import int_list, settings_command
 from xling.evaluation.settings import EvalSettings
 from xling.schema import XlingError
 
@@ -96,15 +96,6 @@ def eval_command(
     typer.echo(f"\nper-sample rows: {out / 'eval' / (name + '.parquet')}")
 
 
-def _parse_ks(text: str | None) -> tuple[int, ...]:
-    if not text:
-        return ()
-    try:
-        return tuple(int(k) for k in text.split(",") if k.strip())
-    except ValueError:
-        raise XlingError(f"--pass-k takes comma-separated integers, got {text!r}") from None
-
-
 @app.command("score", epilog="Example: xling score runs/vllm/completions.jsonl --benchmark mgsm "
                              "--out runs/vllm-scored")
 @settings_command(EvalSettings, only=("prompt_style", "think", "think_format"), help={
@@ -125,7 +116,7 @@ def score_command(
     from xling.report.tables import format_markdown, load_run, reference_table, table_title
 
     score_file(input, out, benchmark=benchmark, source=source, name=name, settings=settings,
-               pass_k=_parse_ks(pass_k))
+               pass_k=int_list("--pass-k")(pass_k))
     from xling.data import results_name
 
     results = name or (results_name(benchmark) if benchmark else "scored")

@@ -27,7 +27,8 @@ from xling.config import field_docs
 from xling.schema import XlingError
 
 
-def _int_list(flag: str) -> Callable[[str | None], tuple[int, ...]]:
+def int_list(flag: str) -> Callable[[str | None], tuple[int, ...]]:
+    """A parser of ``flag``'s text "1,8,16" into ``(1, 8, 16)`` ('' or None: ``()``)."""
     def parse(text: str | None) -> tuple[int, ...]:
         if not text:
             return ()
@@ -45,7 +46,7 @@ def _option(name: str, hint: Any, default: Any, help: str) -> tuple[inspect.Para
     if origin is tuple and args[1:] == (Ellipsis,) and args[0] is int:
         annotation: Any = str | None
         default = ",".join(map(str, default)) if default else None
-        convert: Callable = _int_list(flag)
+        convert: Callable = int_list(flag)
     elif hint in (int, float, str, bool) or (
             origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args
             and set(args) - {type(None)} <= {int, float, str}):
