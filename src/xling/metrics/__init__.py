@@ -32,6 +32,7 @@ from xling.metrics.benchmarks import POLYMATH_WEIGHTS, difficulty_weighted_accur
 from xling.metrics.bootstrap import (
     BootstrapCI,
     bootstrap_ci,
+    bootstrap_gains,
     bootstrap_gen,
     bootstrap_mti,
     correctness_matrix,
@@ -56,7 +57,7 @@ from xling.metrics.transfer import (
 )
 
 __all__ = ["Accuracy", "BootstrapCI", "GenResult", "MIXED_BELOW", "POLYMATH_WEIGHTS",
-           "acc_by_lang", "accuracy", "average", "bootstrap_ci", "bootstrap_gen", "bootstrap_mti",
+           "acc_by_lang", "accuracy", "average", "bootstrap_ci", "bootstrap_gains", "bootstrap_gen", "bootstrap_mti",
            "consistency_rate", "correctness_matrix", "difficulty_weighted_accuracy",
            "failure_counts", "gen_details", "gen_score", "ifeval_accuracy", "item_set_key",
            "mean_off_target", "mean_pass_at_k", "mti", "off_target_rate", "paired_bootstrap",

@@ -167,6 +167,26 @@ def bootstrap_gen(
                         why="the base is at 100% in every language of each")
 
 
+def bootstrap_gains(model: Any, base: Any, *, level: float = 0.95, n_boot: int = 2000,
+                    seed: int = 0) -> tuple[Any, Any, Any]:
+    """Per-language gains of ``model`` over ``base`` with paired-bootstrap ``level`` intervals,
+    resampling the parallel questions jointly across languages.
+
+    Args:
+        model, base: [n_questions, n_langs] correctness over the same parallel questions.
+
+    Returns:
+        (gains, lo, hi): three arrays of shape [n_langs], as fractions.
+    """
+    import numpy as np
+
+    diff = np.asarray(model, dtype=float) - np.asarray(base, dtype=float)
+    values, _ = resample(lambda idx: diff[idx].mean(0), len(diff), n_boot=n_boot, seed=seed)
+    tail = 100 * (1 - level) / 2
+    lo, hi = np.percentile(np.array(values), [tail, 100 - tail], axis=0)
+    return diff.mean(0), lo, hi
+
+
 def bootstrap_mti(
     post: Any, init: Any, langs: Sequence[str], source: str = "en", *, n_boot: int = 2000,
     seed: int = 0,
@@ -206,10 +226,8 @@ def bootstrap_mti(
                 "n_boot": 0, "undefined": str(exc)}
     # Two passes of the one bootstrap loop with one seed: the same resamples for MTI and gains.
     boots, dropped = resample(value, len(post), n_boot=n_boot, seed=seed)  # dropped: no source gain
-    gain_boots, _ = resample(lambda idx: post[idx].mean(0) - init[idx].mean(0), len(post),
-                             n_boot=n_boot, seed=seed)
+    _, g_lo, g_hi = bootstrap_gains(post, init, n_boot=n_boot, seed=seed)
     lo, hi = np.percentile(boots, [2.5, 97.5]) if boots else (math.nan, math.nan)
-    g_lo, g_hi = np.percentile(np.array(gain_boots), [2.5, 97.5], axis=0)
     gains_ci95 = {lang: [float(g_lo[j]), float(g_hi[j])] for j, lang in enumerate(langs)}
     out = {"mti": observed, "ci95": [float(lo), float(hi)], "gains": gains,
            "gains_ci95": gains_ci95, "dropped": dropped, "n_boot": n_boot}

@@ -36,22 +36,9 @@ CRITERIA: dict[str, str] = {
 """Role -> the criterion as the report states it."""
 
 
-def _gain_intervals(model: Any, base: Any, level: float, seed: int = 0):
-    """Per-language gains (points, shape [L]) and their paired-bootstrap ``level`` intervals."""
-    import numpy as np
-
-    from xling.metrics import resample
-
-    diff = np.asarray(model, dtype=float) - np.asarray(base, dtype=float)  # [questions, langs]
-    values, _ = resample(lambda idx: diff[idx].mean(0), len(diff), seed=seed)
-    tail = 100 * (1 - level) / 2
-    lo, hi = np.percentile(np.array(values), [tail, 100 - tail], axis=0)
-    return diff.mean(0), lo, hi
-
-
 def control_verdicts(
     mats: Mapping[str, Any], base: str, controls: Mapping[str, str], langs: Sequence[str],
-    train_langs: Mapping[str, Sequence[str]], seed: int = 0,
+    train_langs: Mapping[str, Sequence[str]], seeds: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """One verdict per control: ``{role, cell, gains, lo, hi, held, ...}``.
 
@@ -61,20 +48,23 @@ def control_verdicts(
         controls: role -> cell label (``StudySpec.controls``).
         langs: the columns of the matrices.
         train_langs: cell label -> its training languages (the transfer role leaves them out).
+        seeds: cell label -> the bootstrap seed (the cell's seed, as the report's other
+            intervals for that cell use; default 0).
 
     ``held`` is True/False for positive and negative, and for transfer whether the unseen-language
     mean gain's interval lies above 0.
     """
     import numpy as np
 
-    from xling.metrics import paired_bootstrap
+    from xling.metrics import bootstrap_gains, paired_bootstrap
 
     out = []
     for role, label in controls.items():
         if label not in mats:
             continue
         level = 1 - 0.05 / len(langs) if role == "negative" else 0.95
-        gains, lo, hi = _gain_intervals(mats[label], mats[base], level, seed)
+        seed = (seeds or {}).get(label, 0)
+        gains, lo, hi = bootstrap_gains(mats[label], mats[base], level=level, seed=seed)
         verdict: dict[str, Any] = {"role": role, "cell": label, "gains": gains, "lo": lo, "hi": hi,
                                    "level": level}
         if role == "positive":

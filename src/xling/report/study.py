@@ -86,9 +86,10 @@ def build_sections(study: StudySpec, out: Path) -> list[Section]:
         title = f"{table_title(bench, list(runs.values()))} per language, Avg"
         sections.append(Section(title + (", Gen" if base is not None else ""), md))
         if base is not None:
+            mats = _matrices(have, bench, langs)  # read once: controls and comparisons share it
             if study.controls:
-                sections.append(_controls(study, bench, have, base_cell, langs))
-            sections += _comparisons(study, bench, have, base_cell, runs, langs, out)
+                sections.append(_controls(study, have, base_cell, mats, bench, langs))
+            sections += _comparisons(study, bench, have, base_cell, runs, langs, out, mats)
             gains = plot_gains([runs[c.label] for c in have if c is not base_cell], base, langs,
                                out / f"gains-{bench}.png") if len(have) > 1 else None
             if gains:
@@ -130,14 +131,14 @@ def _translation_sections(study: StudySpec) -> list[Section]:
     return sections
 
 
-def _controls(study: StudySpec, bench: str, have: list[Cell], base_cell: Cell,
-              langs: list[str]) -> Section:
+def _controls(study: StudySpec, have: list[Cell], base_cell: Cell, mats: dict[str, Any],
+              bench: str, langs: list[str]) -> Section:
     """Whether each of the study's controls held (``report.controls``)."""
     from xling.report.controls import control_verdicts, controls_section
 
-    mats = _matrices(have, bench, langs)
     verdicts = control_verdicts(mats, base_cell.label, study.controls, langs,
-                                {c.label: c.spec.train_langs for c in have})
+                                {c.label: c.spec.train_langs for c in have},
+                                seeds={c.label: c.spec.seed for c in have})
     missing = [f"{role} ({label})" for role, label in study.controls.items() if label not in mats]
     return controls_section(verdicts, langs, bench, missing)
 
@@ -150,8 +151,7 @@ def _gen_cell(m, base_m, seed: int) -> str:
         return "undefined (base at 100%)"
 
 
-def _comparisons(study, bench, have, base_cell, runs, langs, out) -> list[Section]:
-    mats = _matrices(have, bench, langs)
+def _comparisons(study, bench, have, base_cell, runs, langs, out, mats) -> list[Section]:
     base_m = mats[base_cell.label]
     rows, dropped = [], []
     for c in have:
