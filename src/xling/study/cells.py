@@ -20,6 +20,7 @@ from xling.study.blocks import MODEL_TRAIN_KEYS, CellSpec, ModelSpec, ScalingSpe
 from xling.study.configs import (
     check_paradigm,
     check_paradigm_config,
+    check_pool_name,
     check_sandbox,
     merged_config,
     stages,
@@ -153,12 +154,9 @@ def check_cells(cells: Cells, paradigm_config: dict[str, dict[str, Any]], file: 
     dupes = sorted({label for label in labels if labels.count(label) > 1})
     if dupes:
         raise XlingError(f"{file}: duplicate cell {dupes[0]!r}; give cells distinct names")
-    from xling.data.pools import POOLS
-
     for cell, source in cells:
-        if cell.pool and cell.pool not in POOLS and not Path(cell.pool).exists():
-            raise XlingError(f"{file}: {source}.pool: unknown pool {cell.pool!r}; known: "
-                             f"{', '.join(POOLS)} (or a path)")
+        if cell.pool:
+            check_pool_name(cell.pool, file, f"{source}.pool")
         if cell.pool and cell.paradigm == "base":
             raise XlingError(f"{file}: {source}: a base cell takes no pool")
 

@@ -45,6 +45,23 @@ def check_paradigm(paradigm: str, file: str, key: str, known: list[str] | dict[s
     resolved(lambda: get_paradigm(paradigm), file, key)
 
 
+def check_pool_name(name: str, file: str, key: str) -> None:
+    """A pool name of ``data.pools.POOLS``, an existing path (jsonl, card, or a folder holding
+    one), or a dotted path to a user's loader, resolved now."""
+    from pathlib import Path
+
+    from xling.data.pools import POOLS, get_pool
+    from xling.registry import is_dotted
+
+    if name in POOLS or Path(name).exists():
+        return
+    if not is_dotted(name):
+        raise XlingError(f"{file}: {key}: unknown pool {name!r}; known: {', '.join(POOLS)} (or a "
+                         "path to a .jsonl file, a card.yaml, a folder holding one, or a dotted "
+                         "path 'my_pkg.module:load')")
+    resolved(lambda: get_pool(name), file, key)
+
+
 def resolved(lookup: Any, file: str, key: str) -> Any:
     """``lookup()`` (a registry lookup), its error prefixed with the file and key path."""
     try:

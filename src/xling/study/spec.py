@@ -43,6 +43,7 @@ from xling.study.cells import Cells, check_cells, missing_path, parse_cells, par
 from xling.study.configs import (
     check_paradigm,
     check_paradigm_config,
+    check_pool_name,
     check_sandbox,
     merged_config,
     resolved,
@@ -189,15 +190,8 @@ def _top_level(data: Any, file: str) -> str:
 
 
 def _pool(raw: Any, file: str) -> PoolSpec:
-    from xling.data.pools import POOLS, get_pool
-
     pool = build(PoolSpec, raw, file, "pool")
-    if pool.name not in POOLS and not Path(pool.name).exists():
-        if not is_dotted(pool.name):
-            raise XlingError(f"{file}: pool.name: unknown pool {pool.name!r}; known: "
-                             f"{', '.join(POOLS)} (or a path to a .jsonl file, a card.yaml, a "
-                             "folder holding one, or a dotted path 'my_pkg.module:load')")
-        resolved(lambda: get_pool(pool.name), file, "pool.name")
+    check_pool_name(pool.name, file, "pool.name")
     return pool
 
 

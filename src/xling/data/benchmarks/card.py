@@ -37,6 +37,7 @@ from typing import Any
 
 from xling.data.benchmarks import Benchmark, Headline, Source
 from xling.languages import CHOICE_LETTERS, ENGLISH_INSTRUCTION, get_language
+from xling.registry import is_dotted
 from xling.schema import Example, XlingError
 
 log = logging.getLogger(__name__)
@@ -341,7 +342,7 @@ def gold_answer(raw: Any, scorer: str, choices: tuple[str, ...] | None, where: s
         if gold.upper() not in valid or len(gold) != 1:
             raise XlingError(f"{bad}: {gold!r} is not an option letter {valid[0]}-{valid[-1]}")
         return gold.upper()
-    if ":" in scorer:  # a user's scorer (a dotted path) reads its own gold answers
+    if is_dotted(scorer):  # a user's scorer (a dotted path) reads its own gold answers
         return gold
     from xling.data.benchmarks.mmath import latex_answer
     from xling.scoring.math import extract_span
