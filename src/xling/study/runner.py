@@ -137,14 +137,13 @@ def training_examples(study: StudySpec, cell: Cell,
                       reads: DataReads | None = None) -> list[Example]:
     """What ``cell`` trains on, whichever engine trains it: its languages of the study's pool,
     selected by its design with its seed (in the solution format the pool asks for). What the
-    pool read is recorded (into ``reads`` when given) in the cell's ``train/data.json``."""
+    pool read is recorded into ``reads`` when given (``_train`` writes it to ``train/data.json``)."""
     from xling.data import record_reads
     from xling.data.pools import select
 
     langs = list(cell.spec.train_langs)
-    with record_reads(reads) as reads:
+    with record_reads(reads):
         pool = cell_pool(study, cell, langs)
-    write_json(cell.run.train_data, reads.record())
     examples = select(pool, langs, cell.resolved["design"], n=study.pool.n, seed=cell.spec.seed)
     if study.pool.format == "think":
         from xling.data.pools import with_thinking
@@ -164,6 +163,7 @@ def _train(study: StudySpec, cell: Cell, base: str) -> str:
     if study.verl is not None and cell.spec.paradigm in study.verl.paradigms:
         from xling.study.verl_cells import train_on_verl
 
+        write_json(cell.run.train_data, reads.record())
         # Returns the merged checkpoint once verl has trained; raises AwaitingExternal before.
         checkpoint = train_on_verl(study, cell, base, examples)
         atomic_write_text(trained, f"{checkpoint}\n")
