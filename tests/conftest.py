@@ -60,13 +60,22 @@ def pytest_runtest_setup(item) -> None:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The staged data folder: ``../shared/data`` (or ``$XLING_SHARED_DATA``), else the copy in
-    ``tests/data/staged`` (a few rows of each redistributable file; see ``on_staged_copy``)."""
+    ``tests/data/staged`` (a few rows of each redistributable file; see ``on_staged_copy``; the
+    root ``conftest.py`` chose it before any test ran)."""
     from xling.data import find_shared_data
 
-    try:
-        return find_shared_data()
-    except XlingError as exc:
-        pytest.skip(f"shared data not available: {exc}")
+    return find_shared_data()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hub_answers():
+    """Each test asks its own (fake or unreachable) hub: ``xling.hub`` remembers the hub's answers
+    for the life of a process, which here spans every test."""
+    yield
+    from xling import hub
+
+    hub._dataset_commit.cache_clear()
+    hub._MODELS_FOUND.clear()
 
 
 @pytest.fixture(scope="session")

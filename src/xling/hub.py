@@ -16,6 +16,7 @@ Try:  python -c "from xling import hub; hub.check_model('Qwen/Qwen2.5-0.5B')"
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,9 @@ def _snapshot_revision(path: str | Path) -> str | None:
 
 
 def check_dataset(hub_id: str) -> str | None:
-    """One quick request for dataset ``hub_id`` (nothing when offline: the cache decides).
+    """One quick request for dataset ``hub_id`` (nothing when offline: the cache decides), once
+    per process: a benchmark loads one file per language (PolyMath: per language and level), and
+    every one of them is read at the same commit.
 
     Returns:
         The commit the hub names for it (None when offline, gated or not given).
@@ -81,6 +84,11 @@ def check_dataset(hub_id: str) -> str | None:
     """
     if offline():
         return None
+    return _dataset_commit(hub_id)
+
+
+@functools.cache  # answers only: a failure raises, and is asked again next time
+def _dataset_commit(hub_id: str) -> str | None:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
@@ -160,6 +168,17 @@ def check_model(name: str) -> None:
     Raises:
         XlingError: not on the hub (or private), gated, unreachable, or offline and not cached.
     """
+    if name in _MODELS_FOUND:  # a study's runner and each evaluation ask for the same model
+        return
+    _find_model(name)
+    _MODELS_FOUND.add(name)
+
+
+_MODELS_FOUND: set[str] = set()
+"""Hub models ``check_model`` found in this process."""
+
+
+def _find_model(name: str) -> None:
     from huggingface_hub import HfApi, try_to_load_from_cache
     from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
