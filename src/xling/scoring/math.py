@@ -37,12 +37,11 @@ from typing import Any
 from xling.languages import get_language
 from xling.schema import Verdict, XlingError
 from xling.scoring.numbers import (
-    _SPACES,
     NUMBER_SPAN,
     first_numeral,
     normalize,
     other_reading,
-    to_ascii_digits,
+    plain_numerals,
     to_fraction,
 )
 
@@ -179,7 +178,7 @@ def extract_span(completion: str, lang: str, lenient: bool = False,
     if span is not None:
         return span, f"answer-phrase:{code}"
     if lenient:
-        tail = _SPACES.sub(" ", to_ascii_digits(completion[:end][-SEARCH_CHARS:]))
+        tail = plain_numerals(completion[:end][-SEARCH_CHARS:])
         spans = [m.group(0) for m in NUMBER_SPAN.finditer(tail)]
         if spans:
             return spans[-1].strip(), "last-number"

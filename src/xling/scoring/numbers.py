@@ -116,8 +116,7 @@ def normalize(text: str, lang: str, decimal_mark: str | None = None) -> tuple[st
         (canonical string, whether any numeral was ambiguous). A numeral that is not a valid
         grouping (``1,2,3``) is left as written, so a list stays a list.
     """
-    text = to_ascii_digits(text)
-    text = _SPACES.sub(" ", text)
+    text = plain_numerals(text)
     text = _CURRENCY.sub("", _UNWRAP.sub(r" \1 ", text))
     text = _PERCENT.sub("", _LATEX_NOISE.sub("", text))
     text = re.sub(r"\s+", " ", text).strip().rstrip(".。।").strip()
