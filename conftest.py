@@ -15,10 +15,15 @@ STAGED_COPY = Path(__file__).resolve().parent / "tests" / "data" / "staged"
 
 
 def pytest_configure(config) -> None:
+    import pytest
+
     from xling.data.sources import find_shared_data
     from xling.schema import XlingError
 
     try:
         find_shared_data()
-    except XlingError:  # nothing staged: every loader, CLI child and doctest reads the copy
+    except XlingError as exc:
+        if "XLING_SHARED_DATA" in os.environ:  # a typo is an error, never a fallback
+            raise pytest.UsageError(str(exc)) from None
+        # Nothing staged: every loader, CLI child and doctest reads the copy.
         os.environ["XLING_SHARED_DATA"] = str(STAGED_COPY)

@@ -76,9 +76,6 @@ def test_ctrl_c_does_not_wait_for_openai_requests_in_flight(tmp_path):
     seen = {"posts": 0}
 
     class Silent(JsonHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_json(200, {"object": "list", "data": [{"id": "m", "object": "model"}]})
-
         def do_POST(self):  # noqa: N802
             self.read_json()
             seen["posts"] += 1
