@@ -8,6 +8,7 @@ Use:  from helpers.processes import interrupt_when
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,8 +26,12 @@ def interrupt_when(cmd: list[str], ready: Callable[[], bool], sig: int, *, cwd: 
     Raises:
         AssertionError: the command ended before ``ready()`` held (its stderr in the message).
     """
+    # SIGINT as a terminal delivers it: a test run started in the background (`cmd &` in a
+    # script, as CI harnesses do) ignores SIGINT, children inherit that, and Python then installs
+    # no KeyboardInterrupt handler, so the child would never see the Ctrl-C under test.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=cwd, env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
+                            cwd=cwd, env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 300  # a guard against a hung child, not a speed requirement
     try:
         while not ready():
